@@ -1,0 +1,130 @@
+#include "batch_to_js.h"
+
+#include <cstddef>
+
+namespace vigil {
+
+Napi::Array CountersToJs(Napi::Env env, const CounterTable& table) {
+  Napi::Array out = Napi::Array::New(env, VIGIL_EVENT_TYPE_MAX * VIGIL_CNT_MAX);
+  for (uint32_t t = 0; t < VIGIL_EVENT_TYPE_MAX; t++)
+    for (uint32_t c = 0; c < VIGIL_CNT_MAX; c++)
+      out.Set(t * VIGIL_CNT_MAX + c, Napi::Number::New(env, static_cast<double>(table[t][c])));
+  return out;
+}
+
+Napi::Object BatchToJs(Napi::Env env, Batch* batch) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("records", batch->records);
+  out.Set("deltas", CountersToJs(env, batch->deltas));
+  if (!batch->error.empty()) out.Set("error", batch->error);
+  out.Set("data", Napi::Buffer<uint8_t>::New(
+                      env, batch->data.data(), batch->data.size(),
+                      [](Napi::Env, uint8_t*, Batch* owner) { delete owner; }, batch));
+  return out;
+}
+
+#define VIGIL_FIELD(obj, type, field) obj.Set(#field, static_cast<double>(offsetof(type, field)))
+
+Napi::Object LayoutToJs(Napi::Env env) {
+  Napi::Object hdr = Napi::Object::New(env);
+  hdr.Set("size", static_cast<double>(sizeof(vigil_hdr)));
+  VIGIL_FIELD(hdr, vigil_hdr, type);
+  VIGIL_FIELD(hdr, vigil_hdr, version);
+  VIGIL_FIELD(hdr, vigil_hdr, size);
+  VIGIL_FIELD(hdr, vigil_hdr, boot_ns);
+  VIGIL_FIELD(hdr, vigil_hdr, pid);
+  VIGIL_FIELD(hdr, vigil_hdr, tgid);
+  VIGIL_FIELD(hdr, vigil_hdr, ppid);
+  VIGIL_FIELD(hdr, vigil_hdr, uid);
+  VIGIL_FIELD(hdr, vigil_hdr, gid);
+  VIGIL_FIELD(hdr, vigil_hdr, mnt_ns);
+  VIGIL_FIELD(hdr, vigil_hdr, pid_ns);
+  VIGIL_FIELD(hdr, vigil_hdr, net_ns);
+  VIGIL_FIELD(hdr, vigil_hdr, cgroup_id);
+  VIGIL_FIELD(hdr, vigil_hdr, comm);
+  VIGIL_FIELD(hdr, vigil_hdr, cgroup_name);
+
+  Napi::Object exec = Napi::Object::New(env);
+  exec.Set("size", static_cast<double>(sizeof(vigil_exec)));
+  VIGIL_FIELD(exec, vigil_exec, euid);
+  VIGIL_FIELD(exec, vigil_exec, flags);
+  VIGIL_FIELD(exec, vigil_exec, cap_effective);
+  VIGIL_FIELD(exec, vigil_exec, has_tty);
+  VIGIL_FIELD(exec, vigil_exec, args_len);
+  VIGIL_FIELD(exec, vigil_exec, argc);
+  VIGIL_FIELD(exec, vigil_exec, parent_comm);
+  VIGIL_FIELD(exec, vigil_exec, filename);
+  VIGIL_FIELD(exec, vigil_exec, args);
+
+  Napi::Object fork = Napi::Object::New(env);
+  fork.Set("size", static_cast<double>(sizeof(vigil_fork)));
+  VIGIL_FIELD(fork, vigil_fork, child_pid);
+  VIGIL_FIELD(fork, vigil_fork, child_tgid);
+
+  Napi::Object exit = Napi::Object::New(env);
+  exit.Set("size", static_cast<double>(sizeof(vigil_exit)));
+  VIGIL_FIELD(exit, vigil_exit, exit_code);
+
+  Napi::Object connect = Napi::Object::New(env);
+  connect.Set("size", static_cast<double>(sizeof(vigil_connect)));
+  VIGIL_FIELD(connect, vigil_connect, result);
+  VIGIL_FIELD(connect, vigil_connect, fd);
+  VIGIL_FIELD(connect, vigil_connect, addr_len);
+  VIGIL_FIELD(connect, vigil_connect, addr);
+
+  Napi::Object mount = Napi::Object::New(env);
+  mount.Set("size", static_cast<double>(sizeof(vigil_mount)));
+  VIGIL_FIELD(mount, vigil_mount, result);
+  VIGIL_FIELD(mount, vigil_mount, call);
+  VIGIL_FIELD(mount, vigil_mount, flags);
+  VIGIL_FIELD(mount, vigil_mount, fd);
+  VIGIL_FIELD(mount, vigil_mount, source);
+  VIGIL_FIELD(mount, vigil_mount, target);
+  VIGIL_FIELD(mount, vigil_mount, fstype);
+
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("comm", VIGIL_COMM_LEN);
+  limits.Set("cgroupName", VIGIL_CGROUP_NAME_LEN);
+  limits.Set("filename", VIGIL_FILENAME_LEN);
+  limits.Set("args", VIGIL_ARGS_LEN);
+  limits.Set("path", VIGIL_PATH_LEN);
+  limits.Set("fstype", VIGIL_FSTYPE_LEN);
+  limits.Set("sockaddr", VIGIL_SOCKADDR_LEN);
+
+  Napi::Object types = Napi::Object::New(env);
+  types.Set("exec", static_cast<int>(VIGIL_EVENT_EXEC));
+  types.Set("fork", static_cast<int>(VIGIL_EVENT_FORK));
+  types.Set("exit", static_cast<int>(VIGIL_EVENT_EXIT));
+  types.Set("connect", static_cast<int>(VIGIL_EVENT_CONNECT));
+  types.Set("mount", static_cast<int>(VIGIL_EVENT_MOUNT));
+
+  Napi::Object counter_ids = Napi::Object::New(env);
+  counter_ids.Set("emitted", static_cast<int>(VIGIL_CNT_EMITTED));
+  counter_ids.Set("ringbufFull", static_cast<int>(VIGIL_CNT_RINGBUF_FULL));
+  counter_ids.Set("pendingFull", static_cast<int>(VIGIL_CNT_PENDING_FULL));
+
+  Napi::Object mount_calls = Napi::Object::New(env);
+  mount_calls.Set("mount", static_cast<int>(VIGIL_MOUNT_CALL_MOUNT));
+  mount_calls.Set("moveMount", static_cast<int>(VIGIL_MOUNT_CALL_MOVE_MOUNT));
+  mount_calls.Set("fsmount", static_cast<int>(VIGIL_MOUNT_CALL_FSMOUNT));
+
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("eventTypes", types);
+  layout.Set("counterIds", counter_ids);
+  layout.Set("mountCalls", mount_calls);
+  layout.Set("schemaVersion", VIGIL_SCHEMA_VERSION);
+  layout.Set("counters", static_cast<int>(VIGIL_CNT_MAX));
+  layout.Set("types", static_cast<int>(VIGIL_EVENT_TYPE_MAX));
+  layout.Set("execArgsTruncated", VIGIL_EXEC_ARGS_TRUNCATED);
+  layout.Set("execFilenameTruncated", VIGIL_EXEC_FILENAME_TRUNCATED);
+  layout.Set("limits", limits);
+  layout.Set("hdr", hdr);
+  layout.Set("exec", exec);
+  layout.Set("fork", fork);
+  layout.Set("exit", exit);
+  layout.Set("connect", connect);
+  layout.Set("mount", mount);
+  return layout;
+}
+
+}  // namespace vigil

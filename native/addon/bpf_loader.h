@@ -1,0 +1,48 @@
+// Lifecycle of the BPF object: preflight checks, open, size the ring,
+// choose programs, load (with the verifier's log on failure), attach, and
+// read the drop counters. Each step fails with a sentence saying which step,
+// on what, and what to do.
+#ifndef VIGIL_BPF_LOADER_H
+#define VIGIL_BPF_LOADER_H
+
+#include <cstdint>
+#include <string>
+
+#include "batch.h"
+
+struct vigil_bpf;
+struct ring_buffer;
+
+namespace vigil {
+
+struct LoaderOptions {
+  uint32_t ring_bytes = 8u << 20;
+  uint32_t type_mask = ~0u;  // bit (1 << enum vigil_event_type)
+  uint32_t self_tgid = 0;
+};
+
+class BpfLoader {
+ public:
+  ~BpfLoader();
+
+  // Returns an empty string on success, otherwise the reason.
+  std::string Load(const LoaderOptions& options);
+  // Creates the ring-buffer reader; `sample` is called for each record.
+  std::string OpenRing(int (*sample)(void* ctx, void* data, size_t size), void* ctx);
+  void Detach();
+  void Destroy();
+
+  // Totals since load, summed over CPUs.
+  bool ReadCounters(CounterTable& out) const;
+  ring_buffer* ring() const { return ring_; }
+
+ private:
+  vigil_bpf* skel_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  int counters_fd_ = -1;
+  int ncpus_ = 0;
+};
+
+}  // namespace vigil
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Process identity for the common record header: ids, credentials,
+ * namespaces and the cgroup that names the container. */
+#ifndef VIGIL_TASK_BPF_H
+#define VIGIL_TASK_BPF_H
+
+#include "../maps.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+/* Inode of the pid namespace the task's pid lives in (task_active_pid_ns):
+ * nsproxy->pid_ns_for_children differs after unshare(CLONE_NEWPID). */
+static __always_inline __u32 vigil_pid_ns(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid upid = {};
+
+	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
+	return BPF_CORE_READ(upid.ns, ns.inum);
+}
+
+/* Fills everything but type-specific fields. `task` must be the current
+ * task: the cgroup id helper only knows about current. */
+static __always_inline void vigil_fill_hdr(struct vigil_hdr *hdr, __u16 type, __u32 size,
+					   struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	const char *cgroup_name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
+
+	hdr->type = type;
+	hdr->version = VIGIL_SCHEMA_VERSION;
+	hdr->size = size;
+	hdr->boot_ns = bpf_ktime_get_boot_ns();
+	hdr->pid = BPF_CORE_READ(task, pid);
+	hdr->tgid = BPF_CORE_READ(task, tgid);
+	hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	hdr->uid = BPF_CORE_READ(cred, uid.val);
+	hdr->gid = BPF_CORE_READ(cred, gid.val);
+	hdr->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	hdr->net_ns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	hdr->pid_ns = vigil_pid_ns(task);
+	hdr->cgroup_id = bpf_get_current_cgroup_id();
+	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
+	bpf_probe_read_kernel_str(hdr->cgroup_name, sizeof(hdr->cgroup_name), cgroup_name);
+}
+
+#endif /* VIGIL_TASK_BPF_H */

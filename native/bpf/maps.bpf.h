@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every map and load-time knob of the Vigil BPF object, and who touches it.
+ * Each hook file is compiled on its own and the objects are linked into one
+ * (bpftool gen object); maps.bpf.c holds the definitions, this header the
+ * extern declarations, so there is exactly one ring buffer.
+ */
+#ifndef VIGIL_MAPS_BPF_H
+#define VIGIL_MAPS_BPF_H
+
+#include "vigil_core.h"
+#include <bpf/bpf_helpers.h>
+#include "../include/vigil_event.h"
+
+/* Read-only knobs, written by the addon into .rodata before load. */
+extern const volatile __u32 vigil_schema_version;
+/* tgid of the sensor itself: its own exec/connect/mount are not reported,
+ * so the sensor never feeds on its own activity. 0 disables the filter. */
+extern const volatile __u32 vigil_self_tgid;
+
+/* Written by every hook, drained by the addon's poll thread. The addon sets
+ * its size before load (option ringBytes); the default of 8 MiB holds ~1,700
+ * exec or ~40,000 fork records while user space is busy. */
+struct vigil_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+};
+extern struct vigil_events_map vigil_events SEC(".maps");
+
+/* Per-CPU counters, [event type][enum vigil_counter], incremented by the
+ * hooks, summed by the addon: a lost record is always counted. */
+struct vigil_counters_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VIGIL_EVENT_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, struct vigil_counters);
+};
+extern struct vigil_counters_map vigil_counters SEC(".maps");
+
+/* Arguments saved at syscall entry, keyed by thread id, consumed at exit so
+ * the record carries the result. One slot per thread in a syscall at once:
+ * 16384 covers far more concurrent connect/mount callers than a node has. */
+struct vigil_pending_connect {
+	__s32 fd;
+	__u32 addr_len;
+	__u64 addr; /* user pointer to the sockaddr */
+};
+struct vigil_pending_connect_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct vigil_pending_connect);
+};
+extern struct vigil_pending_connect_map vigil_pending_connect SEC(".maps");
+
+struct vigil_pending_mount {
+	__u32 call; /* enum vigil_mount_call */
+	__s32 fd;
+	__u64 flags;
+	__u64 source; /* user pointers, read at exit while still valid */
+	__u64 target;
+	__u64 fstype;
+};
+struct vigil_pending_mount_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct vigil_pending_mount);
+};
+extern struct vigil_pending_mount_map vigil_pending_mount SEC(".maps");
+
+#endif /* VIGIL_MAPS_BPF_H */

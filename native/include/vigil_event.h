@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of every record the BPF programs write into the ring
+ * buffer. It is compiled by clang for BPF and by g++ for the addon, so the two
+ * can never disagree about a byte: the size/offset asserts at the bottom fail
+ * the build of both sides when a field moves.
+ *
+ * Wire rules: fixed-width types and fixed arrays only, explicit padding, no
+ * `packed` (it makes the BPF side write byte by byte). Every record starts
+ * with `struct vigil_hdr`; user space dispatches on `type` and checks `size`
+ * before it reads the body. The TypeScript decoder takes its offsets from the
+ * addon (see native/addon/layout.cc), which takes them from this file.
+ */
+#ifndef VIGIL_EVENT_H
+#define VIGIL_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Bump whenever a layout below changes; the addon refuses a BPF object that
+ * was built against another version (a stale .bpf.o fails with a sentence). */
+#define VIGIL_SCHEMA_VERSION 1
+
+#define VIGIL_COMM_LEN 16
+/* A container id is 64 hex chars; systemd scopes wrap it, e.g.
+ * "cri-containerd-<64 hex>.scope" is 85 bytes, so 65 is not enough. */
+#define VIGIL_CGROUP_NAME_LEN 128
+#define VIGIL_FILENAME_LEN 512
+/* Power of two so the verifier can bound reads with a mask. */
+#define VIGIL_ARGS_LEN 4096
+#define VIGIL_PATH_LEN 256
+#define VIGIL_FSTYPE_LEN 32
+/* sizeof(struct sockaddr_un); large enough for in, in6 and un. */
+#define VIGIL_SOCKADDR_LEN 112
+
+enum vigil_event_type {
+	VIGIL_EVENT_UNSPECIFIED = 0,
+	VIGIL_EVENT_EXEC = 1,
+	VIGIL_EVENT_FORK = 2,
+	VIGIL_EVENT_EXIT = 3,
+	VIGIL_EVENT_CONNECT = 4,
+	VIGIL_EVENT_MOUNT = 5,
+	VIGIL_EVENT_TYPE_MAX = 6,
+};
+
+/* Why a record was lost; indexes the per-CPU counters (see maps.bpf.h). */
+enum vigil_counter {
+	VIGIL_CNT_EMITTED = 0,      /* record submitted to the ring buffer */
+	VIGIL_CNT_RINGBUF_FULL = 1, /* bpf_ringbuf_reserve failed */
+	VIGIL_CNT_PENDING_FULL = 2, /* enter/exit pairing map was full */
+	VIGIL_CNT_MAX = 3,
+};
+
+/* One per-CPU slot of the counters map, indexed by enum vigil_counter. */
+struct vigil_counters {
+	__u64 n[VIGIL_CNT_MAX];
+};
+
+/* Which mount-family syscall a mount record describes. */
+enum vigil_mount_call {
+	VIGIL_MOUNT_CALL_MOUNT = 1,      /* mount(2) */
+	VIGIL_MOUNT_CALL_MOVE_MOUNT = 2, /* move_mount(2): attaches a detached tree */
+	VIGIL_MOUNT_CALL_FSMOUNT = 3,    /* fsmount(2): result is the mount fd */
+};
+
+struct vigil_hdr {
+	__u16 type;    /* enum vigil_event_type */
+	__u16 version; /* VIGIL_SCHEMA_VERSION */
+	__u32 size;    /* bytes of the whole record, header included */
+	__u64 boot_ns; /* bpf_ktime_get_boot_ns(): monotonic, counts suspend */
+	__u32 pid;     /* thread id (kernel pid) */
+	__u32 tgid;    /* process id (kernel tgid) */
+	__u32 ppid;    /* tgid of real_parent */
+	__u32 uid;     /* real uid */
+	__u32 gid;     /* real gid */
+	__u32 mnt_ns;  /* mount namespace inode */
+	__u32 pid_ns;  /* active pid namespace inode */
+	__u32 net_ns;  /* network namespace inode */
+	__u64 cgroup_id; /* cgroup2 inode, bpf_get_current_cgroup_id() */
+	char comm[VIGIL_COMM_LEN];
+	/* kernfs name of the task's leaf cgroup2 directory: the container id,
+	 * or a scope wrapping it. NUL-terminated. */
+	char cgroup_name[VIGIL_CGROUP_NAME_LEN];
+};
+
+#define VIGIL_EXEC_ARGS_TRUNCATED 0x1
+#define VIGIL_EXEC_FILENAME_TRUNCATED 0x2
+
+struct vigil_exec {
+	struct vigil_hdr hdr;
+	__u32 euid;
+	__u32 flags;      /* VIGIL_EXEC_* */
+	__u64 cap_effective;
+	__u32 has_tty;    /* 1 when the process has a controlling terminal */
+	__u32 args_len;   /* bytes used in args: NUL-separated argv */
+	__u32 argc;       /* number of arguments the kernel saw (not just copied) */
+	__u32 pad;
+	char parent_comm[VIGIL_COMM_LEN];
+	char filename[VIGIL_FILENAME_LEN];
+	char args[VIGIL_ARGS_LEN];
+};
+
+struct vigil_fork {
+	struct vigil_hdr hdr; /* describes the parent */
+	__u32 child_pid;
+	__u32 child_tgid;
+};
+
+struct vigil_exit {
+	struct vigil_hdr hdr;
+	__s32 exit_code;   /* wait(2) status: code << 8 | signal */
+	__u32 pad;
+};
+
+struct vigil_connect {
+	struct vigil_hdr hdr;
+	__s32 result;    /* syscall return: 0 or -errno (e.g. -ECONNREFUSED) */
+	__s32 fd;
+	__u32 addr_len;  /* the length user space passed, clamped to the buffer */
+	__u32 pad;
+	/* Raw sockaddr as passed by the caller: family first, network order. */
+	__u8 addr[VIGIL_SOCKADDR_LEN];
+};
+
+struct vigil_mount {
+	struct vigil_hdr hdr;
+	__s32 result;    /* 0 / new fd, or -errno */
+	__u32 call;      /* enum vigil_mount_call */
+	__u64 flags;     /* mount(2) flags, move_mount(2) flags, fsmount(2) flags */
+	__s32 fd;        /* fsmount: fs fd; move_mount: from_dfd */
+	__u32 pad;
+	char source[VIGIL_PATH_LEN];
+	char target[VIGIL_PATH_LEN];
+	char fstype[VIGIL_FSTYPE_LEN];
+};
+
+/* Layout locks, checked by both compilers. */
+#ifdef __cplusplus
+#define VIGIL_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define VIGIL_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+VIGIL_ASSERT(sizeof(struct vigil_hdr) == 200, "vigil_hdr layout changed: bump VIGIL_SCHEMA_VERSION");
+VIGIL_ASSERT(sizeof(struct vigil_exec) % 8 == 0, "vigil_exec must stay 8-byte aligned");
+VIGIL_ASSERT(sizeof(struct vigil_fork) == 208, "vigil_fork layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_exit) == 208, "vigil_exit layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_connect) == 328, "vigil_connect layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_mount) == 768, "vigil_mount layout changed");
+
+#endif /* VIGIL_EVENT_H */
