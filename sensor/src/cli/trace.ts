@@ -1,0 +1,103 @@
+/**
+ * `vigil trace`: live kernel events on the terminal, one per line (or one
+ * JSON object per line). Ctrl-C stops cleanly and prints totals and drops.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import type { EventKind } from '../../../native';
+import { EVENT_KINDS } from '../../../native';
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { EVENT_LINE_HEADER, formatEventLine } from '../format/event-line';
+import { KernelSensor, type SensorStats } from '../kernel-sensor';
+
+export interface TraceFilter {
+  types: readonly EventKind[];
+  pid?: number;
+  container?: string;
+}
+
+/** Whether a trace with `filter` shows `ev`. Loss events always show. */
+export function traceMatches(ev: Event__Output, filter: TraceFilter): boolean {
+  if (ev.body === 'loss') return true;
+  if (!ev.body || !filter.types.includes(ev.body)) return false;
+  if (filter.pid !== undefined && ev.process?.pid !== filter.pid) return false;
+  if (filter.container !== undefined) {
+    const id = ev.container?.id ?? '';
+    if (!id || !id.startsWith(filter.container)) return false;
+  }
+  return true;
+}
+
+export function parseTypes(value: string): EventKind[] {
+  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of kinds)
+    if (!EVENT_KINDS.includes(k as EventKind))
+      throw new InvalidArgumentError(`unknown event type "${k}"; expected a comma list of ${EVENT_KINDS.join(', ')}`);
+  if (kinds.length === 0) throw new InvalidArgumentError('expected at least one event type');
+  return kinds as EventKind[];
+}
+
+export function parsePid(value: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a process id`);
+  return Number(value);
+}
+
+function parseContainer(value: string): string {
+  if (!/^[0-9a-f]{1,64}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a container id (or a prefix of one): expected lowercase hex`);
+  return value;
+}
+
+function parseRingBytes(value: string): number {
+  const m = /^(\d+)([KMG]i?B?)?$/i.exec(value);
+  if (!m) throw new InvalidArgumentError(`"${value}" is not a size (e.g. 8MiB)`);
+  const unit = (m[2] ?? '').toUpperCase()[0];
+  const bytes = Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1);
+  if (bytes < 4096 || (bytes & (bytes - 1)) !== 0) throw new InvalidArgumentError(`ring buffer size must be a power of two of at least 4096 bytes, got ${value}`);
+  return bytes;
+}
+
+function printTotals(stats: SensorStats): void {
+  const per = Object.entries(stats.byType)
+    .map(([k, t]) => `${k}=${t.events}${t.drops ? ` (dropped ${t.drops})` : ''}`)
+    .join(' ');
+  process.stderr.write(`\nvigil trace: ${stats.events} events, ${stats.drops} dropped, ${stats.batches} batches; ${per}\n`);
+}
+
+interface TraceOptions {
+  type: EventKind[];
+  pid?: number;
+  container?: string;
+  json?: boolean;
+  ringBytes: number;
+}
+
+async function runTrace(opts: TraceOptions): Promise<void> {
+  const filter: TraceFilter = { types: opts.type, pid: opts.pid, container: opts.container };
+  // fork/exit are only loaded when asked for: trace has no process tree to keep.
+  const sensor = KernelSensor.start({ types: opts.type, ringBytes: opts.ringBytes });
+  if (!opts.json) process.stdout.write(`${EVENT_LINE_HEADER}\n`);
+  sensor.onBatch((batch) => {
+    let out = '';
+    for (const ev of batch.events) {
+      if (!traceMatches(ev, filter)) continue;
+      out += opts.json ? `${JSON.stringify(ev)}\n` : `${formatEventLine(ev)}\n`;
+    }
+    for (const err of batch.errors) process.stderr.write(`vigil trace: undecodable record skipped: ${err}\n`);
+    if (out) process.stdout.write(out);
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  printTotals(await sensor.stop());
+}
+
+export function traceCommand(): Command {
+  return new Command('trace')
+    .description('print live exec, connect and mount events from the kernel, one per line')
+    .option('-t, --type <types>', `comma list of event types: ${EVENT_KINDS.join(',')}`, parseTypes, ['exec', 'connect', 'mount'] as EventKind[])
+    .option('-p, --pid <pid>', 'only events of this process id', parsePid)
+    .option('-c, --container <id>', 'only events from this container (id or prefix)', parseContainer)
+    .option('--json', 'one JSON object per line')
+    .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, 8 * 1024 * 1024)
+    .action((opts: TraceOptions) => runTrace(opts));
+}

@@ -1,0 +1,35 @@
+/** The common header every record starts with: process, cgroup, namespaces. */
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import type { RecordLayout } from '../../../native';
+import { containerIdFromCgroupName } from '../identity/cgroup-to-container';
+import type { RecordReader } from './record-reader';
+
+export type DecodedEvent = Event__Output;
+
+export function decodeHeader(r: RecordReader, layout: RecordLayout, bootToUnixNs: bigint): DecodedEvent {
+  const h = layout.hdr;
+  const bootNs = r.u64(h.boot_ns, 'boot_ns');
+  const cgroupName = r.cstr(h.cgroup_name, layout.limits.cgroupName, 'cgroup_name');
+  return {
+    boot_ns: bootNs.toString(),
+    time_unix_nano: (bootNs + bootToUnixNs).toString(),
+    process: {
+      pid: r.u32(h.tgid, 'tgid'),
+      tid: r.u32(h.pid, 'pid'),
+      ppid: r.u32(h.ppid, 'ppid'),
+      uid: r.u32(h.uid, 'uid'),
+      gid: r.u32(h.gid, 'gid'),
+      comm: r.cstr(h.comm, layout.limits.comm, 'comm'),
+    },
+    container: {
+      cgroup_id: r.u64(h.cgroup_id, 'cgroup_id').toString(),
+      cgroup_name: cgroupName,
+      id: containerIdFromCgroupName(cgroupName),
+    },
+    namespaces: {
+      mnt: r.u32(h.mnt_ns, 'mnt_ns'),
+      pid: r.u32(h.pid_ns, 'pid_ns'),
+      net: r.u32(h.net_ns, 'net_ns'),
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/** One event as one terminal line, in the spirit of execsnoop/tcpconnect/mountsnoop. */
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { errnoName } from './errno';
+
+export const EVENT_LINE_HEADER = `${'TIME'.padEnd(12)} ${'EVENT'.padEnd(7)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(5)} ${'COMM'.padEnd(16)} ${'CONTAINER'.padEnd(12)} DETAILS`;
+
+function clock(ev: Event__Output): string {
+  const ms = Number(BigInt(ev.time_unix_nano) / 1_000_000n);
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+function result(code: number): string {
+  return code < 0 ? errnoName(-code) : 'ok';
+}
+
+function details(ev: Event__Output): string {
+  switch (ev.body) {
+    case 'exec': {
+      const e = ev.exec!;
+      const cut = e.argv_truncated ? ' …' : '';
+      return `${e.filename} [${e.argv.join(' ')}${cut}]${e.has_tty ? ' tty' : ''}${e.euid !== ev.process?.uid ? ` euid=${e.euid}` : ''}`;
+    }
+    case 'fork':
+      return `child=${ev.fork!.child_pid}`;
+    case 'exit': {
+      const x = ev.exit!;
+      return x.signal ? `signal=${x.signal}` : `code=${x.code}`;
+    }
+    case 'connect': {
+      const c = ev.connect!;
+      const d = c.destination;
+      const where = !d ? '?' : d.family === 'FAMILY_INET6' ? `[${d.address}]:${d.port}` : d.port ? `${d.address}:${d.port}` : d.address || `family=${d.raw_family}`;
+      return `${where} ${result(c.result)}`;
+    }
+    case 'mount': {
+      const m = ev.mount!;
+      const call = m.call === 'CALL_MOUNT' ? '' : `${m.call.replace('CALL_', '').toLowerCase()} `;
+      return `${call}${m.source || '-'} -> ${m.target || '-'} type=${m.fstype || '-'} flags=0x${BigInt(m.flags).toString(16)} ${result(m.result)}`;
+    }
+    case 'loss': {
+      const l = ev.loss!;
+      return `LOST ${l.type.replace('EVENT_TYPE_', '').toLowerCase()}: ${l.ringbuf_full} ring buffer full, ${l.pending_full} pairing map full`;
+    }
+    default:
+      return '';
+  }
+}
+
+export function formatEventLine(ev: Event__Output): string {
+  const p = ev.process;
+  const container = ev.container?.id ? ev.container.id.slice(0, 12) : '-';
+  return [
+    clock(ev).padEnd(12),
+    (ev.body ?? '?').padEnd(7),
+    String(p?.pid ?? '-').padStart(7),
+    String(p?.ppid ?? '-').padStart(7),
+    String(p?.uid ?? '-').padStart(5),
+    (p?.comm ?? '-').padEnd(16),
+    container.padEnd(12),
+    details(ev),
+  ].join(' ');
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The `vigil` command: registers each part's commands and funnels every error
+ * into one message and a non-zero exit. Parts never import each other; they
+ * meet here and over gRPC.
+ */
+import { Command } from 'commander';
+import { VigilError } from './native/errors';
+import { traceCommand } from './sensor/src/cli/trace';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+const program = new Command('vigil')
+  .description('Vigil: runtime threat detection for Linux and Kubernetes nodes')
+  .version(version)
+  .showHelpAfterError('(run vigil --help for usage)')
+  .addCommand(traceCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const message = err instanceof VigilError ? `${err.message}` : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`vigil: ${message}\n`);
+  process.exit(err instanceof VigilError && err.code === 'INVALID_ARGUMENT' ? 2 : 1);
+});
