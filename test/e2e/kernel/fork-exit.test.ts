@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { EventRecorder } from '../../helpers/event-recorder';
+import { kernelTestOptions } from '../../helpers/kernel-gate';
+import { run } from '../../helpers/processes';
+
+describe('fork and exit events from the kernel', kernelTestOptions(), () => {
+  let rec: EventRecorder;
+  before(() => (rec = new EventRecorder({ types: ['fork', 'exit'] })));
+  after(() => rec.stop());
+
+  test('fork names parent and child; exit carries the exit code', async () => {
+    const child = await run('/bin/sh', ['-c', 'exit 7']);
+    assert.equal(child.code, 7);
+    const fork = await rec.waitFor('fork', (e) => e.body === 'fork' && e.fork?.child_pid === child.pid);
+    assert.equal(fork.process?.pid, process.pid, 'the fork event describes the parent');
+    const exit = await rec.waitFor('exit', (e) => e.body === 'exit' && e.process?.pid === child.pid);
+    assert.equal(exit.exit?.code, 7);
+    assert.equal(exit.exit?.signal, 0);
+    assert.equal(exit.exit?.status, 7 << 8);
+    assert.equal(exit.process?.ppid, process.pid);
+  });
+
+  test('a killed process exits with its signal', async () => {
+    const child = spawn('/bin/sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('close', r));
+    const exit = await rec.waitFor('exit', (e) => e.body === 'exit' && e.process?.pid === child.pid);
+    assert.equal(exit.exit?.signal, 9);
+    assert.equal(exit.exit?.code, 0);
+  });
+
+  test('threads are not processes: one exit per process, none per thread', async () => {
+    // node runs several threads; its exit must be reported exactly once.
+    const child = await run(process.execPath, ['-e', 'setTimeout(() => process.exit(5), 50)']);
+    assert.equal(child.code, 5);
+    await rec.waitFor('exit', (e) => e.body === 'exit' && e.process?.pid === child.pid);
+    await rec.settle();
+    const exits = rec.events.filter((e) => e.body === 'exit' && e.process?.pid === child.pid);
+    assert.equal(exits.length, 1);
+    assert.equal(exits[0].exit?.code, 5);
+    const forks = rec.events.filter((e) => e.body === 'fork' && e.process?.pid === child.pid);
+    assert.equal(forks.length, 0, 'thread creation is not a fork');
+  });
+
+  test('every record decoded', () => assert.deepEqual(rec.errors, []));
+});

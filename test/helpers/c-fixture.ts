@@ -1,0 +1,18 @@
+/** Compiles a C program from test/fixtures once per test process. */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const built = new Map<string, string>();
+
+export function cFixture(name: string, extraFlags: string[] = []): string {
+  const cached = built.get(name);
+  if (cached) return cached;
+  // dist/test/helpers → the sources stay in test/fixtures.
+  const src = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', `${name}.c`);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-fixture-')), name);
+  execFileSync('cc', ['-O2', '-Wall', '-o', out, src, ...extraFlags]);
+  built.set(name, out);
+  return out;
+}
