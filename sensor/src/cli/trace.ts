@@ -74,6 +74,7 @@ async function runTrace(opts: TraceOptions): Promise<void> {
   const filter: TraceFilter = { types: opts.type, pid: opts.pid, container: opts.container };
   // fork/exit are only loaded when asked for: trace has no process tree to keep.
   const sensor = KernelSensor.start({ types: opts.type, ringBytes: opts.ringBytes });
+  process.stderr.write(`vigil trace: tracing ${opts.type.join(',')} (Ctrl-C to stop)\n`);
   if (!opts.json) process.stdout.write(`${EVENT_LINE_HEADER}\n`);
   sensor.onBatch((batch) => {
     let out = '';

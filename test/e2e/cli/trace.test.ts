@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { kernelTestOptions } from '../../helpers/kernel-gate';
+import { run, uniqueToken } from '../../helpers/processes';
+import { runVigil, startVigil } from '../../helpers/vigil-cli';
+
+describe('vigil trace', kernelTestOptions(), () => {
+  test('--json prints one event object per line; Ctrl-C prints totals and drops', async () => {
+    const trace = startVigil(['trace', '--json', '--type', 'exec']);
+    await trace.waitFor(/tracing exec/);
+    const token = uniqueToken();
+    const child = await run('/bin/true', [token]);
+    await trace.waitFor(new RegExp(token));
+    trace.child.kill('SIGINT');
+    const { code } = await trace.exited;
+    assert.equal(code, 0, trace.stderr());
+    const events = trace.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    const mine = events.find((e) => e.exec?.argv?.includes(token));
+    assert.equal(mine.process.pid, child.pid);
+    assert.equal(mine.exec.filename, '/bin/true');
+    assert.ok(events.every((e) => e.body === 'exec' || e.body === 'loss'), 'only the requested type');
+    assert.match(trace.stderr(), /vigil trace: \d+ events, \d+ dropped, \d+ batches; exec=\d+/);
+  });
+
+  test('--pid keeps one process; the table has a header and one line per event', async () => {
+    // The shell's pid is known before it execs: it waits for a line on stdin.
+    const token = uniqueToken();
+    const shell = spawn('/bin/sh', ['-c', `read go; exec /bin/echo ${token}`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const trace = startVigil(['trace', '--type', 'exec', '--pid', String(shell.pid)]);
+    await trace.waitFor(/tracing exec/);
+    await run('/bin/echo', [`${token}-elsewhere`]);
+    shell.stdin!.end('go\n');
+    await new Promise((r) => shell.once('close', r));
+    await trace.waitFor(new RegExp(`\\[/bin/echo ${token}\\]`));
+    trace.child.kill('SIGINT');
+    await trace.exited;
+    const lines = trace.stdout().trim().split('\n');
+    assert.match(lines[0], /^TIME\s+EVENT\s+PID\s+PPID\s+UID\s+COMM\s+CONTAINER\s+DETAILS/);
+    assert.equal(lines.length, 2, `only the header and the shell's exec:\n${trace.stdout()}`);
+    assert.match(lines[1], new RegExp(`exec\\s+${shell.pid}\\s+${process.pid}\\s+0 echo\\s+-\\s+/bin/echo \\[/bin/echo ${token}\\]`));
+  });
+
+  test('bad arguments: one clear message and a non-zero exit', async () => {
+    const badType = await runVigil(['trace', '--type', 'exec,open']);
+    assert.notEqual(badType.code, 0);
+    assert.match(badType.stderr, /unknown event type "open"/);
+    const badRing = await runVigil(['trace', '--ring-bytes', '5000']);
+    assert.notEqual(badRing.code, 0);
+    assert.match(badRing.stderr, /power of two/);
+    const badPid = await runVigil(['trace', '--pid', 'abc']);
+    assert.match(badPid.stderr, /"abc" is not a process id/);
+  });
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BatchDecoder } from '../../../../sensor/src/decode';
+import { RecordBuilder, frame, layout } from '../../../helpers/record-builder';
+
+const decoder = new BatchDecoder(layout, 1_700_000_000_000_000_000n);
+
+describe('BatchDecoder', () => {
+  test('decodes an exec record field by field', () => {
+    const f = layout.exec;
+    const id = 'a'.repeat(64);
+    const rec = new RecordBuilder('exec', { pid: 42, tgid: 42, ppid: 7, uid: 1000, comm: 'curl', cgroupName: id, cgroupId: 9876n, bootNs: 5n })
+      .str(f.filename, '/usr/bin/curl')
+      .bytes(f.args, Buffer.from('curl\0-s\0http://x\0'))
+      .u32(f.args_len, 17)
+      .u32(f.argc, 3)
+      .u32(f.euid, 0)
+      .u64(f.cap_effective, 0x1ffn)
+      .u32(f.has_tty, 1)
+      .str(f.parent_comm, 'bash');
+    const { events, errors } = decoder.decode(frame([rec.buf]));
+    assert.deepEqual(errors, []);
+    assert.equal(events.length, 1);
+    const ev = events[0];
+    assert.equal(ev.body, 'exec');
+    assert.deepEqual(ev.process, { pid: 42, tid: 42, ppid: 7, uid: 1000, gid: 0, comm: 'curl' });
+    assert.deepEqual(ev.container, { cgroup_id: '9876', cgroup_name: id, id });
+    assert.equal(ev.time_unix_nano, '1700000000000000005');
+    assert.deepEqual(ev.exec, {
+      filename: '/usr/bin/curl',
+      argv: ['curl', '-s', 'http://x'],
+      argc: 3,
+      argv_truncated: false,
+      filename_truncated: false,
+      euid: 0,
+      cap_effective: '511',
+      has_tty: true,
+      parent_comm: 'bash',
+    });
+  });
+
+  test('decodes exit status words into code and signal', () => {
+    const mk = (status: number) => new RecordBuilder('exit').s32(layout.exit.exit_code, status).buf;
+    const [normal, killed] = decoder.decode(frame([mk(3 << 8), mk(9)])).events;
+    assert.deepEqual(normal.exit, { status: 768, code: 3, signal: 0 });
+    assert.deepEqual(killed.exit, { status: 9, code: 0, signal: 9 });
+  });
+
+  test('turns counter deltas into Loss events', () => {
+    const deltas: number[] = [];
+    deltas[layout.eventTypes.exec * layout.counters + layout.counterIds.ringbufFull] = 5;
+    deltas[layout.eventTypes.connect * layout.counters + layout.counterIds.pendingFull] = 2;
+    deltas[layout.eventTypes.fork * layout.counters + layout.counterIds.emitted] = 100;
+    const { events } = decoder.decode(frame([], deltas));
+    assert.deepEqual(
+      events.map((e) => e.loss),
+      [
+        { type: 'EVENT_TYPE_EXEC', ringbuf_full: '5', pending_full: '0' },
+        { type: 'EVENT_TYPE_CONNECT', ringbuf_full: '0', pending_full: '2' },
+      ],
+    );
+  });
+
+  test('a short record is an error naming it; the next record still decodes', () => {
+    const good = new RecordBuilder('fork').u32(layout.fork.child_tgid, 55).buf;
+    const short = new RecordBuilder('exec').buf.subarray(0, 100);
+    const stub = new RecordBuilder('exec').buf.subarray(0, 6);
+    const { events, errors } = decoder.decode(frame([short, stub, good]));
+    assert.equal(errors.length, 2);
+    assert.match(errors[0], /record 0: exec record says 4856 bytes, frame has 100/);
+    assert.match(errors[1], /record 1: record of 6 bytes is too short for size/);
+    assert.equal(events.length, 1);
+    assert.equal(events[0].fork?.child_pid, 55);
+  });
+
+  test('a size field that disagrees with the frame is refused', () => {
+    const rec = new RecordBuilder('exit', { size: 9999 }).buf;
+    const { events, errors } = decoder.decode(frame([rec]));
+    assert.equal(events.length, 0);
+    assert.match(errors[0], /exit record says 9999 bytes, frame has/);
+  });
+
+  test('an unknown type or schema version is refused', () => {
+    const unknown = new RecordBuilder('fork').buf;
+    unknown.writeUInt16LE(77, layout.hdr.type);
+    const stale = new RecordBuilder('fork', { version: layout.schemaVersion + 1 }).buf;
+    const { errors } = decoder.decode(frame([unknown, stale]));
+    assert.match(errors[0], /unknown record type 77/);
+    assert.match(errors[1], /schema \d+, expected \d+/);
+  });
+
+  test('garbage framing stops at the first bad frame with a reason', () => {
+    const overrun = Buffer.alloc(8);
+    overrun.writeUInt32LE(1_000_000, 0);
+    assert.match(decoder.decode({ data: overrun, records: 1, deltas: [] }).errors[0], /overruns the batch/);
+    assert.match(decoder.decode({ data: Buffer.from([1, 2]), records: 1, deltas: [] }).errors[0], /truncated frame/);
+    assert.doesNotThrow(() => decoder.decode({ data: Buffer.from('not a record at all, just text'), records: 1, deltas: [] }));
+  });
+
+  test('strings without a NUL stop at their field bound', () => {
+    const rec = new RecordBuilder('exec');
+    rec.buf.fill(0x41, layout.hdr.comm, layout.hdr.comm + layout.limits.comm);
+    rec.buf.fill(0x42, layout.hdr.cgroup_name, layout.hdr.cgroup_name + 4);
+    const ev = decoder.decode(frame([rec.buf])).events[0];
+    assert.equal(ev.process?.comm, 'A'.repeat(layout.limits.comm));
+    assert.equal(ev.container?.cgroup_name, 'BBBB');
+  });
+});
