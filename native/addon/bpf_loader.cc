@@ -148,6 +148,9 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
            " does not match the addon's " + std::to_string(VIGIL_SCHEMA_VERSION) +
            ": the build is stale; run npm run build:native";
   skel_->rodata->vigil_self_tgid = options.self_tgid;
+  // A quarter full: early enough that a burst never fills the ring while the
+  // reader sleeps out its poll interval.
+  skel_->rodata->vigil_wakeup_bytes = options.ring_bytes / 4;
 
   int err = bpf_map__set_max_entries(skel_->maps.vigil_events, options.ring_bytes);
   if (err) return "size ring buffer to " + std::to_string(options.ring_bytes) + " bytes: " + Errno(err);

@@ -7,6 +7,9 @@
 
 namespace vigil {
 
+// Poll tick: the delay of a record when the ring is quiet.
+constexpr uint32_t kPollMs = 10;
+
 DrainThread::DrainThread(BpfLoader& loader, DrainOptions options, Deliver deliver)
     : loader_(loader), options_(options), deliver_(std::move(deliver)), batch_(new Batch) {}
 
@@ -57,7 +60,10 @@ void DrainThread::Run() {
   const auto flush_every = std::chrono::milliseconds(options_.flush_ms);
   batch_->data.reserve(size_t(options_.batch_records) * 256);
   while (!stop_ && !consumer_gone_) {
-    int n = ring_buffer__poll(loader_.ring(), static_cast<int>(options_.flush_ms));
+    // Records arrive without a wakeup until a backlog builds (emit.bpf.h), so
+    // the timeout is the normal path: consume whatever is there each tick.
+    int n = ring_buffer__poll(loader_.ring(), static_cast<int>(kPollMs));
+    if (n == 0) n = ring_buffer__consume(loader_.ring());
     if (n < 0 && n != -EINTR && n != -ECANCELED) {
       batch_->error = std::string("poll ring buffer: ") + strerror(-n);
       break;

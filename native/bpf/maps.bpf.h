@@ -17,6 +17,8 @@ extern const volatile __u32 vigil_schema_version;
 /* tgid of the sensor itself: its own exec/connect/mount are not reported,
  * so the sensor never feeds on its own activity. 0 disables the filter. */
 extern const volatile __u32 vigil_self_tgid;
+/* Unread bytes in the ring at which a submit wakes the reader at once. */
+extern const volatile __u64 vigil_wakeup_bytes;
 
 /* Written by every hook, drained by the addon's poll thread. The addon sets
  * its size before load (option ringBytes); the default of 8 MiB holds ~1,700

@@ -30,10 +30,18 @@ static __always_inline void *vigil_reserve(__u32 type, __u64 size)
 	return rec;
 }
 
+/* Waking the reader costs the producer an irq_work per record; the reader
+ * polls on a short timer anyway, so it is woken only once a backlog builds
+ * up (vigil_wakeup_bytes, set by the addon), which bounds the latency at the
+ * poll interval without paying a wakeup per event. */
 static __always_inline void vigil_submit(void *rec, __u32 type)
 {
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&vigil_events, BPF_RB_AVAIL_DATA) >= vigil_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
 	vigil_count(type, VIGIL_CNT_EMITTED);
-	bpf_ringbuf_submit(rec, 0);
+	bpf_ringbuf_submit(rec, flags);
 }
 
 #endif /* VIGIL_EMIT_BPF_H */

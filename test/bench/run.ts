@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: runs every benchmark and prints one JSON document.
+ * BENCH_ROUNDS and BENCH_SECONDS shorten or lengthen the runs.
+ */
+import * as os from 'node:os';
+import { benchSensorOverhead } from './sensor-overhead';
+
+async function main(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+  const report = {
+    machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
+    sensor_overhead: await benchSensorOverhead(rounds, seconds),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
