@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { run, uniqueToken } from '../../helpers/processes';
-import { runVigil, startVigil } from '../../helpers/vigil-cli';
+import { VIGIL, runVigil, startVigil } from '../../helpers/vigil-cli';
 
 describe('vigil trace', kernelTestOptions(), () => {
   test('--json prints one event object per line; Ctrl-C prints totals and drops', async () => {
@@ -50,5 +50,11 @@ describe('vigil trace', kernelTestOptions(), () => {
     assert.match(badRing.stderr, /power of two/);
     const badPid = await runVigil(['trace', '--pid', 'abc']);
     assert.match(badPid.stderr, /"abc" is not a process id/);
+  });
+
+  test('without privileges: the reason and what to do, exit 1', async () => {
+    const asNobody = await run(process.execPath, [VIGIL, 'trace'], { uid: 65534, gid: 65534 });
+    assert.equal(asNobody.code, 1);
+    assert.match(asNobody.stderr, /^vigil: insufficient privileges \(euid 65534\): Vigil needs root or CAP_BPF\+CAP_PERFMON/);
   });
 });
