@@ -9,6 +9,7 @@ import { EventRecorder } from '../../helpers/event-recorder';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { KernelSensor } from '../../../sensor/src/kernel-sensor';
 import { VigilError } from '../../../native/errors';
+import { run, uniqueToken } from '../../helpers/processes';
 
 const FLOOD = 300;
 
@@ -50,6 +51,23 @@ describe('loss accounting and teardown', kernelTestOptions(), () => {
     const stats = await rec.stop();
     assert.deepEqual(bpfFileDescriptors(), before, 'BPF program, map, link or perf fds left open after stop()');
     assert.equal(typeof stats.events, 'number');
+  });
+
+  test('the async iterator yields decoded batches and ends after stop()', async () => {
+    const sensor = KernelSensor.start({ types: ['exec'], flushMs: 10 });
+    const token = uniqueToken();
+    let found: number | undefined;
+    const reading = (async () => {
+      for await (const batch of sensor) {
+        const ev = batch.events.find((e) => e.exec?.argv.includes(token));
+        if (ev) found = ev.process?.pid;
+      }
+    })();
+    const child = await run('/bin/true', [token]);
+    for (let i = 0; i < 200 && found === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    await sensor.stop();
+    await reading; // the loop must end on its own once the sensor stopped
+    assert.equal(found, child.pid);
   });
 
   test('bad options are refused with a clear error before anything loads', () => {
