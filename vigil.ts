@@ -5,8 +5,13 @@
  * meet here and over gRPC.
  */
 import { Command } from 'commander';
-import { VigilError } from './native/errors';
+import { VigilError } from './proto/errors';
 import { traceCommand } from './sensor/src/cli/trace';
+import { sensorCommand } from './sensor/src/cli/sensor-run';
+import { alertsCommand } from './controlplane/src/cli/alerts';
+import { controlplaneCommand } from './controlplane/src/cli/controlplane';
+import { eventsCommand } from './controlplane/src/cli/events';
+import { upCommand } from './controlplane/src/cli/up';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -15,10 +20,15 @@ const program = new Command('vigil')
   .description('Vigil: runtime threat detection for Linux and Kubernetes nodes')
   .version(version)
   .showHelpAfterError('(run vigil --help for usage)')
-  .addCommand(traceCommand());
+  .addCommand(upCommand())
+  .addCommand(controlplaneCommand())
+  .addCommand(sensorCommand(version))
+  .addCommand(traceCommand())
+  .addCommand(eventsCommand())
+  .addCommand(alertsCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof VigilError ? `${err.message}` : err instanceof Error ? err.message : String(err);
+  const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`vigil: ${message}\n`);
   process.exit(err instanceof VigilError && err.code === 'INVALID_ARGUMENT' ? 2 : 1);
 });

@@ -4,9 +4,9 @@
  * Nothing here interprets records; sensor/src/decode does.
  */
 import * as path from 'node:path';
-import { VigilError } from './errors';
+import { VigilError } from '../proto/errors';
 
-export { VigilError } from './errors';
+export { VigilError } from '../proto/errors';
 
 export type EventKind = 'exec' | 'fork' | 'exit' | 'connect' | 'mount';
 export const EVENT_KINDS: readonly EventKind[] = ['exec', 'fork', 'exit', 'connect', 'mount'];

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
-import { EVENT_LINE_HEADER, formatEventLine } from '../format/event-line';
+import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-line';
 import { KernelSensor, type SensorStats } from '../kernel-sensor';
 
 export interface TraceFilter {
@@ -46,7 +46,7 @@ function parseContainer(value: string): string {
   return value;
 }
 
-function parseRingBytes(value: string): number {
+export function parseRingBytes(value: string): number {
   const m = /^(\d+)([KMG]i?B?)?$/i.exec(value);
   if (!m) throw new InvalidArgumentError(`"${value}" is not a size (e.g. 8MiB)`);
   const unit = (m[2] ?? '').toUpperCase()[0];

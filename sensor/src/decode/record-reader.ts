@@ -3,7 +3,7 @@
  * names the field, so a short or corrupt record fails with a sentence instead
  * of returning garbage.
  */
-import { VigilError } from '../../../native/errors';
+import { VigilError } from '../../../proto/errors';
 
 export class RecordReader {
   private readonly view: DataView;

@@ -8,7 +8,7 @@ import { bpfFileDescriptors } from '../../helpers/bpf-fds';
 import { EventRecorder } from '../../helpers/event-recorder';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { KernelSensor } from '../../../sensor/src/kernel-sensor';
-import { VigilError } from '../../../native/errors';
+import { VigilError } from '../../../proto/errors';
 import { run, uniqueToken } from '../../helpers/processes';
 
 const FLOOD = 300;

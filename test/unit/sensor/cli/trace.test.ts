@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parsePid, parseTypes, traceMatches } from '../../../../sensor/src/cli/trace';
-import { formatEventLine } from '../../../../sensor/src/format/event-line';
+import { formatEventLine } from '../../../../proto/format/event-line';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 
 const base: Event__Output = {

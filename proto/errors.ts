@@ -1,6 +1,7 @@
 /**
- * The one error type Vigil throws on purpose. `code` is stable for scripts and
- * tests; the message says which step failed, on what, and what to do next.
+ * The one error type Vigil throws on purpose, shared by every part. `code` is
+ * stable for scripts, tests and the CLI's exit status; the message says which
+ * step failed, on what, and what to do next.
  */
 export type VigilErrorCode =
   | 'INVALID_ARGUMENT'
@@ -9,6 +10,10 @@ export type VigilErrorCode =
   | 'BPF_LOAD_FAILED'
   | 'ADDON_MISSING'
   | 'DECODE_FAILED'
+  | 'STORE_UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | 'UNAVAILABLE'
+  | 'ALREADY_RUNNING'
   | 'INTERNAL';
 
 export class VigilError extends Error {

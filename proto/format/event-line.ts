@@ -1,5 +1,5 @@
 /** One event as one terminal line, in the spirit of execsnoop/tcpconnect/mountsnoop. */
-import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import type { Event__Output } from '../generated/vigil/v1/Event';
 import { errnoName } from './errno';
 
 export const EVENT_LINE_HEADER = `${'TIME'.padEnd(12)} ${'EVENT'.padEnd(7)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(5)} ${'COMM'.padEnd(16)} ${'CONTAINER'.padEnd(12)} DETAILS`;

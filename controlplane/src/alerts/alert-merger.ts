@@ -1,0 +1,42 @@
+/**
+ * Turns raised alerts into store writes: the first of a kind is inserted, a
+ * repeat within the merge window adds to its count instead. Runs inside the
+ * batch's transaction, so merge state and the store never disagree.
+ */
+import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
+import type { Raised } from '../detections/engine';
+import type { AlertsRepo } from '../store/alerts-repo';
+
+interface Open {
+  id: string;
+  lastSeenMs: number;
+}
+
+export class AlertMerger {
+  private readonly open = new Map<string, Open>();
+
+  constructor(
+    private readonly repo: AlertsRepo,
+    private readonly windowMs = 60_000,
+    private readonly maxOpen = 100_000,
+  ) {}
+
+  /** Writes `raised`; returns the alerts that are new (to publish). */
+  apply(raised: readonly Raised[], nowMs: number): Alert__Output[] {
+    const fresh: Alert__Output[] = [];
+    for (const r of raised) {
+      const open = this.open.get(r.mergeKey);
+      if (open && nowMs - open.lastSeenMs <= this.windowMs) {
+        this.repo.merge(open.id, 1, r.alert.last_seen_unix_nano);
+        open.lastSeenMs = nowMs;
+        continue;
+      }
+      const stored = this.repo.insert(r.alert);
+      this.open.delete(r.mergeKey);
+      this.open.set(r.mergeKey, { id: stored.id, lastSeenMs: nowMs });
+      if (this.open.size > this.maxOpen) this.open.delete(this.open.keys().next().value!);
+      fresh.push(stored);
+    }
+    return fresh;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * `vigil alerts`: stored alerts from the store, or with --follow a live
+ * gRPC subscription that resumes after the last alert it printed whenever
+ * the connection breaks.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Command, InvalidArgumentError } from 'commander';
+import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
+import type { AlertFilter__Output } from '../../../proto/generated/vigil/v1/AlertFilter';
+import { ALERT_LINE_HEADER, formatAlertLine } from '../../../proto/format/alert-line';
+import { loadVigilProtos } from '../../../proto/loader';
+import { VigilError } from '../../../proto/errors';
+import { SEVERITY_RANK } from '../alerts/alert-filter';
+import { AlertsRepo } from '../store/alerts-repo';
+import { openStoreReadOnly } from '../store/db';
+import { addClientOptions, dataDirOption, parsePositiveInt, type ClientOptions } from './options';
+
+interface AlertsFlags extends ClientOptions {
+  severity?: string;
+  rule: string[];
+  node?: string;
+  container?: string;
+  namespace?: string;
+  pod?: string;
+  limit: number;
+  json?: boolean;
+  follow?: boolean;
+  afterId?: number;
+}
+
+function parseSeverity(value: string): string {
+  const s = `SEVERITY_${value.toUpperCase()}`;
+  if (!SEVERITY_RANK[s] || value.toUpperCase() === 'UNSPECIFIED') throw new InvalidArgumentError(`unknown severity "${value}"; expected info, low, medium, high or critical`);
+  return s;
+}
+
+function parseAfterId(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not an alert id`);
+  return Number(value);
+}
+
+function toFilter(f: AlertsFlags): AlertFilter__Output {
+  return {
+    min_severity: (f.severity ?? 'SEVERITY_UNSPECIFIED') as AlertFilter__Output['min_severity'],
+    rule_ids: f.rule,
+    namespace: f.namespace ?? '',
+    node_name: f.node ?? '',
+    container_id: f.container ?? '',
+    pod: f.pod ?? '',
+  };
+}
+
+function printer(json: boolean | undefined): (a: Alert__Output) => void {
+  return (a) => process.stdout.write(json ? `${JSON.stringify(a)}\n` : `${formatAlertLine(a)}\n`);
+}
+
+/** Follows the alert stream, resuming after the last printed id on every reconnect. */
+async function follow(f: AlertsFlags, filter: AlertFilter__Output, print: (a: Alert__Output) => void): Promise<void> {
+  const target = f.controlplane ?? `unix://${path.join(f.dataDir, 'vigil.sock')}`;
+  const tokenFile = f.tokenFile ?? path.join(f.dataDir, 'token');
+  let token: string | undefined;
+  if (f.tokenFile || !f.tlsCert) {
+    try {
+      token = fs.readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new VigilError('UNAUTHENTICATED', `read token file ${tokenFile}: ${(err as Error).message}; pass --token-file`);
+    }
+  }
+  const creds = f.tlsCa || f.tlsCert
+    ? grpc.credentials.createSsl(f.tlsCa ? fs.readFileSync(f.tlsCa) : null, f.tlsKey ? fs.readFileSync(f.tlsKey) : null, f.tlsCert ? fs.readFileSync(f.tlsCert) : null)
+    : grpc.credentials.createInsecure();
+  const { AlertService, QueryService } = loadVigilProtos().vigil.v1;
+  const client = new AlertService(target, creds);
+  const md = new grpc.Metadata();
+  if (token) md.set('authorization', `Bearer ${token}`);
+
+  let last = f.afterId;
+  if (last === undefined) {
+    // Like tail -f: the newest few first, then live.
+    const query = new QueryService(target, creds);
+    const recent = await new Promise<Alert__Output[]>((resolve, reject) =>
+      query.ListAlerts({ filter, page_size: f.limit }, md, (err, res) => (err ? reject(err) : resolve(res!.alerts))),
+    ).catch((err: grpc.ServiceError) => {
+      throw new VigilError(err.code === grpc.status.UNAUTHENTICATED ? 'UNAUTHENTICATED' : 'UNAVAILABLE', `control plane at ${target}: ${err.details}`);
+    });
+    query.close();
+    for (const a of recent.reverse()) print(a);
+    last = recent.length ? Number(recent[recent.length - 1].id) : 0;
+  }
+
+  let backoff = 200;
+  let stopped = false;
+  const done = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      stopped = true;
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  while (!stopped) {
+    const call = client.Subscribe({ after_id: String(last), filter }, md);
+    const ended = new Promise<grpc.ServiceError | undefined>((resolve) => {
+      call.on('data', (a: Alert__Output) => {
+        backoff = 200;
+        last = Number(a.id);
+        print(a);
+      });
+      call.on('error', resolve);
+      call.on('end', () => resolve(undefined));
+    });
+    const err = await Promise.race([ended, done.then(() => undefined)]);
+    call.cancel();
+    if (stopped) break;
+    if (err?.code === grpc.status.UNAUTHENTICATED) throw new VigilError('UNAUTHENTICATED', `control plane at ${target} refused the credentials: check --token-file`);
+    if (err?.code === grpc.status.INVALID_ARGUMENT) throw new VigilError('INVALID_ARGUMENT', err.details);
+    process.stderr.write(`vigil alerts: stream ended (${err ? err.details : 'closed'}); resuming after alert ${last}\n`);
+    await new Promise((r) => setTimeout(r, backoff));
+    backoff = Math.min(5000, backoff * 2);
+  }
+  client.close();
+}
+
+export function alertsCommand(): Command {
+  return addClientOptions(
+    new Command('alerts')
+      .description('list alerts, newest first, or follow them live')
+      .addOption(dataDirOption())
+      .option('-s, --severity <level>', 'at least this severity: info, low, medium, high, critical', parseSeverity)
+      .option('-r, --rule <id>', 'only this rule (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--node <name>', 'node name')
+      .option('-c, --container <id>', 'container id or prefix')
+      .option('--namespace <ns>', 'Kubernetes namespace')
+      .option('--pod <name>', 'pod name')
+      .option('-n, --limit <n>', 'at most this many (with --follow: how many recent ones first)', parsePositiveInt, 50)
+      .option('--json', 'one JSON object per line')
+      .option('-f, --follow', 'stream new alerts from the running control plane, resuming after disconnects')
+      .option('--after-id <id>', 'with --follow: start after this alert id', parseAfterId),
+  ).action(async (f: AlertsFlags) => {
+    const filter = toFilter(f);
+    const print = printer(f.json);
+    if (!f.json && !f.follow) process.stdout.write(`${ALERT_LINE_HEADER}\n`);
+    if (f.follow) return follow(f, filter, print);
+    const db = openStoreReadOnly(f.dataDir);
+    try {
+      for (const a of new AlertsRepo(db).list(filter, { limit: f.limit, order: 'desc' })) print(a);
+    } finally {
+      db.close();
+    }
+  });
+}

@@ -1,0 +1,63 @@
+/** `vigil controlplane`: the control plane alone (the sensors connect to it). */
+import { Command } from 'commander';
+import { startControlPlane, type ControlPlaneOptions } from '../main';
+import { dataDirOption, parseDuration, parseSize } from './options';
+
+export interface ServerFlags {
+  dataDir: string;
+  socket?: string;
+  listen?: string;
+  tokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  insecure?: boolean;
+  retention?: number;
+  maxDbSize?: number;
+}
+
+/** The server options shared by `vigil controlplane` and `vigil up`. */
+export function addServerOptions(cmd: Command): Command {
+  return cmd
+    .addOption(dataDirOption())
+    .option('--socket <path>', 'unix socket to listen on (default: <data-dir>/vigil.sock)')
+    .option('--listen <host:port>', 'also listen on TCP (non-loopback needs TLS or --insecure)')
+    .option('--token-file <file>', 'bearer token file (default: <data-dir>/token, created 0600 on first start)')
+    .option('--tls-cert <file>', 'server certificate for TCP')
+    .option('--tls-key <file>', 'server key for TCP')
+    .option('--tls-ca <file>', 'CA for client certificates: callers with one signed by it need no token')
+    .option('--insecure', 'turn authentication off (never on a shared network)')
+    .option('--retention <duration>', 'delete events and alerts older than this (e.g. 7d)', parseDuration)
+    .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize);
+}
+
+export function serverOptions(f: ServerFlags): ControlPlaneOptions {
+  if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  return {
+    dataDir: f.dataDir,
+    socketPath: f.socket,
+    listen: f.listen,
+    tokenFile: f.tokenFile,
+    tls: f.tlsCert && f.tlsKey ? { cert: f.tlsCert, key: f.tlsKey, ca: f.tlsCa } : undefined,
+    insecure: f.insecure,
+    retention: { maxAgeMs: f.retention, maxBytes: f.maxDbSize },
+  };
+}
+
+/** Resolves on SIGINT or SIGTERM. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+export function controlplaneCommand(): Command {
+  return addServerOptions(new Command('controlplane'))
+    .description('run the control plane: sensor ingest, detections, store and alert stream')
+    .action(async (flags: ServerFlags) => {
+      const cp = await startControlPlane(serverOptions(flags));
+      await untilSignal();
+      await cp.stop();
+    });
+}

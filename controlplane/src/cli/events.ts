@@ -1,0 +1,71 @@
+/** `vigil events`: query stored events (table, or one JSON object per line). */
+import { Command, InvalidArgumentError } from 'commander';
+import type { EventFilter } from '../../../proto/generated/vigil/v1/EventFilter';
+import type { EventFilter__Output } from '../../../proto/generated/vigil/v1/EventFilter';
+import type { StoredEvent__Output } from '../../../proto/generated/vigil/v1/StoredEvent';
+import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-line';
+import { openStoreReadOnly } from '../store/db';
+import { EventsRepo } from '../store/events-repo';
+import { dataDirOption, parsePositiveInt, parseTime } from './options';
+
+const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss'];
+
+interface EventsFlags {
+  dataDir: string;
+  type?: string;
+  since?: number;
+  until?: number;
+  pid?: number;
+  container?: string;
+  node?: string;
+  limit: number;
+  json?: boolean;
+}
+
+function parseType(value: string): string {
+  if (!TYPES.includes(value)) throw new InvalidArgumentError(`unknown event type "${value}"; expected one of ${TYPES.join(', ')}`);
+  return value;
+}
+
+function toFilter(f: EventsFlags): EventFilter__Output {
+  const filter: Required<EventFilter> = {
+    type: f.type ? (`EVENT_TYPE_${f.type.toUpperCase()}` as EventFilter__Output['type']) : 'EVENT_TYPE_UNSPECIFIED',
+    since_unix_nano: f.since ? `${f.since}000000` : '0',
+    until_unix_nano: f.until ? `${f.until}000000` : '0',
+    pid: f.pid ?? 0,
+    container_id: f.container ?? '',
+    node_name: f.node ?? '',
+  };
+  return filter as EventFilter__Output;
+}
+
+/** Newest first, as many as `limit`, across pages. */
+export function queryEvents(dataDir: string, filter: EventFilter__Output, limit: number): StoredEvent__Output[] {
+  const db = openStoreReadOnly(dataDir);
+  try {
+    return new EventsRepo(db).list(filter, limit, '').events;
+  } finally {
+    db.close();
+  }
+}
+
+export function eventsCommand(): Command {
+  return new Command('events')
+    .description('list stored events, newest first')
+    .addOption(dataDirOption())
+    .option('-t, --type <type>', `one of ${TYPES.join(', ')}`, parseType)
+    .option('--since <time>', 'from this time (ISO date, or a duration ago: 15m)', parseTime)
+    .option('--until <time>', 'up to this time', parseTime)
+    .option('-p, --pid <pid>', 'process id', parsePositiveInt)
+    .option('-c, --container <id>', 'container id or prefix (at least 4 characters)')
+    .option('--node <name>', 'node name')
+    .option('-n, --limit <n>', 'at most this many', parsePositiveInt, 50)
+    .option('--json', 'one JSON object per line')
+    .action((f: EventsFlags) => {
+      const rows = queryEvents(f.dataDir, toFilter(f), f.limit);
+      let out = f.json ? '' : `${'ID'.padStart(8)} ${'NODE'.padEnd(12)} ${EVENT_LINE_HEADER}\n`;
+      for (const r of rows)
+        out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padStart(8)} ${r.node_name.slice(0, 12).padEnd(12)} ${formatEventLine(r.event!)}\n`;
+      process.stdout.write(out);
+    });
+}

@@ -1,0 +1,55 @@
+/**
+ * `vigil up`: one machine, everything. The control plane runs here; the
+ * sensor runs as a child `vigil sensor`, so the two still meet only over
+ * gRPC (on the data directory's unix socket), and a crashed sensor is
+ * restarted. A status line shows events/s, losses and alerts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Command } from 'commander';
+import { startControlPlane } from '../main';
+import { addServerOptions, serverOptions, untilSignal, type ServerFlags } from './controlplane';
+import { parseDuration } from './options';
+
+interface UpFlags extends ServerFlags {
+  nodeName?: string;
+  statusInterval: number;
+}
+
+const RESTART_DELAY_MS = 1000;
+
+export function upCommand(): Command {
+  return addServerOptions(new Command('up'))
+    .description('run the control plane and this node\'s sensor together (the default for one machine)')
+    .option('--node-name <name>', 'this node as alerts name it (default: the hostname)')
+    .option('--status-interval <duration>', 'how often to print the status line', parseDuration, 5000)
+    .action(async (f: UpFlags) => {
+      const log = (line: string) => process.stderr.write(`vigil up: ${line}\n`);
+      const cp = await startControlPlane(serverOptions(f));
+      let sensor: ChildProcess | undefined;
+      let stopping = false;
+      const startSensor = () => {
+        const args = [process.argv[1], 'sensor', '--data-dir', f.dataDir, '--controlplane', `unix://${cp.socketPath}`, '--token-file', cp.tokenFile];
+        if (f.nodeName) args.push('--node-name', f.nodeName);
+        sensor = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+        sensor.on('exit', (code, signal) => {
+          if (stopping) return;
+          log(`sensor exited (${signal ?? `code ${code}`}); restarting in ${RESTART_DELAY_MS} ms`);
+          setTimeout(startSensor, RESTART_DELAY_MS);
+        });
+      };
+      startSensor();
+      const status = setInterval(() => {
+        const s = cp.status();
+        log(`${Math.round(s.eventsPerSecond)} events/s, ${s.eventsStored} stored, ${s.eventsLost} lost, ${s.alerts} alerts, ${s.sensors} sensor${s.sensors === 1 ? '' : 's'} connected`);
+      }, f.statusInterval);
+      await untilSignal();
+      stopping = true;
+      clearInterval(status);
+      if (sensor && sensor.exitCode === null) {
+        const exited = new Promise((r) => sensor!.once('exit', r));
+        sensor.kill('SIGTERM');
+        await exited;
+      }
+      await cp.stop();
+    });
+}

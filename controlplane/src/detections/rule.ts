@@ -1,0 +1,37 @@
+/**
+ * What a detection is: metadata a responder reads, the event sources it
+ * wants, and a pure match function. Rules do no I/O; everything they need
+ * beyond the event comes through the context.
+ */
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
+import type { Severity__Output } from '../../../proto/generated/vigil/v1/Severity';
+import type { MitreTechnique__Output } from '../../../proto/generated/vigil/v1/MitreTechnique';
+
+export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount';
+
+export interface DetectionContext {
+  readonly node: string;
+  /** Ancestors of the event's process, nearest first (computed on first use). */
+  ancestry(): ProcessNode__Output[];
+}
+
+export interface Finding {
+  /** One line for a responder: what happened, where. */
+  summary: string;
+  /** Rule-specific facts worth keeping with the alert. */
+  fields?: Record<string, string>;
+}
+
+export interface Rule {
+  /** Stable, kebab-case; alerts and exceptions refer to it. */
+  readonly id: string;
+  readonly version: number;
+  readonly title: string;
+  /** Why it matters, known false positives, and how to triage. */
+  readonly description: string;
+  readonly severity: Exclude<Severity__Output, 'SEVERITY_UNSPECIFIED'>;
+  readonly mitre: MitreTechnique__Output;
+  readonly sources: readonly EventSource[];
+  match(ev: Event__Output, ctx: DetectionContext): Finding | null;
+}

@@ -1,0 +1,23 @@
+import type { Rule } from '../rule';
+import { commandLine, inContainer, isShellExec } from '../facts';
+
+export const terminalShellInContainer: Rule = {
+  id: 'terminal-shell-in-container',
+  version: 1,
+  title: 'Interactive shell with a terminal in a container',
+  description:
+    'A shell with a controlling terminal inside a container: someone is typing in it, as with kubectl exec -it, ' +
+    'docker exec -it or a reverse shell upgraded to a pty. Legitimate during debugging by an operator; in ' +
+    'production it should be rare and attributable. Triage: check who holds exec rights on the pod and the ' +
+    'Kubernetes audit log for the matching pods/exec request.',
+  severity: 'SEVERITY_HIGH',
+  mitre: { id: 'T1609', name: 'Container Administration Command', tactic: 'Execution' },
+  sources: ['exec'],
+  match(ev) {
+    if (!inContainer(ev) || !isShellExec(ev) || !ev.exec!.has_tty) return null;
+    return {
+      summary: `interactive shell ${ev.exec!.filename} with a terminal in container ${ev.container!.id.slice(0, 12)} (uid ${ev.process?.uid}): ${commandLine(ev)}`,
+      fields: { command_line: commandLine(ev), uid: String(ev.process?.uid ?? '') },
+    };
+  },
+};

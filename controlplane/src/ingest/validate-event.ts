@@ -1,0 +1,17 @@
+/**
+ * Checks an incoming event has what the store and the rules rely on. Sensors
+ * are trusted to authenticate, not to be bug-free: a bad event is refused
+ * with the reason, never stored half-understood.
+ */
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+
+const BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'loss']);
+
+/** The problem with `ev`, or undefined when it is well-formed. */
+export function eventProblem(ev: Event__Output): string | undefined {
+  if (!ev.body || !BODIES.has(ev.body)) return `has no known body (got ${JSON.stringify(ev.body ?? null)})`;
+  if (!ev[ev.body]) return `says it is ${ev.body} but carries no ${ev.body} message`;
+  if (!/^\d{1,20}$/.test(ev.time_unix_nano) || ev.time_unix_nano === '0') return 'has no time_unix_nano';
+  if (ev.body !== 'loss' && !ev.process?.pid) return 'has no process';
+  return undefined;
+}

@@ -1,0 +1,129 @@
+/**
+ * The control plane, wired: store → repositories → detections → ingest
+ * pipeline → gRPC services → listeners, plus background retention.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadVigilProtos } from '../../proto/loader';
+import { VigilError } from '../../proto/errors';
+import { AlertMerger } from './alerts/alert-merger';
+import { AlertStream } from './alerts/alert-stream';
+import { ProcessTree } from './correlation/process-tree';
+import { DetectionEngine } from './detections/engine';
+import { RULES } from './detections/rules';
+import { IngestPipeline } from './ingest/pipeline';
+import { allowAll, loadOrCreateToken, tokenOrClientCert } from './server/auth';
+import { AlertService } from './server/alert-service';
+import { bind, claimSocket, isLoopback, parseHostPort, tlsCredentials, type TlsFiles } from './server/listeners';
+import { QueryService } from './server/query-service';
+import { SensorService } from './server/sensor-service';
+import { AlertsRepo } from './store/alerts-repo';
+import { openStore } from './store/db';
+import { EventsRepo } from './store/events-repo';
+import { Retention, type RetentionPolicy } from './store/retention';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  /** Unix socket path; default <dataDir>/vigil.sock. */
+  socketPath?: string;
+  /** Also listen on TCP HOST:PORT. */
+  listen?: string;
+  /** Token file; default <dataDir>/token, generated on first start. */
+  tokenFile?: string;
+  tls?: TlsFiles;
+  /** No authentication at all: only when the user asked for it. */
+  insecure?: boolean;
+  retention?: RetentionPolicy;
+  mergeWindowMs?: number;
+  maxSubscriberBuffer?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningControlPlane {
+  socketPath: string;
+  /** TCP port actually bound, when listening on TCP. */
+  tcpPort?: number;
+  tokenFile: string;
+  token: string;
+  status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
+  stop(): Promise<void>;
+}
+
+export async function startControlPlane(o: ControlPlaneOptions): Promise<RunningControlPlane> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`vigil controlplane: ${line}\n`));
+  const socketPath = o.socketPath ?? path.join(o.dataDir, 'vigil.sock');
+  const tokenFile = o.tokenFile ?? path.join(o.dataDir, 'token');
+
+  let tcp: { host: string; port: number } | undefined;
+  if (o.listen) {
+    tcp = parseHostPort(o.listen);
+    if (!isLoopback(tcp.host) && !o.tls && !o.insecure)
+      throw new VigilError('INVALID_ARGUMENT', `refusing to listen on ${o.listen} without TLS: tokens would cross the network in clear; pass --tls-cert/--tls-key (and --tls-ca for client certificates), or --insecure`);
+  }
+  if (o.tls && !o.tls.ca && !o.insecure) log('TLS without --tls-ca: callers authenticate with the bearer token');
+
+  fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  await claimSocket(socketPath);
+  const db = openStore(o.dataDir);
+  const token = loadOrCreateToken(tokenFile);
+  const auth = o.insecure ? allowAll : tokenOrClientCert(token);
+  if (o.insecure) log('authentication is OFF (--insecure): anyone who reaches a listener can send events and read alerts');
+
+  const events = new EventsRepo(db);
+  const alerts = new AlertsRepo(db);
+  const stream = new AlertStream();
+  const engine = new DetectionEngine(RULES, new ProcessTree(), log);
+  const pipeline = new IngestPipeline(db, events, engine, new AlertMerger(alerts, o.mergeWindowMs), stream);
+  const sensorService = new SensorService(auth, pipeline, events, log);
+
+  const protos = loadVigilProtos().vigil.v1;
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  server.addService(protos.SensorService.service, sensorService.handlers());
+  server.addService(protos.AlertService.service, new AlertService(auth, alerts, stream, o.maxSubscriberBuffer).handlers());
+  server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected).handlers());
+
+  const retention = new Retention(db, o.retention ?? {}, log);
+  try {
+    await bind(server, `unix://${socketPath}`, grpc.ServerCredentials.createInsecure());
+    fs.chmodSync(socketPath, 0o600);
+    let tcpPort: number | undefined;
+    if (tcp) {
+      const creds = o.tls ? tlsCredentials(o.tls) : grpc.ServerCredentials.createInsecure();
+      tcpPort = await bind(server, o.listen!.replace(/:\d+$/, `:${tcp.port}`), creds);
+    }
+    retention.start();
+    log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);
+    return {
+      socketPath,
+      tcpPort,
+      tokenFile,
+      token,
+      status: () => ({
+        eventsStored: pipeline.eventsStored,
+        eventsPerSecond: pipeline.eventsPerSecond(),
+        alerts: alerts.count(),
+        eventsLost: pipeline.eventsLost,
+        sensors: sensorService.connected,
+      }),
+      async stop() {
+        await retention.stop();
+        // Sensor streams and alert subscriptions never end on their own: give
+        // in-flight calls a moment, then close what is left.
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => server.forceShutdown(), 2000);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        db.close();
+        fs.rmSync(socketPath, { force: true });
+      },
+    };
+  } catch (err) {
+    server.forceShutdown();
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+/** SensorService.StreamEvents: hello → welcome, then batch → commit → ack. */
+import * as grpc from '@grpc/grpc-js';
+import type { SensorServiceHandlers } from '../../../proto/generated/vigil/v1/SensorService';
+import type { SensorMessage__Output } from '../../../proto/generated/vigil/v1/SensorMessage';
+import type { ControlMessage } from '../../../proto/generated/vigil/v1/ControlMessage';
+import { VigilError } from '../../../proto/errors';
+import type { IngestPipeline } from '../ingest/pipeline';
+import type { EventsRepo } from '../store/events-repo';
+import { UNAUTHENTICATED, type Authenticator } from './auth';
+
+const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+export class SensorService {
+  connected = 0;
+
+  constructor(
+    private readonly auth: Authenticator,
+    private readonly pipeline: IngestPipeline,
+    private readonly events: EventsRepo,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  handlers(): SensorServiceHandlers {
+    return { StreamEvents: (call) => this.streamEvents(call) };
+  }
+
+  private streamEvents(call: grpc.ServerDuplexStream<SensorMessage__Output, ControlMessage>): void {
+    if (!this.auth(call)) {
+      call.emit('error', UNAUTHENTICATED);
+      return;
+    }
+    const peer = call.getPeer();
+    let node: string | undefined;
+    let failed = false;
+    this.connected++;
+    let open = true;
+    const close = () => {
+      if (open) this.connected--;
+      open = false;
+    };
+    call.on('cancelled', close);
+    call.on('close', close);
+    call.on('end', () => {
+      close();
+      call.end();
+    });
+    call.on('error', close);
+    const fail = (err: unknown) => {
+      failed = true;
+      const code = err instanceof VigilError && err.code === 'INVALID_ARGUMENT' ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+      this.log(`sensor stream from ${node ?? peer} refused: ${(err as Error).message}`);
+      call.emit('error', { code, details: (err as Error).message });
+    };
+    call.on('data', (msg: SensorMessage__Output) => {
+      if (failed) return;
+      try {
+        if (msg.msg === 'hello') {
+          const name = msg.hello!.node_name;
+          if (!NODE_NAME.test(name)) throw new VigilError('INVALID_ARGUMENT', `hello from ${peer}: "${name}" is not a valid node name`);
+          node = name;
+          call.write({ welcome: { last_committed_seq: String(this.events.lastSeq(node)) } });
+        } else if (msg.msg === 'batch') {
+          const b = msg.batch!;
+          if (!node) throw new VigilError('INVALID_ARGUMENT', `stream from ${peer} sent a batch before its hello`);
+          if (b.node_name !== node) throw new VigilError('INVALID_ARGUMENT', `batch ${b.seq} names node "${b.node_name}" on the stream of "${node}"`);
+          const result = this.pipeline.ingest(node, b.seq, b.events, b.gap);
+          call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });
+        } else {
+          throw new VigilError('INVALID_ARGUMENT', `stream from ${node ?? peer} sent an empty message`);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+}

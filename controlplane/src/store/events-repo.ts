@@ -1,0 +1,144 @@
+/**
+ * Events and the batches that carried them. A batch is committed at most once
+ * per (node, seq): everything a batch writes happens in the caller's one
+ * transaction, so a crash leaves either all of it or none.
+ */
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import type { EventFilter__Output } from '../../../proto/generated/vigil/v1/EventFilter';
+import type { StoredEvent__Output } from '../../../proto/generated/vigil/v1/StoredEvent';
+import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
+import { VigilError } from '../../../proto/errors';
+import type { Db } from './db';
+import { Interner } from './interner';
+import { nowUs, nsToUs } from './time';
+
+/** EventType numbers, as in event.proto (body field number = type). */
+export const EVENT_TYPE_NUMBER: Record<string, number> = {
+  exec: 1, fork: 2, exit: 3, connect: 4, mount: 5, loss: 6,
+  EVENT_TYPE_EXEC: 1, EVENT_TYPE_FORK: 2, EVENT_TYPE_EXIT: 3, EVENT_TYPE_CONNECT: 4, EVENT_TYPE_MOUNT: 5, EVENT_TYPE_LOSS: 6,
+};
+
+export interface EventPage {
+  events: StoredEvent__Output[];
+  nextPageToken: string;
+}
+
+export class EventsRepo {
+  readonly nodes: Interner;
+  readonly containers: Interner;
+  private readonly insertEvent;
+  private readonly insertBatchRow;
+  private readonly insertGap;
+  private readonly setLastSeq;
+  private readonly getLastSeq;
+  private readonly countStmt;
+
+  constructor(private readonly db: Db) {
+    this.nodes = new Interner(db, 'nodes', 'name');
+    this.containers = new Interner(db, 'containers', 'container_id');
+    this.insertEvent = db.prepare('INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertBatchRow = db.prepare(
+      'INSERT INTO batches (node_id, seq, first_event_id, last_event_id, events, min_ts_us, max_ts_us, committed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertGap = db.prepare('INSERT INTO gaps (node_id, first_seq, last_seq, events, reason, recorded_at_us) VALUES (?, ?, ?, ?, ?, ?)');
+    this.setLastSeq = db.prepare('UPDATE nodes SET last_seq = ? WHERE id = ?');
+    this.getLastSeq = db.prepare('SELECT last_seq FROM nodes WHERE name = ?').pluck().safeIntegers(true);
+    this.countStmt = db.prepare('SELECT count(*) FROM events').pluck();
+  }
+
+  /** Highest committed seq of `node`, 0n when none. */
+  lastSeq(node: string): bigint {
+    return (this.getLastSeq.get(node) as bigint | undefined) ?? 0n;
+  }
+
+  /**
+   * Writes one batch; call inside a transaction. Returns false, writing
+   * nothing, when (node, seq) was committed before.
+   */
+  insertBatch(node: string, seq: bigint, events: readonly Event__Output[], gap: Gap__Output | null): boolean {
+    const nodeId = this.nodes.id(node);
+    if (seq <= this.lastSeq(node)) return false;
+    let first: number | null = null;
+    let last: number | null = null;
+    let minTs = Infinity;
+    let maxTs = -Infinity;
+    for (const ev of events) {
+      const ts = nsToUs(ev.time_unix_nano);
+      if (ts < minTs) minTs = ts;
+      if (ts > maxTs) maxTs = ts;
+      const containerId = ev.container?.id;
+      const id = Number(
+        this.insertEvent.run(
+          ts,
+          EVENT_TYPE_NUMBER[ev.body ?? ''] ?? 0,
+          nodeId,
+          seq,
+          ev.process?.pid ?? 0,
+          containerId ? this.containers.id(containerId) : null,
+          JSON.stringify(ev),
+        ).lastInsertRowid,
+      );
+      first ??= id;
+      last = id;
+    }
+    const now = nowUs();
+    this.insertBatchRow.run(nodeId, seq, first, last, events.length, first === null ? null : minTs, first === null ? null : maxTs, now);
+    if (gap) this.insertGap.run(nodeId, BigInt(gap.first_seq), BigInt(gap.last_seq), BigInt(gap.events), gap.reason, now);
+    this.setLastSeq.run(seq, nodeId);
+    return true;
+  }
+
+  count(): number {
+    return this.countStmt.get() as number;
+  }
+
+  list(filter: EventFilter__Output | null, pageSize: number, pageToken: string): EventPage {
+    const where: string[] = [];
+    const args: (number | string)[] = [];
+    const f = filter;
+    if (f?.type && f.type !== 'EVENT_TYPE_UNSPECIFIED') {
+      where.push('e.type = ?');
+      args.push(EVENT_TYPE_NUMBER[f.type]);
+    }
+    if (f?.pid) {
+      where.push('e.pid = ?');
+      args.push(f.pid);
+    }
+    if (f?.node_name) {
+      where.push('e.node_id = ?');
+      args.push(this.nodes.find(f.node_name) ?? -1);
+    }
+    if (f?.container_id) {
+      if (f.container_id.length < 4) throw new VigilError('INVALID_ARGUMENT', `container id prefix "${f.container_id}" is too short: give at least 4 characters`);
+      where.push("e.container_ref IN (SELECT id FROM containers WHERE container_id >= ? AND container_id < ? || x'ff')");
+      args.push(f.container_id, f.container_id);
+    }
+    const since = f?.since_unix_nano && f.since_unix_nano !== '0' ? nsToUs(f.since_unix_nano) : undefined;
+    const until = f?.until_unix_nano && f.until_unix_nano !== '0' ? nsToUs(f.until_unix_nano) : undefined;
+    if (since !== undefined && until !== undefined && since > until)
+      throw new VigilError('INVALID_ARGUMENT', 'the time range ends before it starts');
+    // Batches know their events' id ranges and times: they bound the rowid
+    // range to scan, so a time filter needs no index over every event.
+    if (since !== undefined) {
+      where.push('e.ts_us >= ? AND e.id >= (SELECT coalesce(min(first_event_id), 0) FROM batches WHERE max_ts_us >= ?)');
+      args.push(since, since);
+    }
+    if (until !== undefined) {
+      where.push('e.ts_us <= ? AND e.id <= (SELECT coalesce(max(last_event_id), 0) FROM batches WHERE min_ts_us <= ?)');
+      args.push(until, until);
+    }
+    if (pageToken) {
+      if (!/^\d+$/.test(pageToken)) throw new VigilError('INVALID_ARGUMENT', `page token "${pageToken}" is not one this server gave out`);
+      where.push('e.id < ?');
+      args.push(Number(pageToken));
+    }
+    const sql = `SELECT e.id, n.name AS node, e.batch_seq AS seq, e.body FROM events e JOIN nodes n ON n.id = e.node_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).safeIntegers(true).all(...args, pageSize + 1) as { id: bigint; node: string; seq: bigint; body: string }[];
+    const page = rows.slice(0, pageSize);
+    return {
+      events: page.map((r) => ({ id: String(r.id), node_name: r.node, batch_seq: String(r.seq), event: JSON.parse(r.body) as Event__Output })),
+      nextPageToken: rows.length > pageSize ? String(page[page.length - 1].id) : '',
+    };
+  }
+}

@@ -1,0 +1,33 @@
+/** Maps repeated strings (node names, container ids) to integer keys, cached. */
+import type { Db } from './db';
+
+export class Interner {
+  private readonly cache = new Map<string, number>();
+  private readonly select;
+  private readonly insert;
+
+  constructor(db: Db, table: 'nodes' | 'containers', column: 'name' | 'container_id') {
+    this.select = db.prepare(`SELECT id FROM ${table} WHERE ${column} = ?`).pluck();
+    this.insert = db.prepare(`INSERT INTO ${table} (${column}) VALUES (?)`);
+  }
+
+  /** The key of `value`, created when new (call inside the writer's transaction). */
+  id(value: string): number {
+    let id = this.cache.get(value);
+    if (id === undefined) {
+      id = (this.select.get(value) as number | undefined) ?? Number(this.insert.run(value).lastInsertRowid);
+      this.cache.set(value, id);
+    }
+    return id;
+  }
+
+  /** The key of `value` if it exists, without creating it. */
+  find(value: string): number | undefined {
+    return this.cache.get(value) ?? (this.select.get(value) as number | undefined);
+  }
+
+  /** Forget cached keys (after rows were deleted elsewhere). */
+  clear(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * How the sensor side reaches the control plane: a gRPC target, channel
+ * credentials and the per-call metadata carrying the token. grpc-js refuses
+ * call credentials on insecure channels (unix sockets), so the token travels
+ * as plain call metadata on both kinds.
+ */
+import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { VigilError } from '../../proto/errors';
+
+export interface ControlPlaneAddress {
+  /** unix:///path/to/vigil.sock or HOST:PORT. */
+  target: string;
+  token?: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+function read(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new VigilError('INVALID_ARGUMENT', `read ${what} ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The token in `file`, with a message that says what to do when it is missing. */
+export function readTokenFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new VigilError('UNAUTHENTICATED', `read token file ${file}: ${(err as Error).message}; start the control plane once (it writes the token) or pass --token-file`, { cause: err });
+  }
+}
+
+export function channelCredentials(a: ControlPlaneAddress): grpc.ChannelCredentials {
+  if (!a.tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(
+    a.tls.ca ? read(a.tls.ca, 'TLS CA') : null,
+    a.tls.key ? read(a.tls.key, 'TLS key') : null,
+    a.tls.cert ? read(a.tls.cert, 'TLS certificate') : null,
+  );
+}
+
+export function callMetadata(a: ControlPlaneAddress): grpc.Metadata {
+  const md = new grpc.Metadata();
+  if (a.token) md.set('authorization', `Bearer ${a.token}`);
+  return md;
+}
+
+/** One sentence for a gRPC failure, with the next step where there is one. */
+export function describeGrpcError(err: grpc.ServiceError, target: string): string {
+  switch (err.code) {
+    case grpc.status.UNAVAILABLE:
+      return `control plane at ${target} is unreachable (${err.details}); is it running?`;
+    case grpc.status.UNAUTHENTICATED:
+      return `control plane at ${target} refused the credentials: check the token file (or client certificate)`;
+    default:
+      return `control plane at ${target}: ${grpc.status[err.code] ?? err.code}: ${err.details}`;
+  }
+}
