@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { TestCgroup } from '../../helpers/cgroup2';
+import { kernelTestOptions } from '../../helpers/kernel-gate';
+import { run, uniqueToken } from '../../helpers/processes';
+import { tempDir } from '../../helpers/temp-dir';
+import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('vigil up, end to end', kernelTestOptions(), () => {
+  const dataDir = tempDir('vigil-up-');
+  let up: LiveCommand;
+  let follow: LiveCommand;
+  const containerId = randomBytes(32).toString('hex');
+  let cgroup: TestCgroup;
+
+  before(async () => {
+    cgroup = new TestCgroup(`vigil-up-${process.pid}`, containerId);
+    up = startVigil(['up', '--data-dir', dataDir, '--status-interval', '1s']);
+    await up.waitFor(/1 sensor connected/, 20_000);
+  });
+  after(async () => {
+    follow?.child.kill('SIGINT');
+    up.child.kill('SIGINT');
+    const { code } = await up.exited;
+    assert.equal(code, 0, `vigil up exited badly:\n${up.stderr()}`);
+    cgroup.remove();
+  });
+
+  test('a real process\'s exec is found by vigil events', async () => {
+    const token = uniqueToken();
+    const child = await run('/bin/true', [token]);
+    const found = await eventually('exec in the store', async () => {
+      const r = await runVigil(['events', '--data-dir', dataDir, '--type', 'exec', '--json', '-n', '500']);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event.exec.argv.includes(token));
+    });
+    assert.equal(found.event.process.pid, child.pid);
+    assert.equal(found.event.exec.filename, '/bin/true');
+    assert.ok(Number(found.batch_seq) > 0);
+  });
+
+  test('a shell in a container reaches vigil alerts --follow', async () => {
+    follow = startVigil(['alerts', '--follow', '--json', '--data-dir', dataDir]);
+    await new Promise((r) => setTimeout(r, 500));
+    const token = uniqueToken();
+    const child = await run('/bin/sh', ['-c', `echo $$ > ${cgroup.dir}/cgroup.procs && exec /bin/sh -c "/bin/true ${token}"`]);
+    assert.equal(child.code, 0, child.stderr);
+    await follow.waitFor(/shell-in-container/, 15_000);
+    const alert = follow.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((a) => a.rule_id === 'shell-in-container');
+    assert.equal(alert.container_id, containerId);
+    assert.equal(alert.pid, child.pid);
+    assert.equal(alert.evidence.event.exec.filename, '/bin/sh');
+    assert.deepEqual(alert.evidence.event.exec.argv, ['/bin/sh', '-c', `/bin/true ${token}`]);
+    const listed = await runVigil(['alerts', '--data-dir', dataDir, '--rule', 'shell-in-container']);
+    assert.match(listed.stdout, new RegExp(`MEDIUM\\s+shell-in-container.*${containerId.slice(0, 12)}`));
+  });
+
+  test('bad arguments and a missing store give one clear line and a non-zero exit', async () => {
+    const missing = await runVigil(['events', '--data-dir', tempDir('vigil-empty-')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^vigil: no Vigil store at .*vigil\.db: start the control plane \(vigil up\) or pass --data-dir\n$/);
+    const badTime = await runVigil(['events', '--data-dir', dataDir, '--since', 'yesterday-ish']);
+    assert.notEqual(badTime.code, 0);
+    assert.match(badTime.stderr, /is not a time/);
+    const badRetention = await runVigil(['controlplane', '--data-dir', tempDir(), '--retention', '7 days']);
+    assert.notEqual(badRetention.code, 0);
+    assert.match(badRetention.stderr, /is not a duration/);
+    const wrongToken = tempDir();
+    fs.writeFileSync(`${wrongToken}/token`, 'x'.repeat(64));
+    const refused = await runVigil(['alerts', '--follow', '--data-dir', dataDir, '--token-file', `${wrongToken}/token`]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /refused|UNAUTHENTICATED|credentials/i);
+    const unreachable = await runVigil(['alerts', '--follow', '--controlplane', 'unix:///nonexistent/vigil.sock', '--token-file', `${wrongToken}/token`]);
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /control plane at unix:\/\/\/nonexistent\/vigil\.sock/);
+  });
+});

@@ -1,0 +1,49 @@
+/** Well-formed Event messages without a kernel, for control-plane tests. */
+import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
+
+export interface ExecSpec {
+  pid?: number;
+  ppid?: number;
+  filename?: string;
+  argv?: string[];
+  containerId?: string;
+  tty?: boolean;
+  parentComm?: string;
+  uid?: number;
+  timeNs?: bigint;
+}
+
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+export function execEvent(s: ExecSpec = {}): Event__Output {
+  const filename = s.filename ?? '/bin/true';
+  const comm = filename.slice(filename.lastIndexOf('/') + 1).slice(0, 15);
+  return {
+    body: 'exec',
+    boot_ns: '1000',
+    time_unix_nano: String(s.timeNs ?? nowNs()),
+    process: { pid: s.pid ?? 4242, tid: s.pid ?? 4242, ppid: s.ppid ?? 1, uid: s.uid ?? 0, gid: 0, comm },
+    container: { cgroup_id: '77', cgroup_name: s.containerId ?? '', id: s.containerId ?? '' },
+    namespaces: { mnt: 1, pid: 2, net: 3 },
+    exec: {
+      filename,
+      argv: s.argv ?? [filename],
+      argc: (s.argv ?? [filename]).length,
+      argv_truncated: false,
+      filename_truncated: false,
+      euid: s.uid ?? 0,
+      cap_effective: '0',
+      has_tty: s.tty ?? false,
+      parent_comm: s.parentComm ?? 'nginx',
+    },
+  };
+}
+
+export const CONTAINER_ID = 'c0ffee'.padEnd(64, '0');
+
+/** An exec that the shell-in-container rule alerts on. */
+export function shellInContainer(pid: number, ppid = 7000): Event__Output {
+  return execEvent({ pid, ppid, filename: '/bin/sh', argv: ['sh', '-c', `id; echo ${pid}`], containerId: CONTAINER_ID });
+}
