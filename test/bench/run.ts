@@ -3,6 +3,7 @@
  * BENCH_ROUNDS and BENCH_SECONDS shorten or lengthen the runs.
  */
 import * as os from 'node:os';
+import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 
 async function main(): Promise<void> {
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const report = {
     machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
     sensor_overhead: await benchSensorOverhead(rounds, seconds),
+    controlplane_ingest: await benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

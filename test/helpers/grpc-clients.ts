@@ -15,7 +15,8 @@ export function metadataWith(token?: string): grpc.Metadata {
 /** A sensor stream that says hello and sends batches, one reply at a time. */
 export class TestSensorStream {
   private readonly replies: ControlMessage__Output[] = [];
-  private waiting: ((m: ControlMessage__Output) => void) | undefined;
+  /** Callers waiting for a reply, in the order their requests went out. */
+  private readonly waiting: ((m: ControlMessage__Output) => void)[] = [];
   readonly call;
   readonly client;
   error: grpc.ServiceError | undefined;
@@ -26,11 +27,9 @@ export class TestSensorStream {
     this.client = new SensorService(target, creds);
     this.call = this.client.StreamEvents(metadataWith(token));
     this.call.on('data', (m: ControlMessage__Output) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(m);
-      } else this.replies.push(m);
+      const w = this.waiting.shift();
+      if (w) w(m);
+      else this.replies.push(m);
     });
     this.errored = new Promise((resolve) => this.call.on('error', (e: grpc.ServiceError) => resolve((this.error = e))));
   }
@@ -39,7 +38,7 @@ export class TestSensorStream {
     const queued = this.replies.shift();
     if (queued) return Promise.resolve(queued);
     return Promise.race([
-      new Promise<ControlMessage__Output>((resolve) => (this.waiting = resolve)),
+      new Promise<ControlMessage__Output>((resolve) => this.waiting.push(resolve)),
       this.errored.then((e) => {
         throw e;
       }),

@@ -18,6 +18,11 @@ export const EVENT_TYPE_NUMBER: Record<string, number> = {
   EVENT_TYPE_EXEC: 1, EVENT_TYPE_FORK: 2, EVENT_TYPE_EXIT: 3, EVENT_TYPE_CONNECT: 4, EVENT_TYPE_MOUNT: 5, EVENT_TYPE_LOSS: 6,
 };
 
+const ROW = '(?, ?, ?, ?, ?, ?, ?)';
+const ROW_PARAMS = 7;
+/** Rows per INSERT statement: one call into SQLite per 50 events, not per event. */
+const ROWS_PER_INSERT = 50;
+
 export interface EventPage {
   events: StoredEvent__Output[];
   nextPageToken: string;
@@ -27,6 +32,7 @@ export class EventsRepo {
   readonly nodes: Interner;
   readonly containers: Interner;
   private readonly insertEvent;
+  private readonly insertEvents;
   private readonly insertBatchRow;
   private readonly insertGap;
   private readonly setLastSeq;
@@ -36,7 +42,8 @@ export class EventsRepo {
   constructor(private readonly db: Db) {
     this.nodes = new Interner(db, 'nodes', 'name');
     this.containers = new Interner(db, 'containers', 'container_id');
-    this.insertEvent = db.prepare('INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertEvent = db.prepare(`INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES ${ROW}`);
+    this.insertEvents = db.prepare(`INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES ${Array(ROWS_PER_INSERT).fill(ROW).join(',')}`);
     this.insertBatchRow = db.prepare(
       'INSERT INTO batches (node_id, seq, first_event_id, last_event_id, events, min_ts_us, max_ts_us, committed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -58,29 +65,32 @@ export class EventsRepo {
   insertBatch(node: string, seq: bigint, events: readonly Event__Output[], gap: Gap__Output | null): boolean {
     const nodeId = this.nodes.id(node);
     if (seq <= this.lastSeq(node)) return false;
-    let first: number | null = null;
-    let last: number | null = null;
     let minTs = Infinity;
     let maxTs = -Infinity;
+    const row = new Array<unknown>(ROW_PARAMS * ROWS_PER_INSERT);
+    let filled = 0;
+    let last: number | null = null;
     for (const ev of events) {
       const ts = nsToUs(ev.time_unix_nano);
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
       const containerId = ev.container?.id;
-      const id = Number(
-        this.insertEvent.run(
-          ts,
-          EVENT_TYPE_NUMBER[ev.body ?? ''] ?? 0,
-          nodeId,
-          seq,
-          ev.process?.pid ?? 0,
-          containerId ? this.containers.id(containerId) : null,
-          JSON.stringify(ev),
-        ).lastInsertRowid,
-      );
-      first ??= id;
-      last = id;
+      const at = filled * ROW_PARAMS;
+      row[at] = ts;
+      row[at + 1] = EVENT_TYPE_NUMBER[ev.body ?? ''] ?? 0;
+      row[at + 2] = nodeId;
+      row[at + 3] = seq;
+      row[at + 4] = ev.process?.pid ?? 0;
+      row[at + 5] = containerId ? this.containers.id(containerId) : null;
+      row[at + 6] = JSON.stringify(ev);
+      if (++filled === ROWS_PER_INSERT) {
+        last = Number(this.insertEvents.run(row).lastInsertRowid);
+        filled = 0;
+      }
     }
+    for (let i = 0; i < filled; i++) last = Number(this.insertEvent.run(row.slice(i * ROW_PARAMS, (i + 1) * ROW_PARAMS)).lastInsertRowid);
+    // The only writer appends with rowid = max + 1, so a batch's ids are consecutive.
+    const first = last === null ? null : last - events.length + 1;
     const now = nowUs();
     this.insertBatchRow.run(nodeId, seq, first, last, events.length, first === null ? null : minTs, first === null ? null : maxTs, now);
     if (gap) this.insertGap.run(nodeId, BigInt(gap.first_seq), BigInt(gap.last_seq), BigInt(gap.events), gap.reason, now);
