@@ -9,7 +9,7 @@ import { loadVigilProtos } from '../../proto/loader';
 import type { ControlMessage__Output } from '../../proto/generated/vigil/v1/ControlMessage';
 import type { SensorMessage } from '../../proto/generated/vigil/v1/SensorMessage';
 import type { SensorServiceClient } from '../../proto/generated/vigil/v1/SensorService';
-import { callMetadata, channelCredentials, describeGrpcError, type ControlPlaneAddress } from './grpc-target';
+import { callMetadata, channelCredentials, describeGrpcError, type ControlPlaneAddress } from '../../proto/client-connection';
 import type { Outbox } from './outbox';
 
 export interface SensorClientOptions extends ControlPlaneAddress {

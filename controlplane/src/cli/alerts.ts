@@ -3,13 +3,12 @@
  * gRPC subscription that resumes after the last alert it printed whenever
  * the connection breaks.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { AlertFilter__Output } from '../../../proto/generated/vigil/v1/AlertFilter';
 import { ALERT_LINE_HEADER, formatAlertLine } from '../../../proto/format/alert-line';
+import { addressFromFlags, callMetadata, channelCredentials } from '../../../proto/client-connection';
 import { loadVigilProtos } from '../../../proto/loader';
 import { VigilError } from '../../../proto/errors';
 import { SEVERITY_RANK } from '../alerts/alert-filter';
@@ -58,23 +57,12 @@ function printer(json: boolean | undefined): (a: Alert__Output) => void {
 
 /** Follows the alert stream, resuming after the last printed id on every reconnect. */
 async function follow(f: AlertsFlags, filter: AlertFilter__Output, print: (a: Alert__Output) => void): Promise<void> {
-  const target = f.controlplane ?? `unix://${path.join(f.dataDir, 'vigil.sock')}`;
-  const tokenFile = f.tokenFile ?? path.join(f.dataDir, 'token');
-  let token: string | undefined;
-  if (f.tokenFile || !f.tlsCert) {
-    try {
-      token = fs.readFileSync(tokenFile, 'utf8').trim();
-    } catch (err) {
-      throw new VigilError('UNAUTHENTICATED', `read token file ${tokenFile}: ${(err as Error).message}; pass --token-file`);
-    }
-  }
-  const creds = f.tlsCa || f.tlsCert
-    ? grpc.credentials.createSsl(f.tlsCa ? fs.readFileSync(f.tlsCa) : null, f.tlsKey ? fs.readFileSync(f.tlsKey) : null, f.tlsCert ? fs.readFileSync(f.tlsCert) : null)
-    : grpc.credentials.createInsecure();
+  const address = addressFromFlags(f);
+  const { target } = address;
+  const creds = channelCredentials(address);
+  const md = callMetadata(address);
   const { AlertService, QueryService } = loadVigilProtos().vigil.v1;
   const client = new AlertService(target, creds);
-  const md = new grpc.Metadata();
-  if (token) md.set('authorization', `Bearer ${token}`);
 
   let last = f.afterId;
   if (last === undefined) {

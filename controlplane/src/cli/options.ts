@@ -48,11 +48,4 @@ export function addClientOptions(cmd: Command): Command {
     .option('--tls-key <file>', 'client key (mutual TLS)');
 }
 
-export interface ClientOptions {
-  dataDir: string;
-  controlplane?: string;
-  tokenFile?: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-}
+export type { ClientFlags as ClientOptions } from '../../../proto/client-connection';

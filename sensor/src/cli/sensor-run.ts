@@ -3,22 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { KernelSensor } from '../kernel-sensor';
-import { readTokenFile } from '../grpc-target';
+import { addressFromFlags, type ClientFlags } from '../../../proto/client-connection';
 import { Outbox } from '../outbox';
 import { SensorClient } from '../sensor-client';
 import { parseRingBytes } from './trace';
 
-interface SensorFlags {
-  dataDir: string;
-  controlplane?: string;
-  tokenFile?: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
+interface SensorFlags extends ClientFlags {
   nodeName: string;
   spillDir?: string;
   ringBytes: number;
-  statusInterval?: number;
 }
 
 export interface RunningSensor {
@@ -26,12 +19,9 @@ export interface RunningSensor {
 }
 
 export function startSensor(f: SensorFlags, version: string, log: (line: string) => void): RunningSensor {
-  const target = f.controlplane ?? `unix://${path.join(f.dataDir, 'vigil.sock')}`;
-  const tls = f.tlsCa || f.tlsCert ? { ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey } : undefined;
-  // With a client certificate the token is optional; otherwise it is required.
-  const token = f.tokenFile || !f.tlsCert ? readTokenFile(f.tokenFile ?? path.join(f.dataDir, 'token')) : undefined;
+  const address = addressFromFlags(f);
   const outbox = new Outbox({ dir: f.spillDir ?? path.join(f.dataDir, 'sensor') });
-  const client = new SensorClient(outbox, { target, token, tls, nodeName: f.nodeName, version, log });
+  const client = new SensorClient(outbox, { ...address, nodeName: f.nodeName, version, log });
   const kernel = KernelSensor.start({ ringBytes: f.ringBytes });
   let decodeErrors = 0;
   kernel.onBatch((batch) => {
@@ -42,7 +32,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
     client.pump();
   });
   client.start();
-  log(`streaming ${f.nodeName}'s events to ${target}`);
+  log(`streaming ${f.nodeName}'s events to ${address.target}`);
   return {
     async stop() {
       const stats = await kernel.stop();

@@ -1,12 +1,23 @@
 /**
- * How the sensor side reaches the control plane: a gRPC target, channel
+ * How clients (the sensor, vigil alerts --follow) reach the control plane: a gRPC target, channel
  * credentials and the per-call metadata carrying the token. grpc-js refuses
  * call credentials on insecure channels (unix sockets), so the token travels
  * as plain call metadata on both kinds.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { VigilError } from '../../proto/errors';
+import { VigilError } from './errors';
+
+/** The command-line flags every client of the control plane takes. */
+export interface ClientFlags {
+  dataDir: string;
+  controlplane?: string;
+  tokenFile?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
 
 export interface ControlPlaneAddress {
   /** unix:///path/to/vigil.sock or HOST:PORT. */
@@ -30,6 +41,18 @@ export function readTokenFile(file: string): string {
   } catch (err) {
     throw new VigilError('UNAUTHENTICATED', `read token file ${file}: ${(err as Error).message}; start the control plane once (it writes the token) or pass --token-file`, { cause: err });
   }
+}
+
+/**
+ * Where and how to reach the control plane from the flags: the socket in the
+ * data dir by default; with a client certificate the token is optional,
+ * otherwise it is required.
+ */
+export function addressFromFlags(f: ClientFlags): ControlPlaneAddress {
+  const target = f.controlplane ?? `unix://${path.join(f.dataDir, 'vigil.sock')}`;
+  const tls = f.tlsCa || f.tlsCert ? { ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey } : undefined;
+  const token = f.tokenFile || !f.tlsCert ? readTokenFile(f.tokenFile ?? path.join(f.dataDir, 'token')) : undefined;
+  return { target, token, tls };
 }
 
 export function channelCredentials(a: ControlPlaneAddress): grpc.ChannelCredentials {
