@@ -9,8 +9,10 @@ import { VigilError } from './proto/errors';
 import { traceCommand } from './sensor/src/cli/trace';
 import { sensorCommand } from './sensor/src/cli/sensor-run';
 import { alertsCommand } from './controlplane/src/cli/alerts';
+import { auditCommand } from './controlplane/src/cli/audit';
 import { controlplaneCommand } from './controlplane/src/cli/controlplane';
 import { eventsCommand } from './controlplane/src/cli/events';
+import { simulateCommand } from './controlplane/src/cli/simulate';
 import { upCommand } from './controlplane/src/cli/up';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,7 +27,9 @@ const program = new Command('vigil')
   .addCommand(sensorCommand(version))
   .addCommand(traceCommand())
   .addCommand(eventsCommand())
-  .addCommand(alertsCommand());
+  .addCommand(alertsCommand())
+  .addCommand(auditCommand())
+  .addCommand(simulateCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

@@ -21,7 +21,7 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
 /** proto/ in the source tree, also when running from dist/proto. */
 export const PROTO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../proto' : '.');
 
-export const PROTO_FILES = ['vigil/v1/event.proto', 'vigil/v1/sensor.proto', 'vigil/v1/alert.proto', 'vigil/v1/query.proto'];
+export const PROTO_FILES = ['vigil/v1/event.proto', 'vigil/v1/audit.proto', 'vigil/v1/sensor.proto', 'vigil/v1/alert.proto', 'vigil/v1/query.proto'];
 
 export type VigilGrpc = SensorGrpc & AlertGrpc & QueryGrpc;
 

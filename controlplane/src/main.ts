@@ -9,6 +9,9 @@ import { loadVigilProtos } from '../../proto/loader';
 import { VigilError } from '../../proto/errors';
 import { AlertMerger } from './alerts/alert-merger';
 import { AlertStream } from './alerts/alert-stream';
+import { AuditIngest } from './audit/audit-ingest';
+import { AuditLogTailer } from './audit/log-tailer';
+import { AuditWebhook } from './audit/webhook';
 import { ProcessTree } from './correlation/process-tree';
 import { DetectionEngine } from './detections/engine';
 import { RULES } from './detections/rules';
@@ -19,6 +22,7 @@ import { bind, claimSocket, isLoopback, parseHostPort, tlsCredentials, type TlsF
 import { QueryService } from './server/query-service';
 import { SensorService } from './server/sensor-service';
 import { AlertsRepo } from './store/alerts-repo';
+import { AuditRepo } from './store/audit-repo';
 import { openStore } from './store/db';
 import { EventsRepo } from './store/events-repo';
 import { Retention, type RetentionPolicy } from './store/retention';
@@ -35,6 +39,13 @@ export interface ControlPlaneOptions {
   /** No authentication at all: only when the user asked for it. */
   insecure?: boolean;
   retention?: RetentionPolicy;
+  /** Follow this JSON-lines Kubernetes audit log. */
+  auditLog?: string;
+  /** Serve the audit webhook (HTTPS) on HOST:PORT; needs `tls`. */
+  auditWebhook?: string;
+  auditMaxBodyBytes?: number;
+  /** How alerts from the audit log name the cluster. */
+  clusterName?: string;
   mergeWindowMs?: number;
   maxSubscriberBuffer?: number;
   log?: (line: string) => void;
@@ -44,6 +55,8 @@ export interface RunningControlPlane {
   socketPath: string;
   /** TCP port actually bound, when listening on TCP. */
   tcpPort?: number;
+  /** Port of the audit webhook, when serving it. */
+  auditWebhookPort?: number;
   tokenFile: string;
   token: string;
   status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
@@ -62,6 +75,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       throw new VigilError('INVALID_ARGUMENT', `refusing to listen on ${o.listen} without TLS: tokens would cross the network in clear; pass --tls-cert/--tls-key (and --tls-ca for client certificates), or --insecure`);
   }
   if (o.tls && !o.tls.ca && !o.insecure) log('TLS without --tls-ca: callers authenticate with the bearer token');
+  const webhookAt = o.auditWebhook ? parseHostPort(o.auditWebhook) : undefined;
+  if (webhookAt && !o.tls) throw new VigilError('INVALID_ARGUMENT', 'the audit webhook is HTTPS: pass --tls-cert and --tls-key (and --tls-ca to accept the API server\'s client certificate)');
 
   fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   await claimSocket(socketPath);
@@ -73,8 +88,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const events = new EventsRepo(db);
   const alerts = new AlertsRepo(db);
   const stream = new AlertStream();
-  const engine = new DetectionEngine(RULES, new ProcessTree(), log);
-  const pipeline = new IngestPipeline(db, events, engine, new AlertMerger(alerts, o.mergeWindowMs), stream);
+  const engine = new DetectionEngine(RULES, new ProcessTree(), log, o.clusterName);
+  const merger = new AlertMerger(alerts, o.mergeWindowMs);
+  const pipeline = new IngestPipeline(db, events, engine, merger, stream);
+  const auditRepo = new AuditRepo(db);
+  const audit = new AuditIngest(db, auditRepo, engine, merger, stream);
   const sensorService = new SensorService(auth, pipeline, events, log);
 
   const protos = loadVigilProtos().vigil.v1;
@@ -84,6 +102,21 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected).handlers());
 
   const retention = new Retention(db, o.retention ?? {}, log);
+  const tailer = o.auditLog ? new AuditLogTailer(o.auditLog, auditRepo, audit, log) : undefined;
+  const webhook = webhookAt && o.tls
+    ? new AuditWebhook(
+        {
+          ...webhookAt,
+          cert: fs.readFileSync(o.tls.cert),
+          key: fs.readFileSync(o.tls.key),
+          ca: o.tls.ca ? fs.readFileSync(o.tls.ca) : undefined,
+          token: o.insecure ? undefined : token,
+          maxBodyBytes: o.auditMaxBodyBytes,
+          log,
+        },
+        audit,
+      )
+    : undefined;
   try {
     await bind(server, `unix://${socketPath}`, grpc.ServerCredentials.createInsecure());
     fs.chmodSync(socketPath, 0o600);
@@ -92,11 +125,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       const creds = o.tls ? tlsCredentials(o.tls) : grpc.ServerCredentials.createInsecure();
       tcpPort = await bind(server, o.listen!.replace(/:\d+$/, `:${tcp.port}`), creds);
     }
+    const auditWebhookPort = await webhook?.listen();
+    tailer?.start();
     retention.start();
+    if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
+    if (tailer) log(`following audit log ${o.auditLog}`);
     log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);
     return {
       socketPath,
       tcpPort,
+      auditWebhookPort,
       tokenFile,
       token,
       status: () => ({
@@ -107,6 +145,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         sensors: sensorService.connected,
       }),
       async stop() {
+        tailer?.stop();
+        await webhook?.close();
         await retention.stop();
         // Sensor streams and alert subscriptions never end on their own: give
         // in-flight calls a moment, then close what is left.
@@ -122,6 +162,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       },
     };
   } catch (err) {
+    tailer?.stop();
+    await webhook?.close();
     server.forceShutdown();
     db.close();
     throw err;

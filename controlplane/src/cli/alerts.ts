@@ -41,13 +41,15 @@ function parseAfterId(value: string): number {
 }
 
 function toFilter(f: AlertsFlags): AlertFilter__Output {
+  // --pod NS/NAME names the namespace too: the way kubectl users think of a pod.
+  const [podNamespace, podName] = f.pod?.includes('/') ? f.pod.split('/', 2) : [undefined, f.pod];
   return {
     min_severity: (f.severity ?? 'SEVERITY_UNSPECIFIED') as AlertFilter__Output['min_severity'],
     rule_ids: f.rule,
-    namespace: f.namespace ?? '',
+    namespace: f.namespace ?? podNamespace ?? '',
     node_name: f.node ?? '',
     container_id: f.container ?? '',
-    pod: f.pod ?? '',
+    pod: podName ?? '',
   };
 }
 
@@ -121,7 +123,7 @@ export function alertsCommand(): Command {
       .option('--node <name>', 'node name')
       .option('-c, --container <id>', 'container id or prefix')
       .option('--namespace <ns>', 'Kubernetes namespace')
-      .option('--pod <name>', 'pod name')
+      .option('--pod <ns/name>', 'pod, as NAMESPACE/NAME or NAME')
       .option('-n, --limit <n>', 'at most this many (with --follow: how many recent ones first)', parsePositiveInt, 50)
       .option('--json', 'one JSON object per line')
       .option('-f, --follow', 'stream new alerts from the running control plane, resuming after disconnects')

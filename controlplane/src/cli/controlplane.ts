@@ -14,6 +14,9 @@ export interface ServerFlags {
   insecure?: boolean;
   retention?: number;
   maxDbSize?: number;
+  auditLog?: string;
+  auditWebhook?: string;
+  clusterName: string;
 }
 
 /** The server options shared by `vigil controlplane` and `vigil up`. */
@@ -28,7 +31,10 @@ export function addServerOptions(cmd: Command): Command {
     .option('--tls-ca <file>', 'CA for client certificates: callers with one signed by it need no token')
     .option('--insecure', 'turn authentication off (never on a shared network)')
     .option('--retention <duration>', 'delete events and alerts older than this (e.g. 7d)', parseDuration)
-    .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize);
+    .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize)
+    .option('--audit-log <file>', 'follow this Kubernetes audit log (JSON lines), across rotations and restarts')
+    .option('--audit-webhook <host:port>', 'serve the Kubernetes audit webhook over HTTPS (uses --tls-cert/--tls-key/--tls-ca)')
+    .option('--cluster-name <name>', 'how alerts from the audit log name the cluster', 'kubernetes');
 }
 
 export function serverOptions(f: ServerFlags): ControlPlaneOptions {
@@ -41,6 +47,9 @@ export function serverOptions(f: ServerFlags): ControlPlaneOptions {
     tls: f.tlsCert && f.tlsKey ? { cert: f.tlsCert, key: f.tlsKey, ca: f.tlsCa } : undefined,
     insecure: f.insecure,
     retention: { maxAgeMs: f.retention, maxBytes: f.maxDbSize },
+    auditLog: f.auditLog,
+    auditWebhook: f.auditWebhook,
+    clusterName: f.clusterName,
   };
 }
 

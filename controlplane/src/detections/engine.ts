@@ -7,7 +7,9 @@ import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { ProcessTree } from '../correlation/process-tree';
-import type { DetectionContext, EventSource, Rule } from './rule';
+import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
+import type { K8sAuditEvent } from '../audit/k8s-audit-event';
+import type { AuditRule, DetectionContext, EventSource, HostRule, Rule, RuleMeta } from './rule';
 
 /** An alert as first raised, before the store gives it an id. */
 export interface Raised {
@@ -17,20 +19,86 @@ export interface Raised {
 }
 
 export class DetectionEngine {
-  private readonly bySource = new Map<string, Rule[]>();
+  private readonly bySource = new Map<string, HostRule[]>();
+  private readonly auditRules: AuditRule[] = [];
   readonly ruleErrors = new Map<string, number>();
 
   constructor(
     readonly rules: readonly Rule[],
     private readonly tree: ProcessTree,
     private readonly log: (line: string) => void = () => undefined,
+    /** How alerts from the audit log name where they happened. */
+    private readonly clusterName = 'kubernetes',
   ) {
-    for (const rule of rules)
+    for (const rule of rules) {
+      if (isAuditRule(rule)) {
+        this.auditRules.push(rule);
+        continue;
+      }
       for (const source of rule.sources) {
         const list = this.bySource.get(source) ?? [];
         list.push(rule);
         this.bySource.set(source, list);
       }
+    }
+  }
+
+  /** Runs `fn`; a throw is counted, logged once per rule, and treated as no match. */
+  private guard<T>(rule: RuleMeta, what: string, fn: () => T | null): T | null {
+    try {
+      return fn();
+    } catch (err) {
+      const n = (this.ruleErrors.get(rule.id) ?? 0) + 1;
+      this.ruleErrors.set(rule.id, n);
+      if (n === 1) this.log(`rule ${rule.id} failed on ${what}: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  /** What the audit rules raise for audit events seen for the first time. */
+  evaluateAudit(events: readonly { raw: K8sAuditEvent; record: AuditRecord__Output }[]): Raised[] {
+    const raised: Raised[] = [];
+    for (const { raw, record } of events)
+      for (const rule of this.auditRules) {
+        const f = this.guard(rule, `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record));
+        if (!f) continue;
+        const namespace = f.namespace ?? record.namespace;
+        const pod = f.pod ?? '';
+        raised.push({
+          mergeKey: `${rule.id}|${this.clusterName}|${namespace}|${record.resource}/${record.name || pod}|${record.username}`,
+          alert: {
+            ...this.baseAlert(rule, this.clusterName, f.summary, record.time_unix_nano),
+            namespace,
+            pod,
+            pod_uid: f.podUid ?? '',
+            evidence: { event: null, ancestry: [], container: null, fields: f.fields ?? {}, audit: record },
+          },
+        });
+      }
+    return raised;
+  }
+
+  private baseAlert(rule: RuleMeta, node: string, summary: string, timeNs: string): Alert__Output {
+    return {
+      id: '0',
+      rule_id: rule.id,
+      rule_version: rule.version,
+      title: rule.title,
+      severity: rule.severity,
+      mitre: rule.mitre,
+      description: rule.description,
+      summary,
+      node_name: node,
+      container_id: '',
+      namespace: '',
+      pod: '',
+      pod_uid: '',
+      pid: 0,
+      first_seen_unix_nano: timeNs,
+      last_seen_unix_nano: timeNs,
+      count: 1,
+      evidence: null,
+    };
   }
 
   /** Updates correlation state with `events` and returns what the rules raised. */
@@ -43,22 +111,14 @@ export class DetectionEngine {
       let ancestry: ProcessNode__Output[] | undefined;
       const ctx: DetectionContext = { node, ancestry: () => (ancestry ??= this.tree.ancestry(node, ev.process?.pid ?? 0)) };
       for (const rule of rules) {
-        let finding;
-        try {
-          finding = rule.match(ev, ctx);
-        } catch (err) {
-          const n = (this.ruleErrors.get(rule.id) ?? 0) + 1;
-          this.ruleErrors.set(rule.id, n);
-          if (n === 1) this.log(`rule ${rule.id} failed on a ${ev.body} event from ${node} (pid ${ev.process?.pid}): ${(err as Error).message}`);
-          continue;
-        }
+        const finding = this.guard(rule, `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => rule.match(ev, ctx));
         if (finding) raised.push(this.toAlert(rule, node, ev, finding.summary, finding.fields ?? {}, ctx.ancestry()));
       }
     }
     return raised;
   }
 
-  private toAlert(rule: Rule, node: string, ev: Event__Output, summary: string, fields: Record<string, string>, ancestry: ProcessNode__Output[]): Raised {
+  private toAlert(rule: HostRule, node: string, ev: Event__Output, summary: string, fields: Record<string, string>, ancestry: ProcessNode__Output[]): Raised {
     const containerId = ev.container?.id ?? '';
     const pid = ev.process?.pid ?? 0;
     // A process is its parent plus what it runs: a web server spawning the
@@ -67,24 +127,15 @@ export class DetectionEngine {
     return {
       mergeKey: `${rule.id}|${node}|${containerId}|${processKey}`,
       alert: {
-        id: '0',
-        rule_id: rule.id,
-        rule_version: rule.version,
-        title: rule.title,
-        severity: rule.severity,
-        mitre: rule.mitre,
-        description: rule.description,
-        summary,
-        node_name: node,
+        ...this.baseAlert(rule, node, summary, ev.time_unix_nano),
         container_id: containerId,
-        namespace: '',
-        pod: '',
         pid,
-        first_seen_unix_nano: ev.time_unix_nano,
-        last_seen_unix_nano: ev.time_unix_nano,
-        count: 1,
-        evidence: { event: ev, ancestry, container: ev.container, fields },
+        evidence: { event: ev, ancestry, container: ev.container, fields, audit: null },
       },
     };
   }
+}
+
+function isAuditRule(rule: Rule): rule is AuditRule {
+  return rule.sources.includes('k8s_audit' as never);
 }

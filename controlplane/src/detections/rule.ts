@@ -7,6 +7,8 @@ import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { Severity__Output } from '../../../proto/generated/vigil/v1/Severity';
 import type { MitreTechnique__Output } from '../../../proto/generated/vigil/v1/MitreTechnique';
+import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
+import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 
 export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount';
 
@@ -23,7 +25,8 @@ export interface Finding {
   fields?: Record<string, string>;
 }
 
-export interface Rule {
+/** What every rule tells a responder about itself. */
+export interface RuleMeta {
   /** Stable, kebab-case; alerts and exceptions refer to it. */
   readonly id: string;
   readonly version: number;
@@ -32,6 +35,25 @@ export interface Rule {
   readonly description: string;
   readonly severity: Exclude<Severity__Output, 'SEVERITY_UNSPECIFIED'>;
   readonly mitre: MitreTechnique__Output;
+}
+
+/** A rule over the kernel events of a node. */
+export interface HostRule extends RuleMeta {
   readonly sources: readonly EventSource[];
   match(ev: Event__Output, ctx: DetectionContext): Finding | null;
 }
+
+/** Where in the cluster an audit finding points. */
+export interface AuditFinding extends Finding {
+  namespace?: string;
+  pod?: string;
+  podUid?: string;
+}
+
+/** A rule over Kubernetes API server audit events. */
+export interface AuditRule extends RuleMeta {
+  readonly sources: readonly ['k8s_audit'];
+  match(ev: K8sAuditEvent, record: AuditRecord__Output): AuditFinding | null;
+}
+
+export type Rule = HostRule | AuditRule;

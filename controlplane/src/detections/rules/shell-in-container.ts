@@ -1,7 +1,7 @@
-import type { Rule } from '../rule';
+import type { HostRule } from '../rule';
 import { commandLine, inContainer, isContainerEntrypoint, isShellExec } from '../facts';
 
-export const shellInContainer: Rule = {
+export const shellInContainer: HostRule = {
   id: 'shell-in-container',
   version: 1,
   title: 'Shell spawned in a container',

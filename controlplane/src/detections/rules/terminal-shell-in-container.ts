@@ -1,7 +1,7 @@
-import type { Rule } from '../rule';
+import type { HostRule } from '../rule';
 import { commandLine, inContainer, isShellExec } from '../facts';
 
-export const terminalShellInContainer: Rule = {
+export const terminalShellInContainer: HostRule = {
   id: 'terminal-shell-in-container',
   version: 1,
   title: 'Interactive shell with a terminal in a container',

@@ -1,4 +1,5 @@
 /** Ordered schema migrations; PRAGMA user_version holds how many have run. */
 import { sql as initial } from './001-initial';
+import { sql as audit } from './002-audit';
 
-export const MIGRATIONS: readonly string[] = [initial];
+export const MIGRATIONS: readonly string[] = [initial, audit];

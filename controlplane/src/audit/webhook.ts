@@ -1,0 +1,116 @@
+/**
+ * The HTTPS endpoint the API server's audit webhook backend posts EventLists
+ * to. Callers authenticate with a client certificate signed by the configured
+ * CA or with the bearer token. The body is read up to a limit, parsed and
+ * checked whole; only then is it stored, in one transaction, so a bad body is
+ * refused with a 4xx and nothing of it is kept. 200 means committed.
+ */
+import * as crypto from 'node:crypto';
+import * as https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { VigilError } from '../../../proto/errors';
+import type { AuditIngest } from './audit-ingest';
+import { parseAuditPayload } from './parse-audit';
+
+export const WEBHOOK_PATH = '/k8s-audit';
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface WebhookOptions {
+  host: string;
+  port: number;
+  cert: Buffer;
+  key: Buffer;
+  /** CA for client certificates; without it, only the token authenticates. */
+  ca?: Buffer;
+  /** Undefined turns authentication off (--insecure). */
+  token?: string;
+  maxBodyBytes?: number;
+  log: (line: string) => void;
+}
+
+function reply(res: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export class AuditWebhook {
+  private readonly server: https.Server;
+  private readonly maxBody: number;
+  private readonly expected: Buffer | undefined;
+  received = 0;
+  rejected = 0;
+
+  constructor(
+    private readonly o: WebhookOptions,
+    private readonly ingest: AuditIngest,
+  ) {
+    this.maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.expected = o.token === undefined ? undefined : Buffer.from(`Bearer ${o.token}`);
+    // Certificates are checked by hand below so that token callers without
+    // one are let through to the token check.
+    this.server = https.createServer({ cert: o.cert, key: o.key, ca: o.ca, requestCert: !!o.ca, rejectUnauthorized: false }, (req, res) => this.handle(req, res));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', (err) => reject(new VigilError('UNAVAILABLE', `audit webhook: listen on ${this.o.host}:${this.o.port}: ${err.message}`, { cause: err })));
+      this.server.listen(this.o.port, this.o.host, () => resolve((this.server.address() as { port: number }).port));
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private authenticated(req: IncomingMessage): boolean {
+    if (this.expected === undefined) return true;
+    if (this.o.ca && (req.socket as TLSSocket).authorized) return true;
+    const given = Buffer.from(req.headers.authorization ?? '');
+    return given.length === this.expected.length && crypto.timingSafeEqual(given, this.expected);
+  }
+
+  private refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
+    this.rejected++;
+    this.o.log(`audit webhook: ${req.method} ${req.url} from ${req.socket.remoteAddress}: ${status} ${error}`);
+    reply(res, status, { error });
+    req.resume();
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.authenticated(req)) return this.refuse(req, res, 401, 'missing or invalid credentials: use a client certificate or "Authorization: Bearer <token>"');
+    if (req.url?.split('?')[0] !== WEBHOOK_PATH) return this.refuse(req, res, 404, `no such endpoint; POST audit EventLists to ${WEBHOOK_PATH}`);
+    if (req.method !== 'POST') return this.refuse(req, res, 405, 'only POST is accepted');
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return this.refuse(req, res, 415, 'Content-Type must be application/json');
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBody) return this.refuse(req, res, 413, `body of ${declared} bytes is over the limit of ${this.maxBody}`);
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > this.maxBody) {
+        over = true;
+        chunks.length = 0;
+      } else if (!over) chunks.push(c);
+    });
+    req.on('end', () => {
+      if (over) return this.refuse(req, res, 413, `body is over the limit of ${this.maxBody} bytes`);
+      const parsed = parseAuditPayload(Buffer.concat(chunks).toString('utf8'), 'body');
+      if (parsed.errors.length) return this.refuse(req, res, 400, `${parsed.errors.slice(0, 5).join('; ')}${parsed.errors.length > 5 ? `; and ${parsed.errors.length - 5} more` : ''}; nothing was stored`);
+      try {
+        const result = this.ingest.ingest(parsed.events);
+        this.received += parsed.events.length;
+        reply(res, 200, result);
+      } catch (err) {
+        this.o.log(`audit webhook: store failed: ${(err as Error).message}`);
+        reply(res, 503, { error: `could not store the events: ${(err as Error).message}; retry` });
+      }
+    });
+  }
+}
