@@ -3,6 +3,7 @@
  * BENCH_ROUNDS and BENCH_SECONDS shorten or lengthen the runs.
  */
 import * as os from 'node:os';
+import { benchAuditWebhook } from './audit-webhook';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
     sensor_overhead: await benchSensorOverhead(rounds, seconds),
     controlplane_ingest: await benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
+    audit_webhook: await benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

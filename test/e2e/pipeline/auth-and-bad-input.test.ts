@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +8,7 @@ import { startTestControlPlane, type TestControlPlane } from '../../helpers/cont
 import { TestSensorStream, metadataWith, queryClient, subscribeAlerts } from '../../helpers/grpc-clients';
 import { execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
+import { makeTestPki } from '../../helpers/test-pki';
 
 function listEvents(target: string, token: string | undefined): Promise<number> {
   const q = queryClient(target);
@@ -112,24 +112,16 @@ describe('listeners', { timeout: 60_000 }, () => {
   });
 
   test('mutual TLS: a client certificate signed by the CA is enough; none is refused', async () => {
-    const dir = tempDir('vigil-tls-');
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=vigil-test-ca');
-    for (const who of ['server', 'client']) {
-      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? 'localhost' : 'sensor'}`);
-      fs.writeFileSync(path.join(dir, `${who}.ext`), who === 'server' ? 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-      ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.crt`, '-days', '1', '-extfile', `${who}.ext`);
-    }
-    const f = (n: string) => path.join(dir, n);
-    const cp = await startTestControlPlane({ listen: '127.0.0.1:0', tls: { cert: f('server.crt'), key: f('server.key'), ca: f('ca.crt') } });
+    const pki = makeTestPki();
+    const cp = await startTestControlPlane({ listen: '127.0.0.1:0', tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca } });
     try {
       const target = `localhost:${cp.tcpPort}`;
-      const withCert = grpc.credentials.createSsl(fs.readFileSync(f('ca.crt')), fs.readFileSync(f('client.key')), fs.readFileSync(f('client.crt')));
+      const withCert = grpc.credentials.createSsl(fs.readFileSync(pki.ca), fs.readFileSync(pki.clientKey), fs.readFileSync(pki.clientCert));
       const s = new TestSensorStream(target, undefined, withCert);
       await s.hello('tls-node');
       assert.equal((await s.send('tls-node', 1n, [execEvent({ pid: 77 })])).duplicate, false);
       s.close();
-      const noCert = new TestSensorStream(target, undefined, grpc.credentials.createSsl(fs.readFileSync(f('ca.crt'))));
+      const noCert = new TestSensorStream(target, undefined, grpc.credentials.createSsl(fs.readFileSync(pki.ca)));
       noCert.call.write({ hello: { node_name: 'n', sensor_version: 'x', resume_from_seq: '0' } });
       assert.equal((await noCert.failure()).code, grpc.status.UNAVAILABLE, 'the TLS handshake refuses a client without a certificate');
       noCert.close();
