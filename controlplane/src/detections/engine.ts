@@ -109,7 +109,9 @@ export class DetectionEngine {
       const rules = this.bySource.get(ev.body as EventSource);
       if (!rules) continue;
       let ancestry: ProcessNode__Output[] | undefined;
-      const ctx: DetectionContext = { node, ancestry: () => (ancestry ??= this.tree.ancestry(node, ev.process?.pid ?? 0)) };
+      // Sensors send the ancestry with each exec; the control plane's own tree
+      // covers events that come without it.
+      const ctx: DetectionContext = { node, ancestry: () => (ancestry ??= ev.ancestry?.length ? ev.ancestry : this.tree.ancestry(node, ev.process?.pid ?? 0)) };
       for (const rule of rules) {
         const finding = this.guard(rule, `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => rule.match(ev, ctx));
         if (finding) raised.push(this.toAlert(rule, node, ev, finding.summary, finding.fields ?? {}, ctx.ancestry()));

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { KernelSensor } from '../kernel-sensor';
 import { addressFromFlags, type ClientFlags } from '../../../proto/client-connection';
 import { Outbox } from '../outbox';
+import { ProcessTree } from '../process-tree';
 import { SensorClient } from '../sensor-client';
 import { parseRingBytes } from './trace';
 
@@ -23,11 +24,18 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   const outbox = new Outbox({ dir: f.spillDir ?? path.join(f.dataDir, 'sensor') });
   const client = new SensorClient(outbox, { ...address, nodeName: f.nodeName, version, log });
   const kernel = KernelSensor.start({ ringBytes: f.ringBytes });
+  // Read /proc only once the programs are attached: a process forked in
+  // between is then either in /proc or in the first batches, never in neither.
+  const tree = new ProcessTree();
+  tree.bootstrap();
+  const reaper = setInterval(() => tree.reap(Date.now()), 10_000);
   let decodeErrors = 0;
   kernel.onBatch((batch) => {
     if (batch.errors.length && decodeErrors === 0) log(`undecodable kernel record skipped: ${batch.errors[0]}`);
     decodeErrors += batch.errors.length;
     if (batch.events.length === 0) return;
+    const now = Date.now();
+    for (const ev of batch.events) tree.apply(ev, now);
     outbox.enqueue(batch.events);
     client.pump();
   });
@@ -35,6 +43,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   log(`streaming ${f.nodeName}'s events to ${address.target}`);
   return {
     async stop() {
+      clearInterval(reaper);
       const stats = await kernel.stop();
       await client.stop();
       const o = outbox.stats;

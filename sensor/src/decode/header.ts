@@ -20,6 +20,8 @@ export function decodeHeader(r: RecordReader, layout: RecordLayout, bootToUnixNs
       uid: r.u32(h.uid, 'uid'),
       gid: r.u32(h.gid, 'gid'),
       comm: r.cstr(h.comm, layout.limits.comm, 'comm'),
+      exe: '',
+      argv: [],
     },
     container: {
       cgroup_id: r.u64(h.cgroup_id, 'cgroup_id').toString(),
@@ -31,5 +33,6 @@ export function decodeHeader(r: RecordReader, layout: RecordLayout, bootToUnixNs
       pid: r.u32(h.pid_ns, 'pid_ns'),
       net: r.u32(h.net_ns, 'net_ns'),
     },
+    ancestry: [],
   };
 }

@@ -112,6 +112,7 @@ export class BatchDecoder {
         process: null,
         container: null,
         namespaces: null,
+        ancestry: [],
       });
     }
   }

@@ -35,7 +35,7 @@ describe('control plane killed under load', kernelTestOptions(), () => {
     let argvs: string[] = [];
     while (Date.now() < deadline) {
       const d = db();
-      argvs = (d.prepare("SELECT json_extract(body, '$.exec.argv[1]') AS a FROM events WHERE type = 1 AND body LIKE ?").all(`%${token}-%`) as { a: string }[]).map((r) => r.a);
+      argvs = (d.prepare("SELECT json_extract(body, '$.exec.argv[1]') AS a FROM events WHERE type = 1 AND json_extract(body, '$.exec.filename') = '/bin/true' AND body LIKE ?").all(`%${token}-%`) as { a: string }[]).map((r) => r.a);
       d.close();
       if (argvs.length >= EXECS) break;
       await new Promise((r) => setTimeout(r, 200));

@@ -7,9 +7,10 @@ import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 const base: Event__Output = {
   boot_ns: '1',
   time_unix_nano: '1700000000000000000',
-  process: { pid: 10, tid: 10, ppid: 1, uid: 0, gid: 0, comm: 'bash' },
+  process: { pid: 10, tid: 10, ppid: 1, uid: 0, gid: 0, comm: 'bash', exe: '/bin/bash', argv: ['bash'] },
   container: { cgroup_id: '5', cgroup_name: 'abc', id: 'abcdef' },
   namespaces: { mnt: 1, pid: 2, net: 3 },
+  ancestry: [],
 };
 const connect: Event__Output = {
   ...base,

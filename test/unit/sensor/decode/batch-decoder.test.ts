@@ -23,7 +23,7 @@ describe('BatchDecoder', () => {
     assert.equal(events.length, 1);
     const ev = events[0];
     assert.equal(ev.body, 'exec');
-    assert.deepEqual(ev.process, { pid: 42, tid: 42, ppid: 7, uid: 1000, gid: 0, comm: 'curl' });
+    assert.deepEqual(ev.process, { pid: 42, tid: 42, ppid: 7, uid: 1000, gid: 0, comm: 'curl', exe: '', argv: [] });
     assert.deepEqual(ev.container, { cgroup_id: '9876', cgroup_name: id, id });
     assert.equal(ev.time_unix_nano, '1700000000000000005');
     assert.deepEqual(ev.exec, {
