@@ -34,7 +34,7 @@ export interface RecordLayout {
   };
   readonly hdr: Offsets<
     | 'type' | 'version' | 'size' | 'boot_ns' | 'pid' | 'tgid' | 'ppid' | 'uid' | 'gid'
-    | 'mnt_ns' | 'pid_ns' | 'net_ns' | 'cgroup_id' | 'comm' | 'cgroup_name'
+    | 'mnt_ns' | 'pid_ns' | 'net_ns' | 'cgroup_id' | 'ns_pid' | 'comm' | 'cgroup_name'
   >;
   readonly exec: Offsets<
     'euid' | 'flags' | 'cap_effective' | 'has_tty' | 'args_len' | 'argc' | 'parent_comm' | 'filename' | 'args'

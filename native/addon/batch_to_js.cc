@@ -41,6 +41,7 @@ Napi::Object LayoutToJs(Napi::Env env) {
   VIGIL_FIELD(hdr, vigil_hdr, pid_ns);
   VIGIL_FIELD(hdr, vigil_hdr, net_ns);
   VIGIL_FIELD(hdr, vigil_hdr, cgroup_id);
+  VIGIL_FIELD(hdr, vigil_hdr, ns_pid);
   VIGIL_FIELD(hdr, vigil_hdr, comm);
   VIGIL_FIELD(hdr, vigil_hdr, cgroup_name);
 

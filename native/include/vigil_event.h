@@ -20,7 +20,7 @@
 
 /* Bump whenever a layout below changes; the addon refuses a BPF object that
  * was built against another version (a stale .bpf.o fails with a sentence). */
-#define VIGIL_SCHEMA_VERSION 1
+#define VIGIL_SCHEMA_VERSION 2
 
 #define VIGIL_COMM_LEN 16
 /* A container id is 64 hex chars; systemd scopes wrap it, e.g.
@@ -78,6 +78,8 @@ struct vigil_hdr {
 	__u32 pid_ns;  /* active pid namespace inode */
 	__u32 net_ns;  /* network namespace inode */
 	__u64 cgroup_id; /* cgroup2 inode, bpf_get_current_cgroup_id() */
+	__u32 ns_pid;  /* tgid as seen in the task's own pid namespace: 1 is a container's init */
+	__u32 pad0;
 	char comm[VIGIL_COMM_LEN];
 	/* kernfs name of the task's leaf cgroup2 directory: the container id,
 	 * or a scope wrapping it. NUL-terminated. */
@@ -141,11 +143,11 @@ struct vigil_mount {
 #else
 #define VIGIL_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
-VIGIL_ASSERT(sizeof(struct vigil_hdr) == 200, "vigil_hdr layout changed: bump VIGIL_SCHEMA_VERSION");
+VIGIL_ASSERT(sizeof(struct vigil_hdr) == 208, "vigil_hdr layout changed: bump VIGIL_SCHEMA_VERSION");
 VIGIL_ASSERT(sizeof(struct vigil_exec) % 8 == 0, "vigil_exec must stay 8-byte aligned");
-VIGIL_ASSERT(sizeof(struct vigil_fork) == 208, "vigil_fork layout changed");
-VIGIL_ASSERT(sizeof(struct vigil_exit) == 208, "vigil_exit layout changed");
-VIGIL_ASSERT(sizeof(struct vigil_connect) == 328, "vigil_connect layout changed");
-VIGIL_ASSERT(sizeof(struct vigil_mount) == 768, "vigil_mount layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_fork) == 216, "vigil_fork layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_exit) == 216, "vigil_exit layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_connect) == 336, "vigil_connect layout changed");
+VIGIL_ASSERT(sizeof(struct vigil_mount) == 776, "vigil_mount layout changed");
 
 #endif /* VIGIL_EVENT_H */

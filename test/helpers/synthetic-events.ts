@@ -24,8 +24,8 @@ export function execEvent(s: ExecSpec = {}): Event__Output {
     body: 'exec',
     boot_ns: '1000',
     time_unix_nano: String(s.timeNs ?? nowNs()),
-    process: { pid: s.pid ?? 4242, tid: s.pid ?? 4242, ppid: s.ppid ?? 1, uid: s.uid ?? 0, gid: 0, comm, exe: filename, argv: s.argv ?? [filename] },
-    container: { cgroup_id: '77', cgroup_name: s.containerId ?? '', id: s.containerId ?? '' },
+    process: { pid: s.pid ?? 4242, tid: s.pid ?? 4242, ppid: s.ppid ?? 1, uid: s.uid ?? 0, gid: 0, comm, exe: filename, argv: s.argv ?? [filename], ns_pid: s.pid ?? 4242 },
+    container: { cgroup_id: '77', cgroup_name: s.containerId ?? '', id: s.containerId ?? '', name: '', image: '', pod_name: '', pod_namespace: '', pod_uid: '', metadata_incomplete: false },
     namespaces: { mnt: 1, pid: 2, net: 3 },
     ancestry: [],
     exec: {

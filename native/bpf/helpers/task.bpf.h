@@ -7,16 +7,17 @@
 #include "../maps.bpf.h"
 #include <bpf/bpf_core_read.h>
 
-/* Inode of the pid namespace the task's pid lives in (task_active_pid_ns):
- * nsproxy->pid_ns_for_children differs after unshare(CLONE_NEWPID). */
-static __always_inline __u32 vigil_pid_ns(struct task_struct *task)
+/* The task's pid in the pid namespace it lives in (task_active_pid_ns;
+ * nsproxy->pid_ns_for_children differs after unshare(CLONE_NEWPID)), read
+ * from the process leader so threads report the process. */
+static __always_inline struct upid vigil_ns_upid(struct task_struct *task)
 {
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
 	unsigned int level = BPF_CORE_READ(pid, level);
 	struct upid upid = {};
 
 	bpf_core_read(&upid, sizeof(upid), &pid->numbers[level]);
-	return BPF_CORE_READ(upid.ns, ns.inum);
+	return upid;
 }
 
 /* Fills everything but type-specific fields. `task` must be the current
@@ -38,7 +39,11 @@ static __always_inline void vigil_fill_hdr(struct vigil_hdr *hdr, __u16 type, __
 	hdr->gid = BPF_CORE_READ(cred, gid.val);
 	hdr->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	hdr->net_ns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
-	hdr->pid_ns = vigil_pid_ns(task);
+	struct upid upid = vigil_ns_upid(task);
+
+	hdr->pid_ns = BPF_CORE_READ(upid.ns, ns.inum);
+	hdr->ns_pid = upid.nr;
+	hdr->pad0 = 0;
 	hdr->cgroup_id = bpf_get_current_cgroup_id();
 	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
 	bpf_probe_read_kernel_str(hdr->cgroup_name, sizeof(hdr->cgroup_name), cgroup_name);

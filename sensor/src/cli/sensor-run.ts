@@ -2,10 +2,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { KernelSensor } from '../kernel-sensor';
 import { addressFromFlags, type ClientFlags } from '../../../proto/client-connection';
 import { Outbox } from '../outbox';
-import { ProcessTree } from '../process-tree';
+import { CRI_SOCKETS } from '../identity/cri-client';
+import { NodePipeline } from '../node-pipeline';
 import { SensorClient } from '../sensor-client';
 import { parseRingBytes } from './trace';
 
@@ -13,6 +13,7 @@ interface SensorFlags extends ClientFlags {
   nodeName: string;
   spillDir?: string;
   ringBytes: number;
+  criSocket?: string;
 }
 
 export interface RunningSensor {
@@ -23,28 +24,20 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   const address = addressFromFlags(f);
   const outbox = new Outbox({ dir: f.spillDir ?? path.join(f.dataDir, 'sensor') });
   const client = new SensorClient(outbox, { ...address, nodeName: f.nodeName, version, log });
-  const kernel = KernelSensor.start({ ringBytes: f.ringBytes });
-  // Read /proc only once the programs are attached: a process forked in
-  // between is then either in /proc or in the first batches, never in neither.
-  const tree = new ProcessTree();
-  tree.bootstrap();
-  const reaper = setInterval(() => tree.reap(Date.now()), 10_000);
-  let decodeErrors = 0;
-  kernel.onBatch((batch) => {
-    if (batch.errors.length && decodeErrors === 0) log(`undecodable kernel record skipped: ${batch.errors[0]}`);
-    decodeErrors += batch.errors.length;
-    if (batch.events.length === 0) return;
-    const now = Date.now();
-    for (const ev of batch.events) tree.apply(ev, now);
-    outbox.enqueue(batch.events);
-    client.pump();
+  const pipeline = new NodePipeline({
+    kernel: { ringBytes: f.ringBytes },
+    criSocket: f.criSocket,
+    log,
+    sink: (events) => {
+      outbox.enqueue(events);
+      client.pump();
+    },
   });
   client.start();
   log(`streaming ${f.nodeName}'s events to ${address.target}`);
   return {
     async stop() {
-      clearInterval(reaper);
-      const stats = await kernel.stop();
+      const stats = await pipeline.stop();
       await client.stop();
       const o = outbox.stats;
       log(`stopped: ${stats.events} kernel events, ${stats.drops} dropped in the kernel, ${o.pending} batches unacknowledged (${o.spilledBatches} spilled), ${o.droppedBatches} batches dropped`);
@@ -64,6 +57,7 @@ export function sensorCommand(version: string): Command {
     .option('--node-name <name>', 'this node as alerts name it', os.hostname())
     .option('--spill-dir <dir>', 'where unacknowledged batches spill to disk (default: <data-dir>/sensor)')
     .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two', parseRingBytes, 8 * 1024 * 1024)
+    .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
     .action(async (f: SensorFlags) => {
       const log = (line: string) => process.stderr.write(`vigil sensor: ${line}\n`);
       const sensor = startSensor(f, version, log);

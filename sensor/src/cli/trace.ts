@@ -18,7 +18,9 @@ export interface TraceFilter {
 /** Whether a trace with `filter` shows `ev`. Loss events always show. */
 export function traceMatches(ev: Event__Output, filter: TraceFilter): boolean {
   if (ev.body === 'loss') return true;
-  if (!ev.body || !filter.types.includes(ev.body)) return false;
+  // Container lifecycle records show whatever types are traced.
+  const lifecycle = ev.body === 'container_started' || ev.body === 'container_exited';
+  if (!ev.body || (!lifecycle && !filter.types.includes(ev.body as EventKind))) return false;
   if (filter.pid !== undefined && ev.process?.pid !== filter.pid) return false;
   if (filter.container !== undefined) {
     const id = ev.container?.id ?? '';

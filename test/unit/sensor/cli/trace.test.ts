@@ -7,8 +7,8 @@ import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 const base: Event__Output = {
   boot_ns: '1',
   time_unix_nano: '1700000000000000000',
-  process: { pid: 10, tid: 10, ppid: 1, uid: 0, gid: 0, comm: 'bash', exe: '/bin/bash', argv: ['bash'] },
-  container: { cgroup_id: '5', cgroup_name: 'abc', id: 'abcdef' },
+  process: { pid: 10, tid: 10, ppid: 1, uid: 0, gid: 0, comm: 'bash', exe: '/bin/bash', argv: ['bash'], ns_pid: 10 },
+  container: { cgroup_id: '5', cgroup_name: 'abc', id: 'abcdef', name: '', image: '', pod_name: '', pod_namespace: '', pod_uid: '', metadata_incomplete: false },
   namespaces: { mnt: 1, pid: 2, net: 3 },
   ancestry: [],
 };
@@ -27,7 +27,7 @@ describe('vigil trace', () => {
     assert.equal(traceMatches(connect, { ...all, pid: 11 }), false);
     assert.equal(traceMatches(connect, { ...all, container: 'abc' }), true);
     assert.equal(traceMatches(connect, { ...all, container: 'abd' }), false);
-    const host = { ...connect, container: { cgroup_id: '1', cgroup_name: '', id: '' } };
+    const host = { ...connect, container: { ...connect.container!, cgroup_id: '1', cgroup_name: '', id: '' } };
     assert.equal(traceMatches(host, { ...all, container: 'a' }), false);
     const loss: Event__Output = { ...base, body: 'loss', loss: { type: 'EVENT_TYPE_EXEC', ringbuf_full: '3', pending_full: '0' } };
     assert.equal(traceMatches(loss, { types: ['mount'], pid: 99 }), true);

@@ -1,0 +1,153 @@
+/**
+ * Container metadata from the node's container runtime over the CRI
+ * (runtime.v1): one ContainerStatus and one PodSandboxStatus per container,
+ * both verbose. Works with containerd, k3s and CRI-O; the socket is found at
+ * the usual paths or given.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { PROTO_LOADER_OPTIONS, PROTO_ROOT } from '../../../proto/loader';
+import type { ProtoGrpcType } from '../../../proto/generated/api';
+import type { RuntimeServiceClient } from '../../../proto/generated/runtime/v1/RuntimeService';
+import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
+import type { PodSandboxStatusResponse__Output } from '../../../proto/generated/runtime/v1/PodSandboxStatusResponse';
+import { VigilError } from '../../../proto/errors';
+
+export const CRI_SOCKETS = [
+  '/run/containerd/containerd.sock',
+  '/var/run/containerd/containerd.sock',
+  '/run/k3s/containerd/containerd.sock',
+  '/run/crio/crio.sock',
+  '/var/run/crio/crio.sock',
+];
+
+/** The first CRI socket that exists, or undefined. */
+export function findCriSocket(candidates = CRI_SOCKETS): string | undefined {
+  return candidates.find((p) => {
+    try {
+      return fs.statSync(p).isSocket();
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface ContainerMetadata {
+  name: string;
+  image: string;
+  podName: string;
+  podNamespace: string;
+  podUid: string;
+  details: ContainerDetails__Output;
+}
+
+const CALL_DEADLINE_MS = 1500;
+/** Capabilities of a fully privileged container (CAP_LAST_CAP + 1 on recent kernels is 41). */
+const ALL_CAPS = 38;
+
+function json(text: string | undefined): Record<string, unknown> {
+  try {
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const get = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+export class CriClient {
+  private readonly client: RuntimeServiceClient;
+
+  constructor(readonly socket: string) {
+    const def = protoLoader.loadSync('cri/runtime/v1/api.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [path.join(PROTO_ROOT)] });
+    const { RuntimeService } = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).runtime.v1;
+    this.client = new RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
+  }
+
+  private call<Req, Res>(method: string, req: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      const fn = (this.client as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>)[method];
+      fn.call(this.client, req, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res!)));
+    });
+  }
+
+  /** Runtime name and version; fails when the socket does not answer. */
+  async version(): Promise<string> {
+    const v = await this.call<object, { runtime_name: string; runtime_version: string }>('Version', {}).catch((err: grpc.ServiceError) => {
+      throw new VigilError('UNAVAILABLE', `CRI socket ${this.socket}: ${err.details || err.message}`);
+    });
+    return `${v.runtime_name} ${v.runtime_version}`;
+  }
+
+  private async sandbox(id: string): Promise<PodSandboxStatusResponse__Output> {
+    return this.call('PodSandboxStatus', { pod_sandbox_id: id, verbose: true });
+  }
+
+  /**
+   * What the runtime knows about container (or pod sandbox) `id`; undefined
+   * when it knows no such thing. Throws when the runtime cannot be asked.
+   */
+  async inspect(id: string): Promise<ContainerMetadata | undefined> {
+    let status;
+    try {
+      status = await this.call<object, { status: { metadata: { name: string } | null; image: { image: string } | null; image_ref: string; labels: Record<string, string>; mounts: { host_path: string; container_path: string; readonly: boolean }[]; started_at: string } | null; info: Record<string, string> }>('ContainerStatus', { container_id: id, verbose: true });
+    } catch (err) {
+      if ((err as grpc.ServiceError).code !== grpc.status.NOT_FOUND) throw err;
+      // Not a container: maybe the pod's sandbox (pause) itself.
+      try {
+        const sb = await this.sandbox(id);
+        const meta = sb.status?.metadata;
+        return {
+          name: '',
+          image: '',
+          podName: meta?.name ?? '',
+          podNamespace: meta?.namespace ?? '',
+          podUid: meta?.uid ?? '',
+          details: { ...this.namespaces(sb), image_digest: '', labels: sb.status?.labels ?? {}, privileged: false, added_capabilities: [], host_mounts: [], started_at_unix_nano: sb.status?.created_at ?? '0', init_pid: Number(get(json(sb.info.info), 'pid') ?? 0), sandbox_id: id, is_sandbox: true },
+        };
+      } catch (e2) {
+        if ((e2 as grpc.ServiceError).code === grpc.status.NOT_FOUND) return undefined;
+        throw e2;
+      }
+    }
+    const s = status.status;
+    const info = json(status.info.info);
+    const sandboxId = String(info.sandboxID ?? '');
+    const sb = sandboxId ? await this.sandbox(sandboxId).catch(() => undefined) : undefined;
+    const security = get(info, 'config', 'linux', 'security_context');
+    const specCaps = get(info, 'runtimeSpec', 'process', 'capabilities', 'effective');
+    const privileged = get(security, 'privileged') === true || (Array.isArray(specCaps) && specCaps.length >= ALL_CAPS);
+    const added = get(security, 'capabilities', 'add_capabilities');
+    const labels = s?.labels ?? {};
+    return {
+      name: s?.metadata?.name ?? labels['io.kubernetes.container.name'] ?? '',
+      image: s?.image?.image ?? '',
+      podName: sb?.status?.metadata?.name ?? labels['io.kubernetes.pod.name'] ?? '',
+      podNamespace: sb?.status?.metadata?.namespace ?? labels['io.kubernetes.pod.namespace'] ?? '',
+      podUid: sb?.status?.metadata?.uid ?? labels['io.kubernetes.pod.uid'] ?? '',
+      details: {
+        ...this.namespaces(sb),
+        image_digest: s?.image_ref ?? '',
+        labels,
+        privileged,
+        added_capabilities: Array.isArray(added) ? added.map(String) : [],
+        host_mounts: (s?.mounts ?? []).filter((m) => m.host_path).map((m) => ({ host_path: m.host_path, container_path: m.container_path, readonly: m.readonly })),
+        started_at_unix_nano: s?.started_at ?? '0',
+        init_pid: Number(info.pid ?? 0),
+        sandbox_id: sandboxId,
+        is_sandbox: false,
+      },
+    };
+  }
+
+  private namespaces(sb: PodSandboxStatusResponse__Output | undefined): { host_network: boolean; host_pid: boolean; host_ipc: boolean } {
+    const o = sb?.status?.linux?.namespaces?.options;
+    return { host_network: o?.network === 'NODE', host_pid: o?.pid === 'NODE', host_ipc: o?.ipc === 'NODE' };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

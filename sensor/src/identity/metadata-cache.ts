@@ -1,0 +1,212 @@
+/**
+ * Attaches runtime metadata (container name, image, pod, namespace) to every
+ * event from a container. The first events of a container the cache does not
+ * know yet are held while the runtime is asked (bounded in time and count),
+ * then released in order behind a ContainerStarted record, so even a
+ * container that lives 50 ms is fully attributed. When the runtime cannot
+ * answer, the events go on flagged metadata_incomplete: never guessed, never
+ * lost. The container's first process exiting produces ContainerExited.
+ */
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import type { ContainerMetadata, CriClient } from './cri-client';
+
+export interface MetadataCacheOptions {
+  /** Longest an event waits for its container's metadata (default 2 s). */
+  holdMs?: number;
+  /** Events held across all pending containers at most (default 20,000). */
+  maxHeld?: number;
+  /** How long a failed lookup is not retried (default 10 s). */
+  retryMs?: number;
+  /** How long an exited container stays known for late events (default 30 s). */
+  exitedGraceMs?: number;
+  /** Containers remembered at most (default 10,000). */
+  maxContainers?: number;
+}
+
+type Entry =
+  | { state: 'pending'; held: Event__Output[]; timer: NodeJS.Timeout }
+  | { state: 'ready'; meta: ContainerMetadata; exitedAt?: number }
+  | { state: 'failed'; retryAt: number };
+
+export interface MetadataStats {
+  lookups: number;
+  failedLookups: number;
+  incompleteEvents: number;
+  held: number;
+  containers: number;
+}
+
+export class MetadataCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly holdMs: number;
+  private readonly maxHeld: number;
+  private readonly retryMs: number;
+  private readonly exitedGraceMs: number;
+  private readonly maxContainers: number;
+  private warnedUnavailable = false;
+  readonly stats: MetadataStats = { lookups: 0, failedLookups: 0, incompleteEvents: 0, held: 0, containers: 0 };
+
+  constructor(
+    private readonly cri: CriClient | undefined,
+    /** Receives events in order, annotated, once they may go on. */
+    private readonly emit: (events: Event__Output[]) => void,
+    private readonly log: (line: string) => void,
+    o: MetadataCacheOptions = {},
+  ) {
+    this.holdMs = o.holdMs ?? 2000;
+    this.maxHeld = o.maxHeld ?? 20_000;
+    this.retryMs = o.retryMs ?? 10_000;
+    this.exitedGraceMs = o.exitedGraceMs ?? 30_000;
+    this.maxContainers = o.maxContainers ?? 10_000;
+  }
+
+  process(events: readonly Event__Output[]): void {
+    const out: Event__Output[] = [];
+    const now = Date.now();
+    for (const ev of events) {
+      const id = ev.container?.id;
+      if (!id) {
+        out.push(ev);
+        continue;
+      }
+      const e = this.entries.get(id);
+      if (!this.cri) {
+        this.markIncomplete(ev);
+        out.push(ev);
+      } else if (!e || (e.state === 'failed' && now >= e.retryAt)) {
+        this.lookup(this.cri, id, ev);
+      } else if (e.state === 'pending') {
+        e.held.push(ev);
+        if (++this.stats.held > this.maxHeld) this.release(this.entries.keys().next().value!, 'too many events waiting for metadata');
+      } else if (e.state === 'failed') {
+        this.markIncomplete(ev);
+        out.push(ev);
+      } else {
+        this.annotate(ev, e.meta);
+        out.push(ev);
+        this.noteExit(ev, e, out, now);
+      }
+    }
+    if (out.length) this.emit(out);
+    this.evictExited(now);
+  }
+
+  private lookup(cri: CriClient, id: string, first: Event__Output): void {
+    const timer = setTimeout(() => this.release(id, `the runtime did not answer within ${this.holdMs} ms`), this.holdMs);
+    this.entries.set(id, { state: 'pending', held: [first], timer });
+    this.stats.held++;
+    this.stats.lookups++;
+    // runc runs a container's first processes before the runtime has
+    // registered it, so "not found" right away means "ask again shortly".
+    let delay = 25;
+    const attempt = () =>
+      cri.inspect(id).then(
+        (meta) => {
+          if (meta) return this.ready(id, meta);
+          if (this.entries.get(id)?.state !== 'pending') return;
+          setTimeout(attempt, delay);
+          delay = Math.min(delay * 2, 400);
+        },
+        (err: Error & { details?: string }) => {
+          if (!this.warnedUnavailable) {
+            this.warnedUnavailable = true;
+            this.log(`CRI socket ${cri.socket} is not answering (${err.details || err.message}): events from containers go on flagged metadata_incomplete`);
+          }
+          this.release(id, 'the runtime is unreachable');
+        },
+      );
+    void attempt();
+  }
+
+  private ready(id: string, meta: ContainerMetadata): void {
+    const e = this.entries.get(id);
+    if (e?.state !== 'pending') return; // already released by the timer
+    clearTimeout(e.timer);
+    this.stats.held -= e.held.length;
+    if (this.warnedUnavailable) {
+      this.warnedUnavailable = false;
+      this.log(`CRI socket ${this.cri!.socket} answers again`);
+    }
+    const d = meta.details;
+    // Before the container starts the runtime reports pid 0. Its init is
+    // then the process of its first exec: runc's init becoming the entrypoint.
+    const init = e.held.find((ev) => ev.body === 'exec');
+    if (!d.init_pid && init) d.init_pid = init.process!.pid;
+    const entry: Entry = { state: 'ready', meta };
+    this.remember(id, entry);
+    const first = e.held[0];
+    const out: Event__Output[] = [];
+    const started: Event__Output = {
+      body: 'container_started',
+      container_started: { details: meta.details },
+      boot_ns: first.boot_ns,
+      time_unix_nano: first.time_unix_nano,
+      process: null,
+      container: { ...first.container! },
+      namespaces: first.namespaces,
+      ancestry: [],
+    };
+    this.annotate(started, meta);
+    out.push(started);
+    const now = Date.now();
+    for (const ev of e.held) {
+      this.annotate(ev, meta);
+      out.push(ev);
+      this.noteExit(ev, entry, out, now);
+    }
+    this.emit(out);
+  }
+
+  /** Lets a pending container's events go on without metadata. */
+  private release(id: string, why: string): void {
+    const e = this.entries.get(id);
+    if (e?.state !== 'pending') return;
+    clearTimeout(e.timer);
+    this.stats.held -= e.held.length;
+    this.stats.failedLookups++;
+    this.remember(id, { state: 'failed', retryAt: Date.now() + this.retryMs });
+    for (const ev of e.held) this.markIncomplete(ev);
+    if (this.stats.failedLookups <= 3) this.log(`container ${id.slice(0, 12)}: no metadata (${why}); ${e.held.length} events go on flagged metadata_incomplete`);
+    this.emit(e.held);
+  }
+
+  private remember(id: string, entry: Entry): void {
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    while (this.entries.size > this.maxContainers) {
+      const oldest = this.entries.keys().next().value!;
+      if (this.entries.get(oldest)?.state === 'pending') this.release(oldest, 'too many containers');
+      else this.entries.delete(oldest);
+    }
+    this.stats.containers = this.entries.size;
+  }
+
+  private annotate(ev: Event__Output, m: ContainerMetadata): void {
+    ev.container = { ...ev.container!, name: m.name, image: m.image, pod_name: m.podName, pod_namespace: m.podNamespace, pod_uid: m.podUid, metadata_incomplete: false };
+  }
+
+  private markIncomplete(ev: Event__Output): void {
+    ev.container = { ...ev.container!, metadata_incomplete: true };
+    this.stats.incompleteEvents++;
+  }
+
+  /** The container's init (its first exec's process) exiting ends the container. */
+  private noteExit(ev: Event__Output, e: Entry & { state: 'ready' }, out: Event__Output[], now: number): void {
+    const d = e.meta.details;
+    if (!d.init_pid && ev.body === 'exec') d.init_pid = ev.process!.pid;
+    if (ev.body !== 'exit' || e.exitedAt || ev.process?.pid !== d.init_pid) return;
+    e.exitedAt = now;
+    out.push({ ...ev, body: 'container_exited', exit: null, container_exited: { exit_code: ev.exit!.code || (ev.exit!.signal ? 128 + ev.exit!.signal : 0) }, ancestry: [] });
+  }
+
+  private evictExited(now: number): void {
+    for (const [id, e] of this.entries) if (e.state === 'ready' && e.exitedAt && now - e.exitedAt > this.exitedGraceMs) this.entries.delete(id);
+    this.stats.containers = this.entries.size;
+  }
+
+  /** Releases everything still held (at shutdown). */
+  close(): void {
+    for (const [id, e] of this.entries) if (e.state === 'pending') this.release(id, 'the sensor is stopping');
+    this.cri?.close();
+  }
+}

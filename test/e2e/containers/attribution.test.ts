@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { NodePipeline } from '../../../sensor/src/node-pipeline';
+import { TestCgroup } from '../../helpers/cgroup2';
+import { TEST_IMAGE, TestContainerd, containerdTestOptions } from '../../helpers/containerd';
+import { run, uniqueToken } from '../../helpers/processes';
+
+describe('containers and pods, against real containerd', containerdTestOptions(), () => {
+  let ctd: TestContainerd;
+  let pipeline: NodePipeline;
+  const events: Event__Output[] = [];
+  const logs: string[] = [];
+
+  async function waitFor(what: string, pred: (e: Event__Output) => boolean, ms = 10_000): Promise<Event__Output> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = events.find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms (${events.length} events)`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  before(async () => {
+    ctd = await TestContainerd.start();
+    pipeline = new NodePipeline({ kernel: { flushMs: 10 }, criSocket: ctd.socket, log: (l) => logs.push(l), sink: (evs) => events.push(...evs) });
+  });
+  after(async () => {
+    await pipeline.stop();
+    await ctd.stop();
+  });
+
+  test('an exec inside a container carries container id, name, pod, namespace, image and ancestry', async () => {
+    const pod = await ctd.runPod({ name: 'web', namespace: 'shop', command: ['/bin/sh', '-c', 'sleep 60'] });
+    const token = uniqueToken();
+    await ctd.exec(pod.containerId, ['/bin/sh', '-c', `/bin/echo ${token}; :`]);
+    const ev = await waitFor('exec in the container', (e) => e.body === 'exec' && e.exec!.filename === '/bin/echo' && e.exec!.argv.includes(token));
+    assert.equal(ev.container?.id, pod.containerId);
+    assert.equal(ev.container?.name, 'app');
+    assert.equal(ev.container?.pod_name, 'web');
+    assert.equal(ev.container?.pod_namespace, 'shop');
+    assert.equal(ev.container?.pod_uid, pod.uid);
+    assert.equal(ev.container?.image, TEST_IMAGE);
+    assert.equal(ev.container?.metadata_incomplete, false);
+    assert.deepEqual(ev.ancestry[0].argv, ['/bin/sh', '-c', `/bin/echo ${token}; :`], 'the parent is the exec\'d shell');
+    const started = await waitFor('ContainerStarted', (e) => e.body === 'container_started' && e.container?.id === pod.containerId);
+    assert.equal(started.container_started?.details?.privileged, false);
+    assert.ok((started.container_started?.details?.init_pid ?? 0) > 0);
+  });
+
+  test('a container that runs /bin/true and exits at once is fully attributed', async () => {
+    const pod = await ctd.runPod({ name: 'blink', namespace: 'jobs', command: ['/bin/true'] });
+    const ev = await waitFor('the container\'s exec', (e) => e.body === 'exec' && e.container?.id === pod.containerId && e.exec!.filename === '/bin/true');
+    assert.equal(ev.container?.pod_name, 'blink');
+    assert.equal(ev.container?.pod_namespace, 'jobs');
+    assert.equal(ev.container?.image, TEST_IMAGE);
+    assert.equal(ev.container?.metadata_incomplete, false);
+    const exited = await waitFor('ContainerExited', (e) => e.body === 'container_exited' && e.container?.id === pod.containerId);
+    assert.equal(exited.container_exited?.exit_code, 0);
+    assert.equal(exited.container?.pod_name, 'blink');
+    const fromIt = events.filter((e) => e.container?.id === pod.containerId && e.body !== 'container_started');
+    assert.ok(fromIt.length > 0 && fromIt.every((e) => e.container?.pod_name === 'blink'), 'every event of the container is attributed');
+  });
+
+  test('a privileged pod\'s ContainerStarted says privileged; a hostPath mount is listed', async () => {
+    const pod = await ctd.runPod({ name: 'agent', namespace: 'kube-system', command: ['/bin/sh', '-c', 'sleep 60'], privileged: true, hostPaths: [{ host: '/etc', container: '/host/etc', readonly: true }] });
+    const started = await waitFor('ContainerStarted', (e) => e.body === 'container_started' && e.container?.id === pod.containerId);
+    const d = started.container_started!.details!;
+    assert.equal(d.privileged, true);
+    assert.equal(d.host_network, true);
+    assert.deepEqual(d.host_mounts.filter((m) => m.container_path === '/host/etc'), [{ host_path: '/etc', container_path: '/host/etc', readonly: true }]);
+    assert.equal(started.container?.pod_namespace, 'kube-system');
+  });
+
+  test('host processes carry no container id', async () => {
+    const token = uniqueToken();
+    await run('/bin/true', [token]);
+    const ev = await waitFor('host exec', (e) => e.body === 'exec' && e.exec!.argv.includes(token));
+    assert.equal(ev.container?.id, '');
+    assert.equal(ev.container?.pod_name, '');
+    assert.equal(ev.container?.metadata_incomplete, false);
+  });
+
+  test('the runtime going away: a clear warning, events keep flowing flagged incomplete, none lost', async () => {
+    await ctd.killDaemon();
+    // A container the cache has never seen: its lookup now fails.
+    const id = randomBytes(32).toString('hex');
+    const cgroup = new TestCgroup(`vigil-cri-gone-${process.pid}`, id);
+    try {
+      const token = uniqueToken();
+      const tokens = [0, 1, 2].map((i) => `${token}-${i}`);
+      await run('/bin/sh', ['-c', `echo $$ > ${cgroup.dir}/cgroup.procs && for t in ${tokens.join(' ')}; do /bin/true $t; done`]);
+      for (const t of tokens) {
+        const ev = await waitFor(`exec ${t}`, (e) => e.body === 'exec' && e.exec!.argv.includes(t));
+        assert.equal(ev.container?.id, id);
+        assert.equal(ev.container?.metadata_incomplete, true);
+        assert.equal(ev.container?.pod_name, '', 'never guessed');
+      }
+      assert.ok(logs.some((l) => /CRI socket .* is not answering/.test(l)), `no warning in: ${logs.join(' | ')}`);
+    } finally {
+      cgroup.remove();
+    }
+  });
+});
