@@ -24,7 +24,7 @@ describe('BatchDecoder', () => {
     const ev = events[0];
     assert.equal(ev.body, 'exec');
     assert.deepEqual(ev.process, { pid: 42, tid: 42, ppid: 7, uid: 1000, gid: 0, comm: 'curl', exe: '', argv: [], ns_pid: 0 });
-    assert.deepEqual(ev.container, { cgroup_id: '9876', cgroup_name: id, id });
+    assert.deepEqual(ev.container, { cgroup_id: '9876', cgroup_name: id, id, name: '', image: '', pod_name: '', pod_namespace: '', pod_uid: '', metadata_incomplete: false });
     assert.equal(ev.time_unix_nano, '1700000000000000005');
     assert.deepEqual(ev.exec, {
       filename: '/usr/bin/curl',
