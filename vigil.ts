@@ -10,6 +10,7 @@ import { traceCommand } from './sensor/src/cli/trace';
 import { sensorCommand } from './sensor/src/cli/sensor-run';
 import { alertsCommand } from './controlplane/src/cli/alerts';
 import { auditCommand } from './controlplane/src/cli/audit';
+import { containersCommand } from './controlplane/src/cli/containers';
 import { controlplaneCommand } from './controlplane/src/cli/controlplane';
 import { eventsCommand } from './controlplane/src/cli/events';
 import { simulateCommand } from './controlplane/src/cli/simulate';
@@ -28,6 +29,7 @@ const program = new Command('vigil')
   .addCommand(traceCommand())
   .addCommand(eventsCommand())
   .addCommand(alertsCommand())
+  .addCommand(containersCommand())
   .addCommand(auditCommand())
   .addCommand(simulateCommand());
 

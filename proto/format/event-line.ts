@@ -2,7 +2,16 @@
 import type { Event__Output } from '../generated/vigil/v1/Event';
 import { errnoName } from './errno';
 
-export const EVENT_LINE_HEADER = `${'TIME'.padEnd(12)} ${'EVENT'.padEnd(7)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(5)} ${'COMM'.padEnd(16)} ${'CONTAINER'.padEnd(12)} DETAILS`;
+const CONTAINER_WIDTH = 28;
+
+/** namespace/pod:container when the runtime named it, else the short id; '-' on the host. */
+export function containerLabel(c: Event__Output['container']): string {
+  if (!c?.id) return '-';
+  if (!c.pod_name) return `${c.id.slice(0, 12)}${c.metadata_incomplete ? '?' : ''}`;
+  return `${c.pod_namespace}/${c.pod_name}:${c.name || 'sandbox'}`.slice(0, CONTAINER_WIDTH);
+}
+
+export const EVENT_LINE_HEADER = `${'TIME'.padEnd(12)} ${'EVENT'.padEnd(7)} ${'PID'.padStart(7)} ${'PPID'.padStart(7)} ${'UID'.padStart(5)} ${'COMM'.padEnd(16)} ${'CONTAINER'.padEnd(CONTAINER_WIDTH)} DETAILS`;
 
 function clock(ev: Event__Output): string {
   const ms = Number(BigInt(ev.time_unix_nano) / 1_000_000n);
@@ -37,6 +46,13 @@ function details(ev: Event__Output): string {
       const call = m.call === 'CALL_MOUNT' ? '' : `${m.call.replace('CALL_', '').toLowerCase()} `;
       return `${call}${m.source || '-'} -> ${m.target || '-'} type=${m.fstype || '-'} flags=0x${BigInt(m.flags).toString(16)} ${result(m.result)}`;
     }
+    case 'container_started': {
+      const d = ev.container_started?.details;
+      const c = ev.container!;
+      return `container ${c.id.slice(0, 12)} started: image=${c.image || '?'}${d?.privileged ? ' privileged' : ''}${d?.host_network ? ' hostNetwork' : ''}${d?.host_pid ? ' hostPID' : ''}${d?.host_mounts.length ? ` mounts=${d.host_mounts.map((m) => m.host_path).join(',')}` : ''}`;
+    }
+    case 'container_exited':
+      return `container ${ev.container!.id.slice(0, 12)} exited: code=${ev.container_exited?.exit_code}`;
     case 'loss': {
       const l = ev.loss!;
       return `LOST ${l.type.replace('EVENT_TYPE_', '').toLowerCase()}: ${l.ringbuf_full} ring buffer full, ${l.pending_full} pairing map full`;
@@ -48,15 +64,15 @@ function details(ev: Event__Output): string {
 
 export function formatEventLine(ev: Event__Output): string {
   const p = ev.process;
-  const container = ev.container?.id ? ev.container.id.slice(0, 12) : '-';
+  const container = containerLabel(ev.container);
   return [
     clock(ev).padEnd(12),
-    (ev.body ?? '?').padEnd(7),
+    (ev.body === 'container_started' ? 'start' : ev.body === 'container_exited' ? 'stop' : (ev.body ?? '?')).padEnd(7),
     String(p?.pid ?? '-').padStart(7),
     String(p?.ppid ?? '-').padStart(7),
     String(p?.uid ?? '-').padStart(5),
     (p?.comm ?? '-').padEnd(16),
-    container.padEnd(12),
+    container.padEnd(CONTAINER_WIDTH),
     details(ev),
   ].join(' ');
 }

@@ -27,10 +27,11 @@ export class NodePipeline {
   decodeErrors = 0;
 
   constructor(o: NodePipelineOptions) {
+    // The kernel first: when it cannot start, that is the one thing to say.
+    this.kernel = KernelSensor.start(o.kernel);
     this.criSocket = o.criSocket ?? findCriSocket();
     if (!this.criSocket) o.log('no CRI socket found (give --cri-socket): events from containers carry their id only, flagged metadata_incomplete');
     this.metadata = new MetadataCache(this.criSocket ? new CriClient(this.criSocket) : undefined, o.sink, o.log, o.metadata);
-    this.kernel = KernelSensor.start(o.kernel);
     // Read /proc only once the programs are attached: a process forked in
     // between is then either in /proc or in the first batches, never in neither.
     this.tree.bootstrap();

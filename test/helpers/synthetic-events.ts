@@ -48,3 +48,47 @@ export const CONTAINER_ID = 'c0ffee'.padEnd(64, '0');
 export function shellInContainer(pid: number, ppid = 7000): Event__Output {
   return execEvent({ pid, ppid, filename: '/bin/sh', argv: ['sh', '-c', `id; echo ${pid}`], containerId: CONTAINER_ID });
 }
+
+export interface PodRef {
+  containerId: string;
+  namespace: string;
+  pod: string;
+  podUid: string;
+  name?: string;
+  image?: string;
+}
+
+/** Container identity as the sensor's metadata stage fills it in. */
+function inPod(ev: Event__Output, p: PodRef): Event__Output {
+  return { ...ev, container: { ...ev.container!, id: p.containerId, cgroup_name: p.containerId, name: p.name ?? 'app', image: p.image ?? 'registry.example.com/web:1', pod_name: p.pod, pod_namespace: p.namespace, pod_uid: p.podUid, metadata_incomplete: false } };
+}
+
+export function execInPod(p: PodRef, spec: ExecSpec): Event__Output {
+  return inPod(execEvent(spec), p);
+}
+
+export function containerStarted(p: PodRef, details: { privileged?: boolean; hostPaths?: string[] } = {}): Event__Output {
+  const base = inPod(execEvent(), p);
+  return {
+    ...base,
+    body: 'container_started',
+    exec: null,
+    process: null,
+    container_started: {
+      details: {
+        image_digest: 'sha256:00',
+        labels: {},
+        privileged: !!details.privileged,
+        added_capabilities: [],
+        host_mounts: (details.hostPaths ?? []).map((h) => ({ host_path: h, container_path: `/host${h}`, readonly: false })),
+        host_network: false,
+        host_pid: false,
+        host_ipc: false,
+        started_at_unix_nano: base.time_unix_nano,
+        init_pid: 5000,
+        sandbox_id: 'f'.repeat(64),
+        is_sandbox: false,
+      },
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { openStoreReadOnly } from '../store/db';
 import { EventsRepo } from '../store/events-repo';
 import { dataDirOption, parsePositiveInt, parseTime } from './options';
 
-const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss'];
+const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited'];
 
 interface EventsFlags {
   dataDir: string;
@@ -18,6 +18,8 @@ interface EventsFlags {
   pid?: number;
   container?: string;
   node?: string;
+  namespace?: string;
+  pod?: string;
   limit: number;
   json?: boolean;
 }
@@ -35,6 +37,8 @@ function toFilter(f: EventsFlags): EventFilter__Output {
     pid: f.pid ?? 0,
     container_id: f.container ?? '',
     node_name: f.node ?? '',
+    pod_namespace: f.namespace ?? (f.pod?.includes('/') ? f.pod.split('/')[0] : ''),
+    pod_name: f.pod?.includes('/') ? f.pod.split('/')[1] : (f.pod ?? ''),
   };
   return filter as EventFilter__Output;
 }
@@ -59,6 +63,8 @@ export function eventsCommand(): Command {
     .option('-p, --pid <pid>', 'process id', parsePositiveInt)
     .option('-c, --container <id>', 'container id or prefix (at least 4 characters)')
     .option('--node <name>', 'node name')
+    .option('--namespace <ns>', 'Kubernetes namespace of the pod')
+    .option('--pod <ns/name>', 'pod, as NAMESPACE/NAME or NAME')
     .option('-n, --limit <n>', 'at most this many', parsePositiveInt, 50)
     .option('--json', 'one JSON object per line')
     .action((f: EventsFlags) => {

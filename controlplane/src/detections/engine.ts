@@ -125,12 +125,17 @@ export class DetectionEngine {
     const pid = ev.process?.pid ?? 0;
     // A process is its parent plus what it runs: a web server spawning the
     // same shell a thousand times is one alert with a count.
-    const processKey = ev.exec ? `${ev.process?.ppid}:${ev.exec.filename}` : String(pid);
+    const processKey = ev.exec ? `${ev.process?.ppid}:${ev.exec.filename}` : ev.container_started ? 'start' : String(pid);
     return {
       mergeKey: `${rule.id}|${node}|${containerId}|${processKey}`,
       alert: {
         ...this.baseAlert(rule, node, summary, ev.time_unix_nano),
         container_id: containerId,
+        // The pod, as the runtime named it: what joins node alerts to the
+        // Kubernetes audit alerts about the same pod.
+        namespace: ev.container?.pod_namespace ?? '',
+        pod: ev.container?.pod_name ?? '',
+        pod_uid: ev.container?.pod_uid ?? '',
         pid,
         evidence: { event: ev, ancestry, container: ev.container, fields, audit: null },
       },

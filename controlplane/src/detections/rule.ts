@@ -10,7 +10,7 @@ import type { MitreTechnique__Output } from '../../../proto/generated/vigil/v1/M
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 
-export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount';
+export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'container_started';
 
 export interface DetectionContext {
   readonly node: string;

@@ -14,8 +14,9 @@ import { nowUs, nsToUs } from './time';
 
 /** EventType numbers, as in event.proto (body field number = type). */
 export const EVENT_TYPE_NUMBER: Record<string, number> = {
-  exec: 1, fork: 2, exit: 3, connect: 4, mount: 5, loss: 6,
+  exec: 1, fork: 2, exit: 3, connect: 4, mount: 5, loss: 6, container_started: 7, container_exited: 8,
   EVENT_TYPE_EXEC: 1, EVENT_TYPE_FORK: 2, EVENT_TYPE_EXIT: 3, EVENT_TYPE_CONNECT: 4, EVENT_TYPE_MOUNT: 5, EVENT_TYPE_LOSS: 6,
+  EVENT_TYPE_CONTAINER_STARTED: 7, EVENT_TYPE_CONTAINER_EXITED: 8,
 };
 
 const ROW = '(?, ?, ?, ?, ?, ?, ?)';
@@ -123,6 +124,11 @@ export class EventsRepo {
       where.push("e.container_ref IN (SELECT id FROM containers WHERE container_id >= ? AND container_id < ? || x'ff')");
       args.push(f.container_id, f.container_id);
     }
+    for (const [field, value] of [['pod_namespace', f?.pod_namespace], ['pod_name', f?.pod_name]] as const)
+      if (value) {
+        where.push(`json_extract(e.body, '$.container.${field}') = ?`);
+        args.push(value);
+      }
     const since = f?.since_unix_nano && f.since_unix_nano !== '0' ? nsToUs(f.since_unix_nano) : undefined;
     const until = f?.until_unix_nano && f.until_unix_nano !== '0' ? nsToUs(f.until_unix_nano) : undefined;
     if (since !== undefined && until !== undefined && since > until)

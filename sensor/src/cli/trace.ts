@@ -7,12 +7,15 @@ import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-line';
-import { KernelSensor, type SensorStats } from '../kernel-sensor';
+import type { SensorStats } from '../kernel-sensor';
+import { NodePipeline } from '../node-pipeline';
 
 export interface TraceFilter {
   types: readonly EventKind[];
   pid?: number;
   container?: string;
+  namespace?: string;
+  pod?: string;
 }
 
 /** Whether a trace with `filter` shows `ev`. Loss events always show. */
@@ -26,6 +29,8 @@ export function traceMatches(ev: Event__Output, filter: TraceFilter): boolean {
     const id = ev.container?.id ?? '';
     if (!id || !id.startsWith(filter.container)) return false;
   }
+  if (filter.namespace !== undefined && ev.container?.pod_namespace !== filter.namespace) return false;
+  if (filter.pod !== undefined && ev.container?.pod_name !== filter.pod) return false;
   return true;
 }
 
@@ -68,30 +73,34 @@ interface TraceOptions {
   type: EventKind[];
   pid?: number;
   container?: string;
+  namespace?: string;
+  pod?: string;
+  criSocket?: string;
   json?: boolean;
   ringBytes: number;
 }
 
 async function runTrace(opts: TraceOptions): Promise<void> {
-  const filter: TraceFilter = { types: opts.type, pid: opts.pid, container: opts.container };
-  // fork/exit are only loaded when asked for: trace has no process tree to keep.
-  const sensor = KernelSensor.start({ types: opts.type, ringBytes: opts.ringBytes });
+  const filter: TraceFilter = { types: opts.type, pid: opts.pid, container: opts.container, namespace: opts.namespace, pod: opts.pod };
+  // The whole node pipeline, so lines carry executables, ancestry and pods;
+  // fork/exit are loaded for the process tree even when not shown.
+  const pipeline = new NodePipeline({
+    kernel: { types: [...new Set<EventKind>([...opts.type, 'fork', 'exit'])], ringBytes: opts.ringBytes },
+    criSocket: opts.criSocket,
+    log: (line) => process.stderr.write(`vigil trace: ${line}\n`),
+    sink: (events) => {
+      let out = '';
+      for (const ev of events) if (traceMatches(ev, filter)) out += opts.json ? `${JSON.stringify(ev)}\n` : `${formatEventLine(ev)}\n`;
+      if (out) process.stdout.write(out);
+    },
+  });
   process.stderr.write(`vigil trace: tracing ${opts.type.join(',')} (Ctrl-C to stop)\n`);
   if (!opts.json) process.stdout.write(`${EVENT_LINE_HEADER}\n`);
-  sensor.onBatch((batch) => {
-    let out = '';
-    for (const ev of batch.events) {
-      if (!traceMatches(ev, filter)) continue;
-      out += opts.json ? `${JSON.stringify(ev)}\n` : `${formatEventLine(ev)}\n`;
-    }
-    for (const err of batch.errors) process.stderr.write(`vigil trace: undecodable record skipped: ${err}\n`);
-    if (out) process.stdout.write(out);
-  });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  printTotals(await sensor.stop());
+  printTotals(await pipeline.stop());
 }
 
 export function traceCommand(): Command {
@@ -100,6 +109,9 @@ export function traceCommand(): Command {
     .option('-t, --type <types>', `comma list of event types: ${EVENT_KINDS.join(',')}`, parseTypes, ['exec', 'connect', 'mount'] as EventKind[])
     .option('-p, --pid <pid>', 'only events of this process id', parsePid)
     .option('-c, --container <id>', 'only events from this container (id or prefix)', parseContainer)
+    .option('--namespace <ns>', 'only events from pods in this Kubernetes namespace')
+    .option('--pod <name>', 'only events from this pod')
+    .option('--cri-socket <path>', 'container runtime (CRI) socket (default: found at the usual paths)')
     .option('--json', 'one JSON object per line')
     .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, 8 * 1024 * 1024)
     .action((opts: TraceOptions) => runTrace(opts));

@@ -11,12 +11,14 @@ import { k8sPodExec } from './k8s-pod-exec';
 import { k8sPrivilegedPod } from './k8s-privileged-pod';
 import { k8sSensitiveHostMount } from './k8s-sensitive-host-mount';
 import { k8sServiceAccountToken } from './k8s-service-account-token';
+import { privilegedContainerStarted } from './privileged-container-started';
 import { shellInContainer } from './shell-in-container';
 import { terminalShellInContainer } from './terminal-shell-in-container';
 
 export const RULES: readonly Rule[] = [
   shellInContainer,
   terminalShellInContainer,
+  privilegedContainerStarted,
   k8sExposedDashboard,
   k8sHighPrivilegedRole,
   k8sClusterAdminBinding,

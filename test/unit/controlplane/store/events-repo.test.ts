@@ -8,7 +8,7 @@ import { CONTAINER_ID, execEvent } from '../../../helpers/synthetic-events';
 import { tempDir } from '../../../helpers/temp-dir';
 
 const filter = (f: Partial<EventFilter__Output>): EventFilter__Output => ({
-  type: 'EVENT_TYPE_UNSPECIFIED', since_unix_nano: '0', until_unix_nano: '0', pid: 0, container_id: '', node_name: '', ...f,
+  type: 'EVENT_TYPE_UNSPECIFIED', since_unix_nano: '0', until_unix_nano: '0', pid: 0, container_id: '', node_name: '', pod_namespace: '', pod_name: '', ...f,
 });
 const at = (s: number) => BigInt(s) * 1_000_000_000n;
 const ev = (pid: number, tSec: number, containerId?: string) => execEvent({ pid, timeNs: at(tSec), containerId });
