@@ -4,6 +4,7 @@
  */
 import * as os from 'node:os';
 import { benchAuditWebhook } from './audit-webhook';
+import { benchContainerChurn } from './container-churn';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     sensor_overhead: await benchSensorOverhead(rounds, seconds),
     controlplane_ingest: await benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
     audit_webhook: await benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
+    container_churn: await benchContainerChurn(Number(process.env.BENCH_PODS ?? 40)),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
