@@ -73,6 +73,7 @@ export function formatEventLine(ev: Event__Output): string {
     String(p?.uid ?? '-').padStart(5),
     (p?.comm ?? '-').padEnd(16),
     container.padEnd(CONTAINER_WIDTH),
-    details(ev),
+    // Lifecycle records print their image already.
+    details(ev) + (ev.container?.image && !ev.body?.startsWith('container_') ? ` image=${ev.container.image}` : ''),
   ].join(' ');
 }

@@ -45,7 +45,7 @@ describe('one pod, from the audit log to the node', { timeout: 60_000 }, () => {
       assert.match(table.stdout, /abababababab\s+node-7\s+shop\/web\s+app\s+registry\.example\.com\/web:1\s+yes\s+running/);
 
       const events = await runVigil(['events', '--data-dir', cp.dataDir, '--pod', 'shop/web', '--type', 'exec']);
-      assert.match(events.stdout, /exec\s+900\s+800\s+0 sh\s+shop\/web:app\s+\/bin\/sh \[sh -c id\]/);
+      assert.match(events.stdout, /exec\s+900\s+800\s+0 sh\s+shop\/web:app\s+\/bin\/sh \[sh -c id\] image=registry\.example\.com\/web:1/);
       const none = await runVigil(['events', '--data-dir', cp.dataDir, '--pod', 'shop/other', '--json']);
       assert.equal(none.stdout, '');
     } finally {
