@@ -92,7 +92,17 @@ struct cgroup {
 	struct kernfs_node *kn;
 } __core;
 
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+} __core;
+
+/* Controller indexes differ between kernel configs: relocated by CO-RE. */
+enum cgroup_subsys_id {
+	memory_cgrp_id = 4,
+};
+
 struct css_set {
+	struct cgroup_subsys_state *subsys[12];
 	struct cgroup *dfl_cgrp;
 } __core;
 

@@ -20,13 +20,32 @@ static __always_inline struct upid vigil_ns_upid(struct task_struct *task)
 	return upid;
 }
 
+/* Name of the task's leaf cgroup in the default (v2) hierarchy. On a pure
+ * cgroup v1 host that hierarchy is unused and every task sits at its root
+ * (empty name); the v1 memory controller's cgroup then names the container. */
+static __always_inline void vigil_cgroup_name(struct task_struct *task, char *out, __u32 size)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	int idx;
+
+	bpf_probe_read_kernel_str(out, size, BPF_CORE_READ(cset, dfl_cgrp, kn, name));
+	if (out[0] != '\0' || !bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return;
+	idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (idx < 0 || idx >= 12)
+		return;
+	bpf_core_read(&css, sizeof(css), &cset->subsys[idx]);
+	if (css)
+		bpf_probe_read_kernel_str(out, size, BPF_CORE_READ(css, cgroup, kn, name));
+}
+
 /* Fills everything but type-specific fields. `task` must be the current
  * task: the cgroup id helper only knows about current. */
 static __always_inline void vigil_fill_hdr(struct vigil_hdr *hdr, __u16 type, __u32 size,
 					   struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-	const char *cgroup_name = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, name);
 
 	hdr->type = type;
 	hdr->version = VIGIL_SCHEMA_VERSION;
@@ -46,7 +65,7 @@ static __always_inline void vigil_fill_hdr(struct vigil_hdr *hdr, __u16 type, __
 	hdr->pad0 = 0;
 	hdr->cgroup_id = bpf_get_current_cgroup_id();
 	BPF_CORE_READ_STR_INTO(&hdr->comm, task, comm);
-	bpf_probe_read_kernel_str(hdr->cgroup_name, sizeof(hdr->cgroup_name), cgroup_name);
+	vigil_cgroup_name(task, hdr->cgroup_name, sizeof(hdr->cgroup_name));
 }
 
 #endif /* VIGIL_TASK_BPF_H */
