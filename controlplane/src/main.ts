@@ -12,7 +12,6 @@ import { AlertStream } from './alerts/alert-stream';
 import { AuditIngest } from './audit/audit-ingest';
 import { AuditLogTailer } from './audit/log-tailer';
 import { AuditWebhook } from './audit/webhook';
-import { ProcessTree } from './correlation/process-tree';
 import { DetectionEngine } from './detections/engine';
 import { RULES } from './detections/rules';
 import { IngestPipeline } from './ingest/pipeline';
@@ -88,7 +87,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const events = new EventsRepo(db);
   const alerts = new AlertsRepo(db);
   const stream = new AlertStream();
-  const engine = new DetectionEngine(RULES, new ProcessTree(), log, o.clusterName);
+  const engine = new DetectionEngine(RULES, log, o.clusterName);
   const merger = new AlertMerger(alerts, o.mergeWindowMs);
   const pipeline = new IngestPipeline(db, events, engine, merger, stream);
   const auditRepo = new AuditRepo(db);

@@ -71,6 +71,11 @@ export function podSpecWrite(e: K8sAuditEvent): PodSpecWrite | undefined {
   return undefined;
 }
 
+/** Where a finding about a workload points: its namespace, and the pod itself when it is one. */
+export function podTarget(w: PodSpecWrite): { namespace: string; pod: string; podUid: string } {
+  return { namespace: w.namespace, pod: w.kind === 'Pod' ? w.name : '', podUid: w.kind === 'Pod' ? w.uid : '' };
+}
+
 /** Every container of a pod spec: init, regular and ephemeral. */
 export function containersOf(spec: Json): Json[] {
   return ['initContainers', 'containers', 'ephemeralContainers'].flatMap((k) => asArray(spec[k]).map(asObject).filter((c): c is Json => !!c));

@@ -6,7 +6,6 @@
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
-import type { ProcessTree } from '../correlation/process-tree';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 import type { AuditRule, DetectionContext, EventSource, HostRule, Rule, RuleMeta } from './rule';
@@ -25,7 +24,6 @@ export class DetectionEngine {
 
   constructor(
     readonly rules: readonly Rule[],
-    private readonly tree: ProcessTree,
     private readonly log: (line: string) => void = () => undefined,
     /** How alerts from the audit log name where they happened. */
     private readonly clusterName = 'kubernetes',
@@ -101,17 +99,14 @@ export class DetectionEngine {
     };
   }
 
-  /** Updates correlation state with `events` and returns what the rules raised. */
-  evaluate(node: string, events: readonly Event__Output[], nowMs: number): Raised[] {
+  /** What the host rules raise for `events`. */
+  evaluate(node: string, events: readonly Event__Output[]): Raised[] {
     const raised: Raised[] = [];
     for (const ev of events) {
-      this.tree.observe(node, ev, nowMs);
       const rules = this.bySource.get(ev.body as EventSource);
       if (!rules) continue;
-      let ancestry: ProcessNode__Output[] | undefined;
-      // Sensors send the ancestry with each exec; the control plane's own tree
-      // covers events that come without it.
-      const ctx: DetectionContext = { node, ancestry: () => (ancestry ??= ev.ancestry?.length ? ev.ancestry : this.tree.ancestry(node, ev.process?.pid ?? 0)) };
+      // The sensor's process tree, bootstrapped from /proc, sends the ancestry.
+      const ctx: DetectionContext = { node, ancestry: () => ev.ancestry ?? [] };
       for (const rule of rules) {
         const finding = this.guard(rule, `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => rule.match(ev, ctx));
         if (finding) raised.push(this.toAlert(rule, node, ev, finding.summary, finding.fields ?? {}, ctx.ancestry()));

@@ -14,7 +14,7 @@ export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'cont
 
 export interface DetectionContext {
   readonly node: string;
-  /** Ancestors of the event's process, nearest first (computed on first use). */
+  /** Ancestors of the event's process, nearest first, as the sensor sent them. */
   ancestry(): ProcessNode__Output[];
 }
 

@@ -63,7 +63,7 @@ export class IngestPipeline {
       if (problem) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} ${problem}; nothing of the batch was stored`);
     }
     const nowMs = Date.now();
-    const raised = this.engine.evaluate(node, evs, nowMs);
+    const raised = this.engine.evaluate(node, evs);
     const fresh = this.commit(node, seq, evs, gap, raised, nowMs);
     if (!fresh) return { duplicate: true, alerts: 0 };
     this.eventsStored += evs.length;

@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { podSpecWrite } from '../../audit/k8s-objects';
+import { podSpecWrite, podTarget } from '../../audit/k8s-objects';
 
 export const k8sHostNamespacesPod: AuditRule = {
   id: 'k8s-host-namespaces-pod',
@@ -19,9 +19,7 @@ export const k8sHostNamespacesPod: AuditRule = {
     if (shared.length === 0) return null;
     return {
       summary: `${record.username} ${ev.verb}d ${w.kind} ${w.namespace}/${w.name} with ${shared.join(', ')}`,
-      namespace: w.namespace,
-      pod: w.kind === 'Pod' ? w.name : '',
-      podUid: w.kind === 'Pod' ? w.uid : '',
+      ...podTarget(w),
       fields: { kind: w.kind, host_namespaces: shared.join(',') },
     };
   },

@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { asString, containersOf, podSpecWrite } from '../../audit/k8s-objects';
+import { asString, containersOf, podSpecWrite, podTarget } from '../../audit/k8s-objects';
 
 /** Registries the platform's own kube-system images come from. */
 const TRUSTED_REGISTRIES = [
@@ -40,9 +40,7 @@ export const k8sKubeSystemUntrustedImage: AuditRule = {
     if (images.length === 0) return null;
     return {
       summary: `${record.username} ${ev.verb}d ${w.kind} kube-system/${w.name} running untrusted image ${images.join(', ')}`,
-      namespace: w.namespace,
-      pod: w.kind === 'Pod' ? w.name : '',
-      podUid: w.kind === 'Pod' ? w.uid : '',
+      ...podTarget(w),
       fields: { kind: w.kind, images: images.join(',') },
     };
   },

@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { asObject, containersOf, podSpecWrite } from '../../audit/k8s-objects';
+import { asObject, containersOf, podSpecWrite, podTarget } from '../../audit/k8s-objects';
 
 export const k8sPrivilegedPod: AuditRule = {
   id: 'k8s-privileged-pod',
@@ -21,9 +21,7 @@ export const k8sPrivilegedPod: AuditRule = {
     const names = privileged.map((c) => String(c.name ?? '?'));
     return {
       summary: `${record.username} ${ev.verb}d ${w.kind} ${w.namespace}/${w.name} with privileged container${names.length > 1 ? 's' : ''} ${names.join(', ')}`,
-      namespace: w.namespace,
-      pod: w.kind === 'Pod' ? w.name : '',
-      podUid: w.kind === 'Pod' ? w.uid : '',
+      ...podTarget(w),
       fields: { kind: w.kind, containers: names.join(','), images: privileged.map((c) => String(c.image ?? '')).join(',') },
     };
   },

@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { asArray, asObject, asString, podSpecWrite } from '../../audit/k8s-objects';
+import { asArray, asObject, asString, podSpecWrite, podTarget } from '../../audit/k8s-objects';
 
 /** Paths whose mount hands a container the node: exact, or anything below them. */
 const SENSITIVE_TREES = ['/etc', '/proc', '/root', '/var/lib/kubelet', '/etc/kubernetes', '/boot', '/sys'];
@@ -43,9 +43,7 @@ export const k8sSensitiveHostMount: AuditRule = {
     if (paths.length === 0) return null;
     return {
       summary: `${record.username} ${ev.verb}d ${w.kind} ${w.namespace}/${w.name} mounting host path ${paths.join(', ')}`,
-      namespace: w.namespace,
-      pod: w.kind === 'Pod' ? w.name : '',
-      podUid: w.kind === 'Pod' ? w.uid : '',
+      ...podTarget(w),
       fields: { kind: w.kind, host_paths: paths.join(',') },
     };
   },
