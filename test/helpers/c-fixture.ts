@@ -1,8 +1,7 @@
 /** Compiles a C program from test/fixtures once per test process. */
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './temp-dir';
 
 const built = new Map<string, string>();
 
@@ -11,7 +10,7 @@ export function cFixture(name: string, extraFlags: string[] = []): string {
   if (cached) return cached;
   // dist/test/helpers → the sources stay in test/fixtures.
   const src = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', `${name}.c`);
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-fixture-')), name);
+  const out = path.join(tempDir('vigil-fixture-'), name);
   execFileSync('cc', ['-O2', '-Wall', '-o', out, src, ...extraFlags]);
   built.set(name, out);
   return out;

@@ -5,7 +5,7 @@
  * Settings follow what holds on these machines: cgroupfs driver,
  * restrict_oom_score_adj, the sandbox image imported into k8s.io.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -176,10 +176,18 @@ state = "${c.dir}/state"
     return r.stdout.toString();
   }
 
-  /** Stops pods, then the daemon (shims first: they outlive it), and removes the cgroups it made. */
+  /** Resolves once the CRI plugin answers: the socket exists before it does. */
+  private async criReady(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      if (await this.call('Version', {}).then(() => true, () => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops pods, then the daemon (shims first: they outlive it), and removes what they left. */
   async stop(): Promise<void> {
     if (!this.daemon) this.startDaemon();
-    for (let i = 0; i < 50 && !fs.existsSync(this.socket); i++) await new Promise((r) => setTimeout(r, 50));
+    await this.criReady();
     for (const p of this.pods) {
       await this.call('StopContainer', { container_id: p.containerId, timeout: 0 }).catch(() => undefined);
       await this.call('RemoveContainer', { container_id: p.containerId }).catch(() => undefined);
@@ -188,14 +196,36 @@ state = "${c.dir}/state"
     }
     this.cri.close();
     await this.killDaemon();
+    // Safety net: nothing of this runtime may outlive the test, even if a
+    // CRI call above failed. Shims name our socket; containers sit in our cgroups.
+    spawnSync('pkill', ['-9', '-f', this.dir], { stdio: 'ignore' }); // exit 1 means nothing was left: fine
+    const unified = path.join(cgroup2Mount(), this.cgroupRoot);
+    killCgroupTree(unified);
+    await new Promise((r) => setTimeout(r, 200));
     const roots = fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, this.cgroupRoot));
-    roots.push(path.join(cgroup2Mount(), this.cgroupRoot));
+    roots.push(unified);
     for (const root of roots) removeCgroupTree(root);
     // A killed daemon can leave sandbox mounts (shm) in its state dir.
     const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(this.dir));
     for (const m of mounts.sort().reverse()) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function killCgroupTree(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) killCgroupTree(path.join(dir, e.name));
+  for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
 }
 
 function removeCgroupTree(dir: string): void {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
@@ -10,12 +9,13 @@ import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { KernelSensor } from '../../../sensor/src/kernel-sensor';
 import { VigilError } from '../../../proto/errors';
 import { run, uniqueToken } from '../../helpers/processes';
+import { tempDir } from '../../helpers/temp-dir';
 
 const FLOOD = 300;
 
 describe('loss accounting and teardown', kernelTestOptions(), () => {
   test('a tiny ring buffer under a flood: drops are counted and reported in-band', async () => {
-    const done = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-flood-')), 'done');
+    const done = path.join(tempDir('vigil-flood-'), 'done');
     const sensor = KernelSensor.start({ types: ['exec', 'fork', 'exit'], ringBytes: 16384, flushMs: 10 });
     const execsOfFlood: number[] = [];
     let lossReported = 0;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cFixture } from '../../helpers/c-fixture';
 import { EventRecorder } from '../../helpers/event-recorder';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { run, uniqueToken } from '../../helpers/processes';
+import { tempDir } from '../../helpers/temp-dir';
 
 const ENOENT = 2;
 
@@ -15,11 +15,10 @@ describe('mount events from the kernel', kernelTestOptions(), () => {
   let dir: string;
   before(() => {
     rec = new EventRecorder({ types: ['mount'] });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-mount-'));
+    dir = tempDir('vigil-mount-');
   });
   after(async () => {
     await rec.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('tmpfs on a temp dir: source, target, fstype, result', async () => {
