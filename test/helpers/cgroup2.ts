@@ -1,15 +1,9 @@
 /** A throwaway cgroup2 directory, found wherever cgroup2 is mounted here. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cgroup2Mount } from '../../controlplane/src/cli/simulate-node';
 
-/** Mount point of the cgroup2 hierarchy: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid). */
-export function cgroup2Mount(): string {
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (post?.startsWith('cgroup2 ')) return pre.split(' ')[4];
-  }
-  throw new Error('no cgroup2 hierarchy is mounted (looked in /proc/self/mountinfo)');
-}
+export { cgroup2Mount };
 
 export class TestCgroup {
   readonly parent: string;

@@ -67,6 +67,13 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     assert.match(listed.stdout, new RegExp(`MEDIUM\\s+shell-in-container.*${containerId.slice(0, 12)}`));
   });
 
+  test('vigil simulate --node: each node rule alerts on its harmless stand-in', async () => {
+    const sim = await runVigil(['simulate', '--node', '--json', '--data-dir', dataDir]);
+    assert.equal(sim.code, 0, sim.stdout + sim.stderr);
+    const outcomes = sim.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.deepEqual(outcomes.map((o) => [o.rule_id, o.alerted]), [['shell-in-container', true], ['terminal-shell-in-container', true]]);
+  });
+
   test('bad arguments and a missing store give one clear line and a non-zero exit', async () => {
     const missing = await runVigil(['events', '--data-dir', tempDir('vigil-empty-')]);
     assert.equal(missing.code, 1);
