@@ -56,6 +56,8 @@ export class Retention {
       await this.deleteEventsUpTo(upTo);
       this.db.prepare('DELETE FROM batches WHERE max_ts_us < ? OR (first_event_id IS NULL AND committed_at_us < ?)').run(cutoff, cutoff);
       this.db.prepare('DELETE FROM alerts WHERE last_seen_us < ?').run(cutoff);
+      const audit = this.db.prepare('DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE ts_us < ? LIMIT ?)');
+      while (audit.run(cutoff, CHUNK).changes === CHUNK) await yieldToIngest();
     }
     if (this.policy.maxBytes) {
       while (this.usedBytes() > this.policy.maxBytes) {
@@ -63,7 +65,7 @@ export class Retention {
         if (range.lo === null || range.hi === null) break;
         // The oldest tenth at a time: big enough to make progress, small enough
         // to keep most history.
-        await this.deleteEventsUpTo(range.lo + Math.max(CHUNK, Math.floor((range.hi - range.lo) / 10)));
+        await this.deleteEventsUpTo(range.lo + Math.max(0, Math.floor((range.hi - range.lo + 1) / 10) - 1));
         const lo = this.db.prepare('SELECT coalesce(min(id), 9223372036854775807) FROM events').pluck().get() as number;
         this.db.prepare('DELETE FROM batches WHERE last_event_id < ?').run(lo);
       }

@@ -3,6 +3,9 @@ import { describe, test } from 'node:test';
 import { openStore } from '../../../../controlplane/src/store/db';
 import { EventsRepo } from '../../../../controlplane/src/store/events-repo';
 import { Retention } from '../../../../controlplane/src/store/retention';
+import { AuditRepo } from '../../../../controlplane/src/store/audit-repo';
+import { auditEvent } from '../../../../controlplane/src/audit/audit-event-builder';
+import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
 import type { EventFilter__Output } from '../../../../proto/generated/vigil/v1/EventFilter';
 import { CONTAINER_ID, execEvent } from '../../../helpers/synthetic-events';
 import { tempDir } from '../../../helpers/temp-dir';
@@ -53,9 +56,33 @@ describe('EventsRepo', () => {
   test('retention by age removes old events and keeps recent ones', async () => {
     const now = BigInt(Date.now()) * 1_000_000n;
     db.transaction(() => repo.insertBatch('n3', 1n, [execEvent({ pid: 77, timeNs: now })], null))();
+    const old = auditEvent({ verb: 'get', resource: 'pods' });
+    old.stageTimestamp = old.requestReceivedTimestamp = '2020-01-01T00:00:00Z';
+    const audit = new AuditRepo(db);
+    db.transaction(() => {
+      audit.insert(toAuditRecord(old), '{}');
+      audit.insert(toAuditRecord(auditEvent({ verb: 'list', resource: 'pods' })), '{}');
+    })();
     const r = new Retention(db, { maxAgeMs: 60_000 }, () => undefined);
     await r.runOnce();
     assert.deepEqual(pids({}), [77]);
+    assert.deepEqual(audit.list({ limit: 10 }).map((a) => a.record.verb), ['list'], 'old audit events go too');
     assert.equal(repo.lastSeq('n1'), 2n, 'dedupe state survives pruning');
+  });
+
+  test('retention by size deletes the oldest events until the store is under the limit', async () => {
+    const big = openStore(tempDir());
+    const r = new EventsRepo(big);
+    const pad = 'x'.repeat(2000);
+    for (let b = 1n; b <= 40n; b++)
+      big.transaction(() => r.insertBatch('n', b, Array.from({ length: 100 }, (_, i) => execEvent({ pid: Number(b) * 1000 + i, argv: ['/bin/true', pad] })), null))();
+    const retention = new Retention(big, { maxBytes: 2 * 1024 * 1024 }, () => undefined);
+    assert.ok(retention.usedBytes() > 4 * 1024 * 1024, `test data too small: ${retention.usedBytes()} bytes`);
+    await retention.runOnce();
+    assert.ok(retention.usedBytes() <= 2 * 1024 * 1024, `still ${retention.usedBytes()} bytes in use`);
+    const left = r.list(filter({}), 10_000, '').events.map((e) => e.event?.process?.pid ?? 0);
+    assert.ok(left.length > 0 && left.length < 4000);
+    assert.equal(Math.max(...left), 40_099, 'the newest events stay');
+    assert.equal(r.lastSeq('n'), 40n, 'dedupe state survives pruning');
   });
 });
