@@ -74,6 +74,20 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     assert.deepEqual(outcomes.map((o) => [o.rule_id, o.alerted]), [['shell-in-container', true], ['terminal-shell-in-container', true]]);
   });
 
+  test('a crashed sensor is restarted and events keep flowing', async () => {
+    const pgrep = await run('/usr/bin/pgrep', ['-f', `sensor --data-dir ${dataDir}`]);
+    const [sensorPid] = pgrep.stdout.split('\n').filter(Boolean).map(Number);
+    assert.ok(sensorPid > 0, 'the sensor child runs');
+    process.kill(sensorPid, 'SIGKILL');
+    await up.waitFor(/sensor exited \(SIGKILL\); restarting/);
+    const token = uniqueToken();
+    await eventually('the restarted sensor streaming', async () => {
+      await run('/bin/true', [token]);
+      const r = await runVigil(['events', '--data-dir', dataDir, '--type', 'exec', '--json', '-n', '200']);
+      return r.stdout.includes(token) ? true : undefined;
+    });
+  });
+
   test('bad arguments and a missing store give one clear line and a non-zero exit', async () => {
     const missing = await runVigil(['events', '--data-dir', tempDir('vigil-empty-')]);
     assert.equal(missing.code, 1);
