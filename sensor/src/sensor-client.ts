@@ -36,8 +36,6 @@ export class SensorClient {
   private stopped = false;
   private lastError = '';
   connected = false;
-  acked = 0;
-  refusedBatches = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -77,7 +75,6 @@ export class SensorClient {
     } else if (msg.ack) {
       this.outbox.ackUpTo(BigInt(msg.ack.seq));
       this.inFlight = Math.max(0, this.inFlight - 1);
-      this.acked++;
     }
     this.pump();
   }
@@ -105,7 +102,6 @@ export class SensorClient {
       // The control plane refused the oldest batch outright: resending it
       // forever would stall every later one. Drop it, count it, say so.
       const refused = this.outbox.discardOldest(`refused by the control plane: ${err.details}`);
-      this.refusedBatches++;
       this.log(`batch ${refused} refused and dropped: ${err.details}`);
     } else if (message !== this.lastError) {
       this.log(`${message}; retrying`);

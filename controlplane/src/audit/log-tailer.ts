@@ -17,7 +17,6 @@ const READ_CHUNK = 4 * 1024 * 1024;
 export class AuditLogTailer {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
-  badLines = 0;
 
   constructor(
     private readonly file: string,
@@ -96,10 +95,8 @@ export class AuditLogTailer {
         }
         const text = buf.toString('utf8', 0, end + 1);
         const parsed = parseAuditPayload(text, `${file} at byte ${offset}`);
-        if (parsed.errors.length) {
-          this.badLines += parsed.errors.length;
-          for (const e of parsed.errors.slice(0, 3)) this.log(`skipped: ${e}`);
-        }
+        for (const e of parsed.errors.slice(0, 3)) this.log(`skipped: ${e}`);
+        if (parsed.errors.length > 3) this.log(`skipped ${parsed.errors.length - 3} more bad lines of ${file}`);
         offset += end + 1;
         this.ingest.ingest(parsed.events, { path: this.file, inode, offset });
       }

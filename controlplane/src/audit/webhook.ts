@@ -39,8 +39,6 @@ export class AuditWebhook {
   private readonly server: https.Server;
   private readonly maxBody: number;
   private readonly expected: Buffer | undefined;
-  received = 0;
-  rejected = 0;
 
   constructor(
     private readonly o: WebhookOptions,
@@ -75,7 +73,6 @@ export class AuditWebhook {
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
-    this.rejected++;
     this.o.log(`audit webhook: ${req.method} ${req.url} from ${req.socket.remoteAddress}: ${status} ${error}`);
     reply(res, status, { error });
     req.resume();
@@ -105,7 +102,6 @@ export class AuditWebhook {
       if (parsed.errors.length) return this.refuse(req, res, 400, `${parsed.errors.slice(0, 5).join('; ')}${parsed.errors.length > 5 ? `; and ${parsed.errors.length - 5} more` : ''}; nothing was stored`);
       try {
         const result = this.ingest.ingest(parsed.events);
-        this.received += parsed.events.length;
         reply(res, 200, result);
       } catch (err) {
         this.o.log(`audit webhook: store failed: ${(err as Error).message}`);

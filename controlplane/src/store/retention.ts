@@ -19,7 +19,6 @@ const yieldToIngest = () => new Promise<void>((r) => setImmediate(r));
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  deletedEvents = 0;
 
   constructor(
     private readonly db: Db,
@@ -75,9 +74,7 @@ export class Retention {
   private async deleteEventsUpTo(id: number): Promise<void> {
     const del = this.db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)');
     for (;;) {
-      const n = del.run(id, CHUNK).changes;
-      this.deletedEvents += n;
-      if (n < CHUNK) break;
+      if (del.run(id, CHUNK).changes < CHUNK) break;
       await yieldToIngest();
     }
   }

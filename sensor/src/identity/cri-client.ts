@@ -13,7 +13,6 @@ import type { ProtoGrpcType } from '../../../proto/generated/api';
 import type { RuntimeServiceClient } from '../../../proto/generated/runtime/v1/RuntimeService';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
 import type { PodSandboxStatusResponse__Output } from '../../../proto/generated/runtime/v1/PodSandboxStatusResponse';
-import { VigilError } from '../../../proto/errors';
 
 export const CRI_SOCKETS = [
   '/run/containerd/containerd.sock',
@@ -71,14 +70,6 @@ export class CriClient {
       const fn = (this.client as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>)[method];
       fn.call(this.client, req, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res!)));
     });
-  }
-
-  /** Runtime name and version; fails when the socket does not answer. */
-  async version(): Promise<string> {
-    const v = await this.call<object, { runtime_name: string; runtime_version: string }>('Version', {}).catch((err: grpc.ServiceError) => {
-      throw new VigilError('UNAVAILABLE', `CRI socket ${this.socket}: ${err.details || err.message}`);
-    });
-    return `${v.runtime_name} ${v.runtime_version}`;
   }
 
   private async sandbox(id: string): Promise<PodSandboxStatusResponse__Output> {
