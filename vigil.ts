@@ -4,7 +4,7 @@
  * into one message and a non-zero exit. Parts never import each other; they
  * meet here and over gRPC.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { VigilError } from './proto/errors';
 import { traceCommand } from './sensor/src/cli/trace';
 import { sensorCommand } from './sensor/src/cli/sensor-run';
@@ -33,7 +33,16 @@ const program = new Command('vigil')
   .addCommand(auditCommand())
   .addCommand(simulateCommand());
 
+// Usage errors come back here instead of exiting inside commander, so that
+// every one of them, ours or commander's, exits with status 2.
+const throwInsteadOfExit = (cmd: Command): void => {
+  cmd.exitOverride();
+  cmd.commands.forEach(throwInsteadOfExit);
+};
+throwInsteadOfExit(program);
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2); // commander printed it
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`vigil: ${message}\n`);
   process.exit(err instanceof VigilError && err.code === 'INVALID_ARGUMENT' ? 2 : 1);

@@ -43,12 +43,13 @@ describe('vigil trace', kernelTestOptions(), () => {
 
   test('bad arguments: one clear message and a non-zero exit', async () => {
     const badType = await runVigil(['trace', '--type', 'exec,open']);
-    assert.notEqual(badType.code, 0);
+    assert.equal(badType.code, 2);
     assert.match(badType.stderr, /unknown event type "open"/);
     const badRing = await runVigil(['trace', '--ring-bytes', '5000']);
-    assert.notEqual(badRing.code, 0);
+    assert.equal(badRing.code, 2);
     assert.match(badRing.stderr, /power of two/);
     const badPid = await runVigil(['trace', '--pid', 'abc']);
+    assert.equal(badPid.code, 2);
     assert.match(badPid.stderr, /"abc" is not a process id/);
   });
 
