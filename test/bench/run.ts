@@ -13,10 +13,11 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 2);
   const report = {
     machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
+    // First, while this process is fresh: it reports this process's RSS.
+    container_churn: await benchContainerChurn(Number(process.env.BENCH_PODS ?? 40)),
     sensor_overhead: await benchSensorOverhead(rounds, seconds),
     controlplane_ingest: await benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
     audit_webhook: await benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
-    container_churn: await benchContainerChurn(Number(process.env.BENCH_PODS ?? 40)),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
