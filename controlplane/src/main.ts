@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadVigilProtos } from '../../proto/loader';
 import { VigilError } from '../../proto/errors';
-import { AlertMerger } from './alerts/alert-merger';
 import { AlertStream } from './alerts/alert-stream';
 import { AuditIngest } from './audit/audit-ingest';
 import { AuditLogTailer } from './audit/log-tailer';
@@ -25,6 +24,7 @@ import { AuditRepo } from './store/audit-repo';
 import { openStore } from './store/db';
 import { EventsRepo } from './store/events-repo';
 import { Retention, type RetentionPolicy } from './store/retention';
+import { StoreWriter } from './store/writer';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -88,10 +88,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const alerts = new AlertsRepo(db);
   const stream = new AlertStream();
   const engine = new DetectionEngine(RULES, log, o.clusterName);
-  const merger = new AlertMerger(alerts, o.mergeWindowMs);
-  const pipeline = new IngestPipeline(db, events, engine, merger, stream);
+  // This thread's connection (migrated above) reads; the writer thread writes.
+  const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs, clusterName: o.clusterName }).catch((err) => {
+    db.close();
+    throw err;
+  });
+  const pipeline = new IngestPipeline(events, engine, writer, stream);
   const auditRepo = new AuditRepo(db);
-  const audit = new AuditIngest(db, auditRepo, engine, merger, stream);
+  const audit = new AuditIngest(writer, stream);
   const sensorService = new SensorService(auth, pipeline, events, log);
 
   const protos = loadVigilProtos().vigil.v1;
@@ -144,7 +148,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         sensors: sensorService.connected,
       }),
       async stop() {
-        tailer?.stop();
+        await tailer?.stop();
         await webhook?.close();
         await retention.stop();
         // Sensor streams and alert subscriptions never end on their own: give
@@ -156,14 +160,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
             resolve();
           });
         });
+        await writer.close();
         db.close();
         fs.rmSync(socketPath, { force: true });
       },
     };
   } catch (err) {
-    tailer?.stop();
+    await tailer?.stop();
     await webhook?.close();
     server.forceShutdown();
+    await writer.close();
     db.close();
     throw err;
   }

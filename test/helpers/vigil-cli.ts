@@ -14,7 +14,8 @@ export interface LiveCommand {
 }
 
 export function startVigil(args: string[]): LiveCommand {
-  const child = spawn(process.execPath, [VIGIL, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Run as users do: the executable, with the node flags of its first line.
+  const child = spawn(VIGIL, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

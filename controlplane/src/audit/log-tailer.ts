@@ -16,6 +16,8 @@ const READ_CHUNK = 4 * 1024 * 1024;
 
 export class AuditLogTailer {
   private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
   private busy = false;
 
   constructor(
@@ -27,22 +29,23 @@ export class AuditLogTailer {
 
   start(): void {
     const tick = () => {
-      try {
-        this.poll();
-      } catch (err) {
-        this.log(`audit log ${this.file}: ${(err as Error).message}`);
-      }
-      this.timer = setTimeout(tick, POLL_MS);
+      this.running = this.poll()
+        .catch((err: Error) => this.log(`audit log ${this.file}: ${err.message}`))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, POLL_MS);
+        });
     };
     tick();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
+    await this.running;
   }
 
-  /** Reads what is new; public so tests can step it. */
-  poll(): void {
+  /** Reads what is new. */
+  async poll(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
@@ -55,12 +58,12 @@ export class AuditLogTailer {
       const pos = this.repo.position(this.file);
       if (pos && pos.inode !== st.ino) {
         const rotated = this.findByInode(pos.inode);
-        if (rotated) this.readFrom(rotated, pos.inode, pos.offset);
-        this.readFrom(this.file, st.ino, 0);
+        if (rotated) await this.readFrom(rotated, pos.inode, pos.offset);
+        await this.readFrom(this.file, st.ino, 0);
       } else {
         const offset = pos && pos.offset <= st.size ? pos.offset : 0;
         if (pos && pos.offset > st.size) this.log(`audit log ${this.file} shrank below the last read position: reading it from the start`);
-        this.readFrom(this.file, st.ino, offset);
+        await this.readFrom(this.file, st.ino, offset);
       }
     } finally {
       this.busy = false;
@@ -81,7 +84,7 @@ export class AuditLogTailer {
   }
 
   /** Ingests complete lines of `file` from `offset`; the position is stored under this.file. */
-  private readFrom(file: string, inode: number, offset: number): void {
+  private async readFrom(file: string, inode: number, offset: number): Promise<void> {
     const fd = fs.openSync(file, 'r');
     try {
       const buf = Buffer.alloc(READ_CHUNK);
@@ -98,7 +101,7 @@ export class AuditLogTailer {
         for (const e of parsed.errors.slice(0, 3)) this.log(`skipped: ${e}`);
         if (parsed.errors.length > 3) this.log(`skipped ${parsed.errors.length - 3} more bad lines of ${file}`);
         offset += end + 1;
-        this.ingest.ingest(parsed.events, { path: this.file, inode, offset });
+        await this.ingest.ingest(parsed.events, { path: this.file, inode, offset });
       }
     } finally {
       fs.closeSync(fd);

@@ -100,13 +100,13 @@ export class AuditWebhook {
       if (over) return this.refuse(req, res, 413, `body is over the limit of ${this.maxBody} bytes`);
       const parsed = parseAuditPayload(Buffer.concat(chunks).toString('utf8'), 'body');
       if (parsed.errors.length) return this.refuse(req, res, 400, `${parsed.errors.slice(0, 5).join('; ')}${parsed.errors.length > 5 ? `; and ${parsed.errors.length - 5} more` : ''}; nothing was stored`);
-      try {
-        const result = this.ingest.ingest(parsed.events);
-        reply(res, 200, result);
-      } catch (err) {
-        this.o.log(`audit webhook: store failed: ${(err as Error).message}`);
-        reply(res, 503, { error: `could not store the events: ${(err as Error).message}; retry` });
-      }
+      this.ingest.ingest(parsed.events).then(
+        (result) => reply(res, 200, result),
+        (err: Error) => {
+          this.o.log(`audit webhook: store failed: ${err.message}`);
+          reply(res, 503, { error: `could not store the events: ${err.message}; retry` });
+        },
+      );
     });
   }
 }

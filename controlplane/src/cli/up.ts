@@ -30,7 +30,8 @@ export function upCommand(): Command {
       const startSensor = () => {
         const args = [process.argv[1], 'sensor', '--data-dir', f.dataDir, '--controlplane', `unix://${cp.socketPath}`, '--token-file', cp.tokenFile];
         if (f.nodeName) args.push('--node-name', f.nodeName);
-        sensor = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+        // The child runs with this process's node flags (see vigil.ts).
+        sensor = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
         sensor.on('exit', (code, signal) => {
           if (stopping) return;
           log(`sensor exited (${signal ?? `code ${code}`}); restarting in ${RESTART_DELAY_MS} ms`);

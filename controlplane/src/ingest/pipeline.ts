@@ -1,16 +1,16 @@
 /**
  * One batch from a sensor, end to end on the control plane: duplicate check,
- * detections, one transaction for events, gap and alerts, then publication of
- * the new alerts. The caller acknowledges only after ingest() returns.
+ * validation and detections here, then one transaction for events, gap and
+ * alerts on the writer thread, then publication of the new alerts. The caller
+ * acknowledges only once ingest() resolves, i.e. after the commit.
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
-import type { AlertMerger } from '../alerts/alert-merger';
 import type { AlertStream } from '../alerts/alert-stream';
 import type { DetectionEngine } from '../detections/engine';
-import type { Db } from '../store/db';
-import type { EventsRepo } from '../store/events-repo';
+import { toBatchRows, type EventsRepo } from '../store/events-repo';
+import type { StoreWriter } from '../store/writer';
 import { eventProblem } from './validate-event';
 
 export interface IngestResult {
@@ -35,43 +35,42 @@ class RateMeter {
 }
 
 export class IngestPipeline {
-  private readonly commit;
   private readonly rate = new RateMeter();
   eventsStored: number;
   eventsLost = 0;
 
   constructor(
-    db: Db,
+    /** The ingest thread's read connection: counts and resume points. */
     private readonly events: EventsRepo,
     private readonly engine: DetectionEngine,
-    private readonly merger: AlertMerger,
+    private readonly writer: StoreWriter,
     private readonly stream: AlertStream,
   ) {
     this.eventsStored = events.count();
-    this.commit = db.transaction((node: string, seq: bigint, evs: readonly Event__Output[], gap: Gap__Output | null, raised, nowMs: number) => {
-      if (!this.events.insertBatch(node, seq, evs, gap)) return undefined;
-      return this.merger.apply(raised, nowMs);
-    });
   }
 
-  ingest(node: string, seqText: string, evs: readonly Event__Output[], gap: Gap__Output | null): IngestResult {
+  /**
+   * Everything that can refuse a batch happens before the first await, so a
+   * refused batch stops its stream before anything after it is queued.
+   */
+  ingest(node: string, seqText: string, evs: readonly Event__Output[], gap: Gap__Output | null): Promise<IngestResult> {
     if (!/^\d{1,20}$/.test(seqText) || seqText === '0') throw new VigilError('INVALID_ARGUMENT', `batch from ${node} has no sequence number`);
     const seq = BigInt(seqText);
-    if (seq <= this.events.lastSeq(node)) return { duplicate: true, alerts: 0 };
+    if (seq <= this.events.lastSeq(node)) return Promise.resolve({ duplicate: true, alerts: 0 });
     for (let i = 0; i < evs.length; i++) {
       const problem = eventProblem(evs[i]);
       if (problem) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} ${problem}; nothing of the batch was stored`);
     }
-    const nowMs = Date.now();
     const raised = this.engine.evaluate(node, evs);
-    const fresh = this.commit(node, seq, evs, gap, raised, nowMs);
-    if (!fresh) return { duplicate: true, alerts: 0 };
-    this.eventsStored += evs.length;
-    this.rate.add(evs.length, nowMs);
-    for (const ev of evs) if (ev.loss) this.eventsLost += Number(ev.loss.ringbuf_full) + Number(ev.loss.pending_full);
-    if (gap) this.eventsLost += Number(gap.events);
-    this.stream.publish(fresh);
-    return { duplicate: false, alerts: fresh.length };
+    return this.writer.writeBatch(node, seq, toBatchRows(evs), gap, raised).then(({ duplicate, fresh }) => {
+      if (duplicate) return { duplicate: true, alerts: 0 };
+      this.eventsStored += evs.length;
+      this.rate.add(evs.length, Date.now());
+      for (const ev of evs) if (ev.loss) this.eventsLost += Number(ev.loss.ringbuf_full) + Number(ev.loss.pending_full);
+      if (gap) this.eventsLost += Number(gap.events);
+      this.stream.publish(fresh);
+      return { duplicate: false, alerts: fresh.length };
+    });
   }
 
   eventsPerSecond(): number {

@@ -63,8 +63,15 @@ export class SensorService {
           const b = msg.batch!;
           if (!node) throw new VigilError('INVALID_ARGUMENT', `stream from ${peer} sent a batch before its hello`);
           if (b.node_name !== node) throw new VigilError('INVALID_ARGUMENT', `batch ${b.seq} names node "${b.node_name}" on the stream of "${node}"`);
-          const result = this.pipeline.ingest(node, b.seq, b.events, b.gap);
-          call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });
+          // Commits finish in the order batches arrive, so acks go out in order.
+          this.pipeline.ingest(node, b.seq, b.events, b.gap).then(
+            (result) => {
+              if (!failed) call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });
+            },
+            (err: unknown) => {
+              if (!failed) fail(err);
+            },
+          );
         } else {
           throw new VigilError('INVALID_ARGUMENT', `stream from ${node ?? peer} sent an empty message`);
         }

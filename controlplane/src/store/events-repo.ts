@@ -24,6 +24,33 @@ const ROW_PARAMS = 7;
 /** Rows per INSERT statement: one call into SQLite per 50 events, not per event. */
 const ROWS_PER_INSERT = 50;
 
+/**
+ * A batch's events as rows, built where the events are (the ingest thread)
+ * and written where the connection is (the writer thread): numbers in typed
+ * arrays and bodies as strings travel between threads cheaply.
+ */
+export interface BatchRows {
+  tsUs: Float64Array;
+  type: Int32Array;
+  pid: Int32Array;
+  containerId: (string | null)[];
+  body: string[];
+}
+
+export function toBatchRows(events: readonly Event__Output[]): BatchRows {
+  const n = events.length;
+  const rows: BatchRows = { tsUs: new Float64Array(n), type: new Int32Array(n), pid: new Int32Array(n), containerId: new Array(n), body: new Array(n) };
+  for (let i = 0; i < n; i++) {
+    const ev = events[i];
+    rows.tsUs[i] = nsToUs(ev.time_unix_nano);
+    rows.type[i] = EVENT_TYPE_NUMBER[ev.body ?? ''] ?? 0;
+    rows.pid[i] = ev.process?.pid ?? 0;
+    rows.containerId[i] = ev.container?.id || null;
+    rows.body[i] = JSON.stringify(ev);
+  }
+  return rows;
+}
+
 export interface EventPage {
   events: StoredEvent__Output[];
   nextPageToken: string;
@@ -63,37 +90,38 @@ export class EventsRepo {
    * Writes one batch; call inside a transaction. Returns false, writing
    * nothing, when (node, seq) was committed before.
    */
-  insertBatch(node: string, seq: bigint, events: readonly Event__Output[], gap: Gap__Output | null): boolean {
+  insertBatch(node: string, seq: bigint, rows: BatchRows, gap: Gap__Output | null): boolean {
     const nodeId = this.nodes.id(node);
     if (seq <= this.lastSeq(node)) return false;
+    const n = rows.body.length;
     let minTs = Infinity;
     let maxTs = -Infinity;
-    const row = new Array<unknown>(ROW_PARAMS * ROWS_PER_INSERT);
+    const params = new Array<unknown>(ROW_PARAMS * ROWS_PER_INSERT);
     let filled = 0;
     let last: number | null = null;
-    for (const ev of events) {
-      const ts = nsToUs(ev.time_unix_nano);
+    for (let i = 0; i < n; i++) {
+      const ts = rows.tsUs[i];
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
-      const containerId = ev.container?.id;
+      const containerId = rows.containerId[i];
       const at = filled * ROW_PARAMS;
-      row[at] = ts;
-      row[at + 1] = EVENT_TYPE_NUMBER[ev.body ?? ''] ?? 0;
-      row[at + 2] = nodeId;
-      row[at + 3] = seq;
-      row[at + 4] = ev.process?.pid ?? 0;
-      row[at + 5] = containerId ? this.containers.id(containerId) : null;
-      row[at + 6] = JSON.stringify(ev);
+      params[at] = ts;
+      params[at + 1] = rows.type[i];
+      params[at + 2] = nodeId;
+      params[at + 3] = seq;
+      params[at + 4] = rows.pid[i];
+      params[at + 5] = containerId ? this.containers.id(containerId) : null;
+      params[at + 6] = rows.body[i];
       if (++filled === ROWS_PER_INSERT) {
-        last = Number(this.insertEvents.run(row).lastInsertRowid);
+        last = Number(this.insertEvents.run(params).lastInsertRowid);
         filled = 0;
       }
     }
-    for (let i = 0; i < filled; i++) last = Number(this.insertEvent.run(row.slice(i * ROW_PARAMS, (i + 1) * ROW_PARAMS)).lastInsertRowid);
+    for (let i = 0; i < filled; i++) last = Number(this.insertEvent.run(params.slice(i * ROW_PARAMS, (i + 1) * ROW_PARAMS)).lastInsertRowid);
     // The only writer appends with rowid = max + 1, so a batch's ids are consecutive.
-    const first = last === null ? null : last - events.length + 1;
+    const first = last === null ? null : last - n + 1;
     const now = nowUs();
-    this.insertBatchRow.run(nodeId, seq, first, last, events.length, first === null ? null : minTs, first === null ? null : maxTs, now);
+    this.insertBatchRow.run(nodeId, seq, first, last, n, first === null ? null : minTs, first === null ? null : maxTs, now);
     if (gap) this.insertGap.run(nodeId, BigInt(gap.first_seq), BigInt(gap.last_seq), BigInt(gap.events), gap.reason, now);
     this.setLastSeq.run(seq, nodeId);
     return true;

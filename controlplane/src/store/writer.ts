@@ -1,0 +1,72 @@
+/** The ingest thread's handle on the writer thread: requests in, promises out. */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
+import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
+import { VigilError } from '../../../proto/errors';
+import type { K8sAuditEvent } from '../audit/k8s-audit-event';
+import type { Raised } from '../detections/engine';
+import type { BatchRows } from './events-repo';
+import type { WriterInit, WriterRequest } from './writer-thread';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+
+/** Distributes Omit over a union, so each request kind keeps its own fields. */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export class StoreWriter {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new VigilError('STORE_UNAVAILABLE', `store write failed: ${m.error}`));
+      else p.resolve(m.result);
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new Error(`the store writer thread exited (code ${code})`)));
+  }
+
+  static start(init: WriterInit): Promise<StoreWriter> {
+    const worker = new Worker(path.join(__dirname, 'writer-thread.js'), { workerData: init });
+    return new Promise((resolve, reject) => {
+      worker.once('message', () => resolve(new StoreWriter(worker)));
+      worker.once('error', (err) => reject(new VigilError('STORE_UNAVAILABLE', `start the store writer: ${err.message}`, { cause: err })));
+    });
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= new VigilError('STORE_UNAVAILABLE', err.message, { cause: err });
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  private request<T>(m: WithoutId<WriterRequest>): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...m, id });
+    });
+  }
+
+  /** Commits one batch with its alerts; duplicate when its seq was committed before. */
+  writeBatch(node: string, seq: bigint, rows: BatchRows, gap: Gap__Output | null, raised: Raised[]): Promise<{ duplicate: boolean; fresh: Alert__Output[] }> {
+    return this.request({ op: 'batch', node, seq: String(seq), rows, gap, raised, nowMs: Date.now() });
+  }
+
+  /** Stores audit events (once each), raises their alerts, moves the file position, all at once. */
+  writeAudit(events: K8sAuditEvent[], position?: { path: string; inode: number; offset: number }): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
+    return this.request({ op: 'audit', events, position, nowMs: Date.now() });
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) await this.request({ op: 'close' });
+    this.failure ??= new VigilError('STORE_UNAVAILABLE', 'the store is closed');
+    await this.worker.terminate();
+  }
+}
