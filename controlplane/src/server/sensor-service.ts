@@ -32,6 +32,9 @@ export class SensorService {
     const peer = call.getPeer();
     let node: string | undefined;
     let failed = false;
+    // Every batch's commit-then-ack, chained: acks leave in batch order, and
+    // the stream ends only after the last one.
+    let acked: Promise<void> = Promise.resolve();
     this.connected++;
     let open = true;
     const close = () => {
@@ -42,7 +45,9 @@ export class SensorService {
     call.on('close', close);
     call.on('end', () => {
       close();
-      call.end();
+      void acked.then(() => {
+        if (!failed) call.end();
+      });
     });
     call.on('error', close);
     const fail = (err: unknown) => {
@@ -63,8 +68,8 @@ export class SensorService {
           const b = msg.batch!;
           if (!node) throw new VigilError('INVALID_ARGUMENT', `stream from ${peer} sent a batch before its hello`);
           if (b.node_name !== node) throw new VigilError('INVALID_ARGUMENT', `batch ${b.seq} names node "${b.node_name}" on the stream of "${node}"`);
-          // Commits finish in the order batches arrive, so acks go out in order.
-          this.pipeline.ingest(node, b.seq, b.events, b.gap).then(
+          const committed = this.pipeline.ingest(node, b.seq, b.events, b.gap);
+          acked = acked.then(() => committed).then(
             (result) => {
               if (!failed) call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });
             },

@@ -53,4 +53,20 @@ describe('sensor ingest over gRPC', { timeout: 60_000 }, () => {
       s.close();
     }
   });
+
+  test('a sensor that half-closes right after sending still gets every ack, in order', async () => {
+    const s = new TestSensorStream(cp.target, cp.token);
+    try {
+      await s.hello('node-d');
+      const acks: string[] = [];
+      s.call.on('data', (m) => m.ack && acks.push(m.ack.seq));
+      const ended = new Promise((r) => s.call.on('end', r));
+      for (const seq of [1, 2, 3, 4, 5]) s.call.write({ batch: { node_name: 'node-d', seq: String(seq), events: Array.from({ length: 200 }, (_, i) => execEvent({ pid: seq * 1000 + i })) } });
+      s.call.end();
+      await ended;
+      assert.deepEqual(acks, ['1', '2', '3', '4', '5']);
+    } finally {
+      s.close();
+    }
+  });
 });
