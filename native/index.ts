@@ -82,17 +82,12 @@ let addon: Addon | undefined;
 
 function loadAddon(): Addon {
   if (addon) return addon;
-  // dist/native/index.js and native/index.ts both sit two levels below the root.
+  // This file runs as dist/native/index.js, two levels below the root.
   const file = path.resolve(__dirname, '..', '..', 'build', 'Release', 'vigil.node');
   try {
     addon = require(file) as Addon;
   } catch (cause) {
-    const fallback = path.resolve(__dirname, '..', 'build', 'Release', 'vigil.node');
-    try {
-      addon = require(fallback) as Addon;
-    } catch {
-      throw new VigilError('ADDON_MISSING', `load native addon ${file}: ${(cause as Error).message}; run npm install (or npm run build:native)`, { cause });
-    }
+    throw new VigilError('ADDON_MISSING', `load native addon ${file}: ${(cause as Error).message}; run npm install (or npm run build:native)`, { cause });
   }
   return addon;
 }

@@ -1,6 +1,7 @@
 /** `vigil sensor`: the node agent, streaming kernel events to a control plane. */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { untilSignal } from './until-signal';
 import { Command } from 'commander';
 import { addressFromFlags, type ClientFlags } from '../../../proto/client-connection';
 import { Outbox } from '../outbox';
@@ -61,10 +62,7 @@ export function sensorCommand(version: string): Command {
     .action(async (f: SensorFlags) => {
       const log = (line: string) => process.stderr.write(`vigil sensor: ${line}\n`);
       const sensor = startSensor(f, version, log);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       await sensor.stop();
     });
 }
