@@ -18,7 +18,10 @@ function portOf(server: net.Server): number {
   return (server.address() as net.AddressInfo).port;
 }
 
-/** A blocking connect(2) from another process (bash /dev/tcp): the result is final, not EINPROGRESS. */
+/**
+ * A blocking connect(2) from another process (bash /dev/tcp): the result is final, not EINPROGRESS.
+ * Name resolution may connect first to a unix socket (nscd, resolved), so tests match on the family too.
+ */
 function bashConnect(host: string, port: number) {
   return run('/bin/bash', ['-c', `exec 3<>/dev/tcp/${host}/${port}`]);
 }
@@ -41,7 +44,7 @@ describe('connect events from the kernel', kernelTestOptions(), () => {
   test('to a listening 127.0.0.1 port: destination and result 0', async () => {
     const child = await bashConnect('127.0.0.1', portOf(v4));
     assert.equal(child.code, 0, child.stderr);
-    const ev = await rec.waitFor('connect', (e) => e.body === 'connect' && e.process?.pid === child.pid);
+    const ev = await rec.waitFor('connect', (e) => e.body === 'connect' && e.process?.pid === child.pid && e.connect?.destination?.family === 'FAMILY_INET');
     assert.equal(ev.connect?.result, 0);
     assert.equal(ev.connect?.destination?.family, 'FAMILY_INET');
     assert.equal(ev.connect?.destination?.address, '127.0.0.1');
@@ -56,7 +59,7 @@ describe('connect events from the kernel', kernelTestOptions(), () => {
     await new Promise((r) => closed.close(r));
     const child = await bashConnect('127.0.0.1', port);
     assert.notEqual(child.code, 0);
-    const ev = await rec.waitFor('connect', (e) => e.body === 'connect' && e.process?.pid === child.pid);
+    const ev = await rec.waitFor('connect', (e) => e.body === 'connect' && e.process?.pid === child.pid && e.connect?.destination?.family === 'FAMILY_INET');
     assert.equal(ev.connect?.result, -ECONNREFUSED);
     assert.equal(ev.connect?.destination?.port, port);
   });
