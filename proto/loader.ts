@@ -6,6 +6,9 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import * as protobuf from 'protobufjs';
+import type { Event, Event__Output } from './generated/vigil/v1/Event';
+import type { SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
 import type { ProtoGrpcType as SensorGrpc } from './generated/sensor';
 import type { ProtoGrpcType as AlertGrpc } from './generated/alert';
 import type { ProtoGrpcType as QueryGrpc } from './generated/query';
@@ -32,4 +35,50 @@ export function loadVigilProtos(): VigilGrpc {
     protoLoader.loadSync(PROTO_FILES, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] }),
   ) as unknown as VigilGrpc;
   return loaded;
+}
+
+let root: protobuf.Root | undefined;
+
+/** The same .proto files, for coding single messages outside a gRPC call. */
+function protoRoot(): protobuf.Root {
+  if (!root) {
+    root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
+    root.loadSync(PROTO_FILES, { keepCase: true }).resolveAll();
+  }
+  return root;
+}
+
+export interface MessageCodec<In, Out> {
+  encode(message: In): Uint8Array;
+  /** Throws on bytes that are not this message. */
+  decode(bytes: Uint8Array): Out;
+}
+
+/** Decodes to exactly the objects the gRPC loader produces (same options), so the generated types hold. */
+function messageCodec<In, Out>(name: string): MessageCodec<In, Out> {
+  const type = protoRoot().lookupType(name);
+  return {
+    encode: (message) => type.encode(type.fromObject(message as { [k: string]: unknown })).finish(),
+    decode: (bytes) => type.toObject(type.decode(bytes), PROTO_LOADER_OPTIONS as protobuf.IConversionOptions) as Out,
+  };
+}
+
+let events: MessageCodec<Event, Event__Output> | undefined;
+
+/** One Event on its own: how the store keeps events. */
+export function eventCodec(): MessageCodec<Event, Event__Output> {
+  events ??= messageCodec('vigil.v1.Event');
+  return events;
+}
+
+/**
+ * SensorService as the control plane serves it: the stream's messages are
+ * read as SensorMessageEncoded, so each event of a batch arrives as the bytes
+ * the sensor encoded.
+ */
+export function sensorServiceReadingEncodedEvents(): grpc.ServiceDefinition {
+  const service = loadVigilProtos().vigil.v1.SensorService.service;
+  const request = messageCodec<never, SensorMessageEncoded__Output>('vigil.v1.SensorMessageEncoded');
+  return { ...service, StreamEvents: { ...service.StreamEvents, requestDeserialize: (bytes: Buffer) => request.decode(bytes) } };
 }

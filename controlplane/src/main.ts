@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadVigilProtos } from '../../proto/loader';
+import { loadVigilProtos, sensorServiceReadingEncodedEvents } from '../../proto/loader';
 import { VigilError } from '../../proto/errors';
 import { AlertStream } from './alerts/alert-stream';
 import { AuditIngest } from './audit/audit-ingest';
@@ -100,7 +100,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
 
   const protos = loadVigilProtos().vigil.v1;
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  server.addService(protos.SensorService.service, sensorService.handlers());
+  server.addService(sensorServiceReadingEncodedEvents(), sensorService.handlers());
   server.addService(protos.AlertService.service, new AlertService(auth, alerts, stream, o.maxSubscriberBuffer).handlers());
   server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected).handlers());
 

@@ -1,6 +1,6 @@
 /** `vigil containers`: the containers the sensors have seen, with their metadata. */
 import { Command } from 'commander';
-import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { ContainersRepo, type SeenContainer } from '../store/containers-repo';
 import { openStoreReadOnly } from '../store/db';
 import { dataDirOption, parsePositiveInt } from './options';
 
@@ -11,28 +11,11 @@ interface ContainersFlags {
   json?: boolean;
 }
 
-export interface SeenContainer {
-  node: string;
-  started: Event__Output;
-  exited?: Event__Output;
-}
-
 /** Newest first: each container's ContainerStarted and, if gone, its ContainerExited. */
-export function listContainers(dataDir: string, limit: number, namespace?: string): SeenContainer[] {
+function listContainers(dataDir: string, limit: number, namespace?: string): SeenContainer[] {
   const db = openStoreReadOnly(dataDir);
   try {
-    const started = db
-      .prepare(
-        `SELECT n.name AS node, e.body FROM events e JOIN nodes n ON n.id = e.node_id WHERE e.type = 7
-         ${namespace ? "AND json_extract(e.body, '$.container.pod_namespace') = ?" : ''} ORDER BY e.id DESC LIMIT ?`,
-      )
-      .all(...(namespace ? [namespace] : []), limit) as { node: string; body: string }[];
-    const exited = db.prepare("SELECT body FROM events WHERE type = 8 AND json_extract(body, '$.container.id') = ? LIMIT 1").pluck();
-    return started.map((r) => {
-      const ev = JSON.parse(r.body) as Event__Output;
-      const gone = exited.get(ev.container!.id) as string | undefined;
-      return { node: r.node, started: ev, exited: gone ? (JSON.parse(gone) as Event__Output) : undefined };
-    });
+    return new ContainersRepo(db).list(limit, namespace);
   } finally {
     db.close();
   }

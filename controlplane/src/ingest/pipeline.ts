@@ -1,12 +1,14 @@
 /**
  * One batch from a sensor, end to end on the control plane: duplicate check,
- * validation and detections here, then one transaction for events, gap and
+ * decoding, validation and detections here, then one transaction for events
+ * (stored as the sensor encoded them), gap and
  * alerts on the writer thread, then publication of the new alerts. The caller
  * acknowledges only once ingest() resolves, i.e. after the commit.
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
+import { eventCodec } from '../../../proto/loader';
 import type { AlertStream } from '../alerts/alert-stream';
 import type { DetectionEngine } from '../detections/engine';
 import { toBatchRows, type EventsRepo } from '../store/events-repo';
@@ -53,16 +55,23 @@ export class IngestPipeline {
    * Everything that can refuse a batch happens before the first await, so a
    * refused batch stops its stream before anything after it is queued.
    */
-  ingest(node: string, seqText: string, evs: readonly Event__Output[], gap: Gap__Output | null): Promise<IngestResult> {
+  ingest(node: string, seqText: string, encoded: readonly Uint8Array[], gap: Gap__Output | null): Promise<IngestResult> {
     if (!/^\d{1,20}$/.test(seqText) || seqText === '0') throw new VigilError('INVALID_ARGUMENT', `batch from ${node} has no sequence number`);
     const seq = BigInt(seqText);
     if (seq <= this.events.lastSeq(node)) return Promise.resolve({ duplicate: true, alerts: 0 });
+    const { decode } = eventCodec();
+    const evs = new Array<Event__Output>(encoded.length);
     for (let i = 0; i < evs.length; i++) {
+      try {
+        evs[i] = decode(encoded[i]);
+      } catch (err) {
+        throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} is not an encoded Event (${(err as Error).message}); nothing of the batch was stored`);
+      }
       const problem = eventProblem(evs[i]);
       if (problem) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} ${problem}; nothing of the batch was stored`);
     }
     const raised = this.engine.evaluate(node, evs);
-    return this.writer.writeBatch(node, seq, toBatchRows(evs), gap, raised).then(({ duplicate, fresh }) => {
+    return this.writer.writeBatch(node, seq, toBatchRows(evs, encoded), gap, raised).then(({ duplicate, fresh }) => {
       if (duplicate) return { duplicate: true, alerts: 0 };
       this.eventsStored += evs.length;
       this.rate.add(evs.length, Date.now());

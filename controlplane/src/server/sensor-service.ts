@@ -1,7 +1,6 @@
 /** SensorService.StreamEvents: hello → welcome, then batch → commit → ack. */
 import * as grpc from '@grpc/grpc-js';
-import type { SensorServiceHandlers } from '../../../proto/generated/vigil/v1/SensorService';
-import type { SensorMessage__Output } from '../../../proto/generated/vigil/v1/SensorMessage';
+import type { SensorMessageEncoded__Output } from '../../../proto/generated/vigil/v1/SensorMessageEncoded';
 import type { ControlMessage } from '../../../proto/generated/vigil/v1/ControlMessage';
 import { VigilError } from '../../../proto/errors';
 import type { IngestPipeline } from '../ingest/pipeline';
@@ -20,11 +19,12 @@ export class SensorService {
     private readonly log: (line: string) => void,
   ) {}
 
-  handlers(): SensorServiceHandlers {
-    return { StreamEvents: (call) => this.streamEvents(call) };
+  /** For the service from sensorServiceReadingEncodedEvents(): its messages come as SensorMessageEncoded. */
+  handlers(): grpc.UntypedServiceImplementation {
+    return { StreamEvents: (call: grpc.ServerDuplexStream<SensorMessageEncoded__Output, ControlMessage>) => this.streamEvents(call) };
   }
 
-  private streamEvents(call: grpc.ServerDuplexStream<SensorMessage__Output, ControlMessage>): void {
+  private streamEvents(call: grpc.ServerDuplexStream<SensorMessageEncoded__Output, ControlMessage>): void {
     if (!this.auth(call)) {
       call.emit('error', UNAUTHENTICATED);
       return;
@@ -56,7 +56,7 @@ export class SensorService {
       this.log(`sensor stream from ${node ?? peer} refused: ${(err as Error).message}`);
       call.emit('error', { code, details: (err as Error).message });
     };
-    call.on('data', (msg: SensorMessage__Output) => {
+    call.on('data', (msg: SensorMessageEncoded__Output) => {
       if (failed) return;
       try {
         if (msg.msg === 'hello') {

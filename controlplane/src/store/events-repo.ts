@@ -8,6 +8,8 @@ import type { EventFilter__Output } from '../../../proto/generated/vigil/v1/Even
 import type { StoredEvent__Output } from '../../../proto/generated/vigil/v1/StoredEvent';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
+import { eventCodec } from '../../../proto/loader';
+import { ContainersRepo } from './containers-repo';
 import type { Db } from './db';
 import { Interner } from './interner';
 import { nowUs, nsToUs } from './time';
@@ -27,26 +29,44 @@ const ROWS_PER_INSERT = 50;
 /**
  * A batch's events as rows, built where the events are (the ingest thread)
  * and written where the connection is (the writer thread): numbers in typed
- * arrays and bodies as strings travel between threads cheaply.
+ * arrays and the encoded events in one buffer travel between threads cheaply.
  */
 export interface BatchRows {
   tsUs: Float64Array;
   type: Int32Array;
   pid: Int32Array;
   containerId: (string | null)[];
-  body: string[];
+  /** The container's pod, when the event names it. */
+  podNamespace: (string | null)[];
+  podName: (string | null)[];
+  /** The events as the sensor encoded them, back to back; event i ends at bodyEnd[i]. */
+  bodies: Uint8Array;
+  bodyEnd: Int32Array;
 }
 
-export function toBatchRows(events: readonly Event__Output[]): BatchRows {
+/** `events[i]` is `encoded[i]` decoded. */
+export function toBatchRows(events: readonly Event__Output[], encoded: readonly Uint8Array[]): BatchRows {
   const n = events.length;
-  const rows: BatchRows = { tsUs: new Float64Array(n), type: new Int32Array(n), pid: new Int32Array(n), containerId: new Array(n), body: new Array(n) };
+  const rows: BatchRows = {
+    tsUs: new Float64Array(n),
+    type: new Int32Array(n),
+    pid: new Int32Array(n),
+    containerId: new Array(n),
+    podNamespace: new Array(n),
+    podName: new Array(n),
+    bodies: Buffer.concat(encoded),
+    bodyEnd: new Int32Array(n),
+  };
+  let end = 0;
   for (let i = 0; i < n; i++) {
     const ev = events[i];
     rows.tsUs[i] = nsToUs(ev.time_unix_nano);
     rows.type[i] = EVENT_TYPE_NUMBER[ev.body ?? ''] ?? 0;
     rows.pid[i] = ev.process?.pid ?? 0;
     rows.containerId[i] = ev.container?.id || null;
-    rows.body[i] = JSON.stringify(ev);
+    rows.podNamespace[i] = ev.container?.pod_name ? ev.container.pod_namespace : null;
+    rows.podName[i] = ev.container?.pod_name || null;
+    rows.bodyEnd[i] = end += encoded[i].length;
   }
   return rows;
 }
@@ -58,7 +78,7 @@ export interface EventPage {
 
 export class EventsRepo {
   readonly nodes: Interner;
-  readonly containers: Interner;
+  readonly containers: ContainersRepo;
   private readonly insertEvent;
   private readonly insertEvents;
   private readonly insertBatchRow;
@@ -69,7 +89,7 @@ export class EventsRepo {
 
   constructor(private readonly db: Db) {
     this.nodes = new Interner(db, 'nodes', 'name');
-    this.containers = new Interner(db, 'containers', 'container_id');
+    this.containers = new ContainersRepo(db);
     this.insertEvent = db.prepare(`INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES ${ROW}`);
     this.insertEvents = db.prepare(`INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES ${Array(ROWS_PER_INSERT).fill(ROW).join(',')}`);
     this.insertBatchRow = db.prepare(
@@ -93,7 +113,7 @@ export class EventsRepo {
   insertBatch(node: string, seq: bigint, rows: BatchRows, gap: Gap__Output | null): boolean {
     const nodeId = this.nodes.id(node);
     if (seq <= this.lastSeq(node)) return false;
-    const n = rows.body.length;
+    const n = rows.bodyEnd.length;
     let minTs = Infinity;
     let maxTs = -Infinity;
     const params = new Array<unknown>(ROW_PARAMS * ROWS_PER_INSERT);
@@ -104,14 +124,15 @@ export class EventsRepo {
       if (ts < minTs) minTs = ts;
       if (ts > maxTs) maxTs = ts;
       const containerId = rows.containerId[i];
+      const body = rows.bodies.subarray(i === 0 ? 0 : rows.bodyEnd[i - 1], rows.bodyEnd[i]);
       const at = filled * ROW_PARAMS;
       params[at] = ts;
       params[at + 1] = rows.type[i];
       params[at + 2] = nodeId;
       params[at + 3] = seq;
       params[at + 4] = rows.pid[i];
-      params[at + 5] = containerId ? this.containers.id(containerId) : null;
-      params[at + 6] = rows.body[i];
+      params[at + 5] = containerId ? this.containers.record(containerId, rows.podNamespace[i], rows.podName[i], rows.type[i], nodeId, body) : null;
+      params[at + 6] = body;
       if (++filled === ROWS_PER_INSERT) {
         last = Number(this.insertEvents.run(params).lastInsertRowid);
         filled = 0;
@@ -152,11 +173,11 @@ export class EventsRepo {
       where.push("e.container_ref IN (SELECT id FROM containers WHERE container_id >= ? AND container_id < ? || x'ff')");
       args.push(f.container_id, f.container_id);
     }
-    for (const [field, value] of [['pod_namespace', f?.pod_namespace], ['pod_name', f?.pod_name]] as const)
-      if (value) {
-        where.push(`json_extract(e.body, '$.container.${field}') = ?`);
-        args.push(value);
-      }
+    if (f?.pod_namespace || f?.pod_name) {
+      const pod = [f.pod_namespace && 'pod_namespace = ?', f.pod_name && 'pod_name = ?'].filter(Boolean).join(' AND ');
+      where.push(`e.container_ref IN (SELECT id FROM containers WHERE ${pod})`);
+      args.push(...[f.pod_namespace, f.pod_name].filter(Boolean));
+    }
     const since = f?.since_unix_nano && f.since_unix_nano !== '0' ? nsToUs(f.since_unix_nano) : undefined;
     const until = f?.until_unix_nano && f.until_unix_nano !== '0' ? nsToUs(f.until_unix_nano) : undefined;
     if (since !== undefined && until !== undefined && since > until)
@@ -178,10 +199,11 @@ export class EventsRepo {
     }
     const sql = `SELECT e.id, n.name AS node, e.batch_seq AS seq, e.body FROM events e JOIN nodes n ON n.id = e.node_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).safeIntegers(true).all(...args, pageSize + 1) as { id: bigint; node: string; seq: bigint; body: string }[];
+    const rows = this.db.prepare(sql).safeIntegers(true).all(...args, pageSize + 1) as { id: bigint; node: string; seq: bigint; body: Buffer }[];
     const page = rows.slice(0, pageSize);
+    const { decode } = eventCodec();
     return {
-      events: page.map((r) => ({ id: String(r.id), node_name: r.node, batch_seq: String(r.seq), event: JSON.parse(r.body) as Event__Output })),
+      events: page.map((r) => ({ id: String(r.id), node_name: r.node, batch_seq: String(r.seq), event: decode(r.body) })),
       nextPageToken: rows.length > pageSize ? String(page[page.length - 1].id) : '',
     };
   }

@@ -1,6 +1,9 @@
 /** Maps repeated strings (node names, container ids) to integer keys, cached. */
 import type { Db } from './db';
 
+/** Past this many cached keys the cache starts over: containers come and go for ever. */
+const MAX_CACHED = 50_000;
+
 export class Interner {
   private readonly cache = new Map<string, number>();
   private readonly select;
@@ -16,6 +19,7 @@ export class Interner {
     let id = this.cache.get(value);
     if (id === undefined) {
       id = (this.select.get(value) as number | undefined) ?? Number(this.insert.run(value).lastInsertRowid);
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
       this.cache.set(value, id);
     }
     return id;
@@ -26,8 +30,8 @@ export class Interner {
     return this.cache.get(value) ?? (this.select.get(value) as number | undefined);
   }
 
-  /** Forget cached keys (after rows were deleted elsewhere). */
-  clear(): void {
-    this.cache.clear();
+  /** Drops `value` from the cache, for when its row may be deleted. */
+  forget(value: string): void {
+    this.cache.delete(value);
   }
 }

@@ -3,6 +3,7 @@
  * small transactions with a yield between them, so ingest never waits long
  * for the write lock.
  */
+import { ContainersRepo } from './containers-repo';
 import type { Db } from './db';
 import { nowUs } from './time';
 
@@ -19,13 +20,16 @@ const yieldToIngest = () => new Promise<void>((r) => setImmediate(r));
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly containers: ContainersRepo;
 
   constructor(
     private readonly db: Db,
     private readonly policy: RetentionPolicy,
     private readonly log: (line: string) => void,
     private readonly intervalMs = 60_000,
-  ) {}
+  ) {
+    this.containers = new ContainersRepo(db);
+  }
 
   start(): void {
     if (!this.policy.maxAgeMs && !this.policy.maxBytes) return;
@@ -69,6 +73,7 @@ export class Retention {
         this.db.prepare('DELETE FROM batches WHERE last_event_id < ?').run(lo);
       }
     }
+    this.containers.prune();
   }
 
   private async deleteEventsUpTo(id: number): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import * as protobuf from 'protobufjs';
 import { after, before, describe, test } from 'node:test';
 import { startControlPlane } from '../../../controlplane/src/main';
 import { startTestControlPlane, type TestControlPlane } from '../../helpers/controlplane';
@@ -67,6 +68,26 @@ describe('authentication and malformed input', { timeout: 60_000 }, () => {
     assert.match(err.details, /batch 1 from bad-node: event 1 has no known body/);
     s.close();
     assert.equal(stored(), 0, 'nothing of the batch was stored');
+  });
+
+  test('a batch carrying bytes that are not an Event is refused whole, with the event named', async () => {
+    const raw = new grpc.Client(cp.target, grpc.credentials.createInsecure());
+    const call = raw.makeBidiStreamRequest('/vigil.v1.SensorService/StreamEvents', (b: Buffer) => b, (b: Buffer) => b, metadataWith(cp.token));
+    const failed = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+    const field = (n: number, wireType: number) => (n << 3) | wireType;
+    const hello = protobuf.Writer.create().uint32(field(1, 2)).fork().uint32(field(1, 2)).string('garbled-node').ldelim().finish();
+    // An Event whose first field claims a length that never ends.
+    const notAnEvent = Buffer.from([field(1, 2), 0xff]);
+    const batch = protobuf.Writer.create().uint32(field(2, 2)).fork()
+      .uint32(field(1, 2)).string('garbled-node').uint32(field(2, 0)).uint64(1).uint32(field(3, 2)).bytes(notAnEvent)
+      .ldelim().finish();
+    call.write(Buffer.from(hello));
+    call.write(Buffer.from(batch));
+    const err = await failed;
+    assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(err.details, /batch 1 from garbled-node: event 0 is not an encoded Event/);
+    raw.close();
+    assert.equal(stored(), 0);
   });
 
   test('a batch for another node, or without a seq, is refused', async () => {

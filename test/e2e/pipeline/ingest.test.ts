@@ -16,7 +16,7 @@ describe('sensor ingest over gRPC', { timeout: 60_000 }, () => {
       const ack = await s.send('node-a', 10n, [execEvent({ pid: 501, argv: ['/bin/true', 'ack-check'] })]);
       assert.deepEqual(ack, { seq: '10', duplicate: false });
       // Read through another connection the moment the ack is in hand.
-      const rows = cp.query<{ pid: number; batch_seq: number }>("SELECT pid, batch_seq FROM events WHERE body LIKE '%ack-check%'");
+      const rows = cp.query<{ pid: number; batch_seq: number }>("SELECT pid, batch_seq FROM events WHERE instr(body, CAST('ack-check' AS BLOB)) > 0");
       assert.deepEqual(rows, [{ pid: 501, batch_seq: 10 }]);
     } finally {
       s.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { eventCodec } from '../../../proto/loader';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { run, uniqueToken } from '../../helpers/processes';
 import { tempDir } from '../../helpers/temp-dir';
@@ -35,7 +36,8 @@ describe('control plane killed under load', kernelTestOptions(), () => {
     let argvs: string[] = [];
     while (Date.now() < deadline) {
       const d = db();
-      argvs = (d.prepare("SELECT json_extract(body, '$.exec.argv[1]') AS a FROM events WHERE type = 1 AND json_extract(body, '$.exec.filename') = '/bin/true' AND body LIKE ?").all(`%${token}-%`) as { a: string }[]).map((r) => r.a);
+      const bodies = d.prepare('SELECT body FROM events WHERE type = 1 AND instr(body, CAST(? AS BLOB)) > 0').pluck().all(`${token}-`) as Buffer[];
+      argvs = bodies.map((b) => eventCodec().decode(b).exec!).filter((x) => x.filename === '/bin/true').map((x) => x.argv[1]);
       d.close();
       if (argvs.length >= EXECS) break;
       await new Promise((r) => setTimeout(r, 200));

@@ -3,7 +3,8 @@
  * time ranges are found through the batches table (each batch's event id
  * range and min/max timestamps) instead of a per-event timestamp index, which
  * would cost ingest throughput (see README, Benchmarks). Strings that repeat
- * (node names, container ids) are interned to integers.
+ * (node names, container ids) are interned to integers. Event bodies are
+ * protobuf, not JSON: encoding JSON was the largest cost of ingest.
  */
 export const sql = `
 CREATE TABLE nodes (
@@ -12,10 +13,20 @@ CREATE TABLE nodes (
   last_seq INTEGER NOT NULL DEFAULT 0  -- highest committed batch seq
 );
 
+-- Every container the sensors have seen, so that listing containers and
+-- filtering events by pod never scan the events. A row goes once the
+-- container has exited and none of its events are left.
 CREATE TABLE containers (
   id INTEGER PRIMARY KEY,
-  container_id TEXT NOT NULL UNIQUE
+  container_id TEXT NOT NULL UNIQUE,
+  node_id INTEGER REFERENCES nodes(id),  -- from its ContainerStarted
+  pod_namespace TEXT,                     -- from the first event naming its pod
+  pod_name TEXT,
+  started BLOB,                           -- its ContainerStarted event, encoded
+  exited BLOB,                            -- its ContainerExited event, encoded
+  exited_us INTEGER
 );
+CREATE INDEX containers_pod ON containers(pod_namespace, pod_name) WHERE pod_name IS NOT NULL;
 
 CREATE TABLE batches (
   node_id INTEGER NOT NULL REFERENCES nodes(id),
@@ -49,7 +60,7 @@ CREATE TABLE events (
   batch_seq INTEGER NOT NULL,
   pid INTEGER NOT NULL,
   container_ref INTEGER,             -- containers.id; NULL on the host
-  body TEXT NOT NULL                 -- the Event message as JSON
+  body BLOB NOT NULL                 -- the Event message, encoded as the sensor sent it
 );
 CREATE INDEX events_pid ON events(pid);
 CREATE INDEX events_container ON events(container_ref) WHERE container_ref IS NOT NULL;
