@@ -53,6 +53,28 @@ const writeAudit = db.transaction((m: Extract<WriterRequest, { op: 'audit' }>) =
   return { stored: fresh.length, duplicates: m.events.length - fresh.length, fresh: merger.apply(engine.evaluateAudit(fresh), m.nowMs) };
 });
 
+/**
+ * Per node, the seq of a batch whose write failed. Batches queued behind it
+ * are refused until it is written: were one committed, the node's last
+ * committed seq would pass the failed batch, and the resuming sensor would
+ * never resend it.
+ */
+const failedSeq = new Map<string, bigint>();
+
+function writeBatchInOrder(m: Extract<WriterRequest, { op: 'batch' }>) {
+  const seq = BigInt(m.seq);
+  const failed = failedSeq.get(m.node);
+  if (failed !== undefined && seq > failed) throw new Error(`batch ${m.seq} of ${m.node} waits for batch ${failed}, whose write failed; resend from ${failed}`);
+  try {
+    const result = writeBatch(m);
+    failedSeq.delete(m.node);
+    return result;
+  } catch (err) {
+    failedSeq.set(m.node, seq);
+    throw err;
+  }
+}
+
 parentPort!.on('message', (m: WriterRequest) => {
   try {
     if (m.op === 'close') {
@@ -60,7 +82,7 @@ parentPort!.on('message', (m: WriterRequest) => {
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }
-    parentPort!.postMessage({ id: m.id, result: m.op === 'batch' ? writeBatch(m) : writeAudit(m) });
+    parentPort!.postMessage({ id: m.id, result: m.op === 'batch' ? writeBatchInOrder(m) : writeAudit(m) });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: (err as Error).message });
   }
