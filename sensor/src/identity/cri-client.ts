@@ -13,6 +13,9 @@ import type { ProtoGrpcType } from '../../../proto/generated/api';
 import type { RuntimeServiceClient } from '../../../proto/generated/runtime/v1/RuntimeService';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
 import type { PodSandboxStatusResponse__Output } from '../../../proto/generated/runtime/v1/PodSandboxStatusResponse';
+import type { ListContainersResponse__Output } from '../../../proto/generated/runtime/v1/ListContainersResponse';
+import type { ListPodSandboxResponse__Output } from '../../../proto/generated/runtime/v1/ListPodSandboxResponse';
+import type { ContainerStatusResponse__Output } from '../../../proto/generated/runtime/v1/ContainerStatusResponse';
 
 export const CRI_SOCKETS = [
   '/run/containerd/containerd.sock',
@@ -131,6 +134,32 @@ export class CriClient {
         is_sandbox: false,
       },
     };
+  }
+
+  /**
+   * The ids of every container and pod sandbox the runtime still runs (or is
+   * about to: created but not started).
+   */
+  async liveIds(): Promise<Set<string>> {
+    const [containers, sandboxes] = await Promise.all([
+      this.call<object, ListContainersResponse__Output>('ListContainers', {}),
+      this.call<object, ListPodSandboxResponse__Output>('ListPodSandbox', {}),
+    ]);
+    const live = new Set<string>();
+    for (const c of containers.containers) if (c.state === 'CONTAINER_CREATED' || c.state === 'CONTAINER_RUNNING') live.add(c.id);
+    for (const sb of sandboxes.items) if (sb.state === 'SANDBOX_READY') live.add(sb.id);
+    return live;
+  }
+
+  /** A finished container's exit code; undefined for a sandbox or a container the runtime forgot. */
+  async exitCode(id: string): Promise<number | undefined> {
+    try {
+      const res = await this.call<object, ContainerStatusResponse__Output>('ContainerStatus', { container_id: id });
+      return res.status?.state === 'CONTAINER_EXITED' ? res.status.exit_code : undefined;
+    } catch (err) {
+      if ((err as grpc.ServiceError).code === grpc.status.NOT_FOUND) return undefined;
+      throw err;
+    }
   }
 
   private namespaces(sb: PodSandboxStatusResponse__Output | undefined): { host_network: boolean; host_pid: boolean; host_ipc: boolean } {

@@ -5,8 +5,10 @@
  * then released in order behind a ContainerStarted record, so even a
  * container that lives 50 ms is fully attributed. When the runtime cannot
  * answer, the events go on flagged metadata_incomplete: never guessed, never
- * lost. The container's first process exiting produces ContainerExited.
+ * lost. The container's first process exiting produces ContainerExited; so
+ * does the runtime no longer listing it, for an exit the sensor did not see.
  */
+import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ContainerMetadata, CriClient } from './cri-client';
 
@@ -21,11 +23,13 @@ export interface MetadataCacheOptions {
   exitedGraceMs?: number;
   /** Containers remembered at most (default 10,000). */
   maxContainers?: number;
+  /** How often the runtime is asked which containers still run (default 30 s). */
+  refreshMs?: number;
 }
 
 type Entry =
   | { state: 'pending'; held: Event__Output[]; timer: NodeJS.Timeout }
-  | { state: 'ready'; meta: ContainerMetadata; exitedAt?: number }
+  | { state: 'ready'; meta: ContainerMetadata; container: Container__Output; readyAt: number; exitedAt?: number }
   | { state: 'failed'; retryAt: number };
 
 export interface MetadataStats {
@@ -44,6 +48,7 @@ export class MetadataCache {
   private readonly exitedGraceMs: number;
   private readonly maxContainers: number;
   private warnedUnavailable = false;
+  private readonly refresher: NodeJS.Timeout | undefined;
   readonly stats: MetadataStats = { lookups: 0, failedLookups: 0, incompleteEvents: 0, held: 0, containers: 0 };
 
   constructor(
@@ -58,6 +63,10 @@ export class MetadataCache {
     this.retryMs = o.retryMs ?? 10_000;
     this.exitedGraceMs = o.exitedGraceMs ?? 30_000;
     this.maxContainers = o.maxContainers ?? 10_000;
+    if (cri) {
+      this.refresher = setInterval(() => void this.refresh(cri), o.refreshMs ?? 30_000);
+      this.refresher.unref();
+    }
   }
 
   process(events: readonly Event__Output[]): void {
@@ -132,9 +141,9 @@ export class MetadataCache {
     // then the process of its first exec: runc's init becoming the entrypoint.
     const init = e.held.find((ev) => ev.body === 'exec');
     if (!d.init_pid && init) d.init_pid = init.process!.pid;
-    const entry: Entry = { state: 'ready', meta };
-    this.remember(id, entry);
     const first = e.held[0];
+    const entry: Entry = { state: 'ready', meta, container: first.container!, readyAt: Date.now() };
+    this.remember(id, entry);
     const out: Event__Output[] = [];
     const started: Event__Output = {
       body: 'container_started',
@@ -147,6 +156,7 @@ export class MetadataCache {
       ancestry: [],
     };
     this.annotate(started, meta);
+    entry.container = started.container!;
     out.push(started);
     const now = Date.now();
     for (const ev of e.held) {
@@ -199,6 +209,40 @@ export class MetadataCache {
     out.push({ ...ev, body: 'container_exited', exit: null, container_exited: { exit_code: ev.exit!.code || (ev.exit!.signal ? 128 + ev.exit!.signal : 0) }, ancestry: [] });
   }
 
+  /**
+   * Ends the known containers the runtime no longer runs: their init's exit
+   * may have been lost, or have happened before the sensor knew the init.
+   */
+  private async refresh(cri: CriClient): Promise<void> {
+    const askedAt = Date.now();
+    let live: Set<string>;
+    try {
+      live = await cri.liveIds();
+    } catch {
+      return; // an unreachable runtime proves nothing; lookups report it
+    }
+    const ended: [string, Entry & { state: 'ready' }][] = [];
+    for (const [id, e] of this.entries)
+      if (e.state === 'ready' && !e.exitedAt && e.readyAt < askedAt && !live.has(id)) {
+        e.exitedAt = Date.now();
+        ended.push([id, e]);
+      }
+    if (ended.length === 0) return;
+    const codes = await Promise.all(ended.map(([id]) => cri.exitCode(id).catch(() => undefined)));
+    const now = BigInt(Date.now()) * 1_000_000n;
+    this.emit(ended.map(([, e], i) => ({
+      body: 'container_exited',
+      container_exited: { exit_code: codes[i] ?? 0 },
+      // Not a kernel event: no boot time, the wall clock of the finding.
+      boot_ns: '0',
+      time_unix_nano: String(now),
+      process: null,
+      container: e.container,
+      namespaces: null,
+      ancestry: [],
+    })));
+  }
+
   private evictExited(now: number): void {
     for (const [id, e] of this.entries) if (e.state === 'ready' && e.exitedAt && now - e.exitedAt > this.exitedGraceMs) this.entries.delete(id);
     this.stats.containers = this.entries.size;
@@ -206,6 +250,7 @@ export class MetadataCache {
 
   /** Releases everything still held (at shutdown). */
   close(): void {
+    clearInterval(this.refresher);
     for (const [id, e] of this.entries) if (e.state === 'pending') this.release(id, 'the sensor is stopping');
     this.cri?.close();
   }

@@ -83,6 +83,25 @@ describe('containers and pods, against real containerd', containerdTestOptions()
     assert.equal(ev.container?.metadata_incomplete, false);
   });
 
+  test('a container whose exit the sensor never saw ends when the runtime stops listing it', async () => {
+    // This sensor traces no exits at all, so only the runtime can tell.
+    const seen: Event__Output[] = [];
+    const blind = new NodePipeline({ kernel: { flushMs: 10, types: ['exec', 'fork'] }, criSocket: ctd.socket, metadata: { refreshMs: 200 }, log: () => undefined, sink: (evs) => seen.push(...evs) });
+    try {
+      const pod = await ctd.runPod({ name: 'short', namespace: 'jobs', command: ['/bin/sh', '-c', 'sleep 1; exit 3'] });
+      const deadline = Date.now() + 15_000;
+      let exited: Event__Output | undefined;
+      while (!(exited = seen.find((e) => e.body === 'container_exited' && e.container?.id === pod.containerId)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(exited, `no ContainerExited for ${pod.containerId.slice(0, 12)} among ${seen.length} events`);
+      assert.equal(exited.container_exited?.exit_code, 3);
+      assert.equal(exited.container?.pod_name, 'short');
+      assert.equal(seen.filter((e) => e.body === 'exit').length, 0);
+    } finally {
+      await blind.stop();
+    }
+  });
+
   test('the runtime going away: a clear warning, events keep flowing flagged incomplete, none lost', async () => {
     await ctd.killDaemon();
     // A container the cache has never seen: its lookup now fails.
