@@ -1,7 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
-// The flag above: the control plane's ingest thread allocates fast, and a
-// larger young generation cut its GC time enough to take ingest from ~115k to
-// ~127k events/s (npm run bench). V8 reads it only at startup, hence here.
+#!/usr/bin/env node
 /**
  * The `vigil` command: registers each part's commands and funnels every error
  * into one message and a non-zero exit. Parts never import each other; they

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const report = {
     machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
     // First, while this process is fresh: it reports this process's RSS.
-    container_churn: await benchContainerChurn(Number(process.env.BENCH_PODS ?? 40)),
+    container_churn: await benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
     sensor_overhead: await benchSensorOverhead(rounds, seconds),
     controlplane_ingest: await benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
     audit_webhook: await benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),

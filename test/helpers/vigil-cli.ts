@@ -14,7 +14,7 @@ export interface LiveCommand {
 }
 
 export function startVigil(args: string[]): LiveCommand {
-  // Run as users do: the executable, with the node flags of its first line.
+  // Run as users do: the executable itself.
   const child = spawn(VIGIL, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
