@@ -1,5 +1,8 @@
 /** Well-formed Event messages without a kernel, for control-plane tests. */
+import { toBatchRows, type BatchRows } from '../../controlplane/src/store/events-repo';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
+import type { EventFilter__Output } from '../../proto/generated/vigil/v1/EventFilter';
+import { eventCodec } from '../../proto/loader';
 
 export interface ExecSpec {
   pid?: number;
@@ -91,4 +94,14 @@ export function containerStarted(p: PodRef, details: { privileged?: boolean; hos
       },
     },
   };
+}
+
+/** Events as the writer stores them, encoded as a sensor would. */
+export function batchRowsOf(events: Event__Output[]): BatchRows {
+  return toBatchRows(events, events.map((e) => eventCodec().encode(e)));
+}
+
+/** A query filter: everything unset but what `f` says. */
+export function eventFilter(f: Partial<EventFilter__Output>): EventFilter__Output {
+  return { type: 'EVENT_TYPE_UNSPECIFIED', since_unix_nano: '0', until_unix_nano: '0', pid: 0, container_id: '', node_name: '', pod_namespace: '', pod_name: '', ...f };
 }

@@ -49,10 +49,13 @@ export interface PodSpecWrite {
   spec: Json;
 }
 
-/** The pod spec a successful write of a workload sets, or undefined. */
-export function podSpecWrite(e: K8sAuditEvent): PodSpecWrite | undefined {
+/**
+ * The pod spec a successful write of a workload sets, or undefined. `asSent`
+ * reads the request only: what the user wrote, before admission added to it.
+ */
+export function podSpecWrite(e: K8sAuditEvent, asSent = false): PodSpecWrite | undefined {
   if (!succeededWrite(e) || !WORKLOAD_RESOURCES.has(e.objectRef?.resource ?? '') || e.objectRef?.subresource) return undefined;
-  for (const candidate of [e.responseObject, e.requestObject]) {
+  for (const candidate of asSent ? [e.requestObject] : [e.responseObject, e.requestObject]) {
     const o = asObject(candidate);
     const path = o && TEMPLATE_PATHS[asString(o.kind)];
     if (!o || !path) continue;

@@ -4,15 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStoreReadOnly } from '../../../controlplane/src/store/db';
-import { toBatchRows } from '../../../controlplane/src/store/events-repo';
 import { StoreWriter } from '../../../controlplane/src/store/writer';
-import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
-import { eventCodec } from '../../../proto/loader';
 import { rootTestOptions } from '../../helpers/kernel-gate';
-import { execEvent } from '../../helpers/synthetic-events';
+import { batchRowsOf, execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
 
-const rowsOf = (evs: Event__Output[]) => toBatchRows(evs, evs.map((e) => eventCodec().encode(e)));
 
 describe('a store write that fails (disk full)', rootTestOptions(), () => {
   const mountPoint = tempDir('vigil-full-');
@@ -29,13 +25,13 @@ describe('a store write that fails (disk full)', rootTestOptions(), () => {
   });
 
   test('holds back the batches queued behind it, so the resending sensor skips nothing', async () => {
-    await writer.writeBatch('n', 1n, rowsOf([execEvent({ pid: 1 })]), null, []);
+    await writer.writeBatch('n', 1n, batchRowsOf([execEvent({ pid: 1 })]), null, []);
     // Leave room for a small batch, not for a big one.
     const free = Number(fs.statfsSync(mountPoint).bavail) * fs.statfsSync(mountPoint).bsize;
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free - 96 * 1024)));
     const pad = 'x'.repeat(2000);
-    const big = rowsOf(Array.from({ length: 1000 }, (_, i) => execEvent({ pid: 1000 + i, argv: ['/bin/true', pad] })));
-    const small = rowsOf([execEvent({ pid: 3 })]);
+    const big = batchRowsOf(Array.from({ length: 1000 }, (_, i) => execEvent({ pid: 1000 + i, argv: ['/bin/true', pad] })));
+    const small = batchRowsOf([execEvent({ pid: 3 })]);
     const [second, third] = await Promise.allSettled([writer.writeBatch('n', 2n, big, null, []), writer.writeBatch('n', 3n, small, null, [])]);
     assert.equal(second.status, 'rejected', 'the big batch does not fit');
     assert.match(String((second as PromiseRejectedResult).reason), /store write failed/);

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openStore } from '../../../../controlplane/src/store/db';
-import { EventsRepo, toBatchRows } from '../../../../controlplane/src/store/events-repo';
+import { EventsRepo } from '../../../../controlplane/src/store/events-repo';
 import { Retention } from '../../../../controlplane/src/store/retention';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { EventFilter__Output } from '../../../../proto/generated/vigil/v1/EventFilter';
-import { eventCodec } from '../../../../proto/loader';
-import { containerStarted, execEvent, execInPod, type PodRef } from '../../../helpers/synthetic-events';
+import { batchRowsOf, containerStarted, eventFilter, execEvent, execInPod, type PodRef } from '../../../helpers/synthetic-events';
 import { tempDir } from '../../../helpers/temp-dir';
 
-const rowsOf = (evs: Event__Output[]) => toBatchRows(evs, evs.map((e) => eventCodec().encode(e)));
-const filter = (f: Partial<EventFilter__Output>): EventFilter__Output => ({
-  type: 'EVENT_TYPE_UNSPECIFIED', since_unix_nano: '0', until_unix_nano: '0', pid: 0, container_id: '', node_name: '', pod_namespace: '', pod_name: '', ...f,
-});
 const pod = (name: string, namespace: string, id: string): PodRef => ({ containerId: id.padEnd(64, '0'), namespace, pod: name, podUid: `uid-${name}` });
 const exited = (p: PodRef, code: number): Event__Output => ({ ...containerStarted(p), body: 'container_exited', container_started: null, container_exited: { exit_code: code } });
 
@@ -22,11 +17,11 @@ describe('containers in the store', () => {
   const web = pod('web-1', 'shop', 'aa01');
   const job = pod('job-1', 'batch', 'bb02');
   let seq = 0n;
-  const write = (evs: Event__Output[]) => db.transaction(() => events.insertBatch('node-1', ++seq, rowsOf(evs), null))();
+  const write = (evs: Event__Output[]) => db.transaction(() => events.insertBatch('node-1', ++seq, batchRowsOf(evs), null))();
   write([containerStarted(web), execInPod(web, { pid: 10 }), containerStarted(job), execInPod(job, { pid: 20 }), execEvent({ pid: 30 })]);
   write([execInPod(job, { pid: 21 }), exited(job, 3)]);
 
-  const pids = (f: Partial<EventFilter__Output>) => events.list(filter(f), 100, '').events.map((e) => e.event?.process?.pid ?? 0);
+  const pids = (f: Partial<EventFilter__Output>) => events.list(eventFilter(f), 100, '').events.map((e) => e.event?.process?.pid ?? 0);
 
   test('events are found by pod and by namespace, host events by neither', () => {
     assert.deepEqual(pids({ pod_namespace: 'shop', pod_name: 'web-1' }), [10, 0]);

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openStore } from '../../../../controlplane/src/store/db';
-import { EventsRepo, toBatchRows } from '../../../../controlplane/src/store/events-repo';
+import { EventsRepo } from '../../../../controlplane/src/store/events-repo';
 import { Retention } from '../../../../controlplane/src/store/retention';
 import { AuditRepo } from '../../../../controlplane/src/store/audit-repo';
 import { auditEvent } from '../../../../controlplane/src/audit/audit-event-builder';
 import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
 import type { EventFilter__Output } from '../../../../proto/generated/vigil/v1/EventFilter';
-import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
-import { eventCodec } from '../../../../proto/loader';
-import { CONTAINER_ID, execEvent } from '../../../helpers/synthetic-events';
+import { CONTAINER_ID, batchRowsOf, eventFilter, execEvent } from '../../../helpers/synthetic-events';
 import { tempDir } from '../../../helpers/temp-dir';
 
-const filter = (f: Partial<EventFilter__Output>): EventFilter__Output => ({
-  type: 'EVENT_TYPE_UNSPECIFIED', since_unix_nano: '0', until_unix_nano: '0', pid: 0, container_id: '', node_name: '', pod_namespace: '', pod_name: '', ...f,
-});
-const rowsOf = (evs: Event__Output[]) => toBatchRows(evs, evs.map((e) => eventCodec().encode(e)));
 const at = (s: number) => BigInt(s) * 1_000_000_000n;
 const ev = (pid: number, tSec: number, containerId?: string) => execEvent({ pid, timeNs: at(tSec), containerId });
 
@@ -23,14 +17,14 @@ describe('EventsRepo', () => {
   const db = openStore(tempDir());
   const repo = new EventsRepo(db);
   db.transaction(() => {
-    repo.insertBatch('n1', 1n, rowsOf([ev(1, 1000), ev(2, 1001, CONTAINER_ID)]), null);
-    repo.insertBatch('n1', 2n, rowsOf([ev(3, 2000), ev(4, 2001)]), null);
-    repo.insertBatch('n2', 1n, rowsOf([ev(5, 3000)]), null);
+    repo.insertBatch('n1', 1n, batchRowsOf([ev(1, 1000), ev(2, 1001, CONTAINER_ID)]), null);
+    repo.insertBatch('n1', 2n, batchRowsOf([ev(3, 2000), ev(4, 2001)]), null);
+    repo.insertBatch('n2', 1n, batchRowsOf([ev(5, 3000)]), null);
   })();
-  const pids = (f: Partial<EventFilter__Output>, size = 100, token = '') => repo.list(filter(f), size, token).events.map((e) => e.event?.process?.pid);
+  const pids = (f: Partial<EventFilter__Output>, size = 100, token = '') => repo.list(eventFilter(f), size, token).events.map((e) => e.event?.process?.pid);
 
   test('a seq at or below the last committed one writes nothing', () => {
-    assert.equal(db.transaction(() => repo.insertBatch('n1', 2n, rowsOf([ev(99, 5000)]), null))(), false);
+    assert.equal(db.transaction(() => repo.insertBatch('n1', 2n, batchRowsOf([ev(99, 5000)]), null))(), false);
     assert.equal(repo.count(), 5);
   });
 
@@ -44,10 +38,10 @@ describe('EventsRepo', () => {
   });
 
   test('pages follow their tokens to the end', () => {
-    const first = repo.list(filter({}), 2, '');
+    const first = repo.list(eventFilter({}), 2, '');
     assert.deepEqual(first.events.map((e) => e.event?.process?.pid), [5, 4]);
     assert.deepEqual(pids({}, 2, first.nextPageToken), [3, 2]);
-    assert.equal(repo.list(filter({}), 10, '').nextPageToken, '');
+    assert.equal(repo.list(eventFilter({}), 10, '').nextPageToken, '');
   });
 
   test('bad filters are refused with the reason', () => {
@@ -58,7 +52,7 @@ describe('EventsRepo', () => {
 
   test('retention by age removes old events and keeps recent ones', async () => {
     const now = BigInt(Date.now()) * 1_000_000n;
-    db.transaction(() => repo.insertBatch('n3', 1n, rowsOf([execEvent({ pid: 77, timeNs: now })]), null))();
+    db.transaction(() => repo.insertBatch('n3', 1n, batchRowsOf([execEvent({ pid: 77, timeNs: now })]), null))();
     const old = auditEvent({ verb: 'get', resource: 'pods' });
     old.stageTimestamp = old.requestReceivedTimestamp = '2020-01-01T00:00:00Z';
     const audit = new AuditRepo(db);
@@ -78,12 +72,12 @@ describe('EventsRepo', () => {
     const r = new EventsRepo(big);
     const pad = 'x'.repeat(2000);
     for (let b = 1n; b <= 40n; b++)
-      big.transaction(() => r.insertBatch('n', b, rowsOf(Array.from({ length: 100 }, (_, i) => execEvent({ pid: Number(b) * 1000 + i, argv: ['/bin/true', pad] }))), null))();
+      big.transaction(() => r.insertBatch('n', b, batchRowsOf(Array.from({ length: 100 }, (_, i) => execEvent({ pid: Number(b) * 1000 + i, argv: ['/bin/true', pad] }))), null))();
     const retention = new Retention(big, { maxBytes: 2 * 1024 * 1024 }, () => undefined);
     assert.ok(retention.usedBytes() > 4 * 1024 * 1024, `test data too small: ${retention.usedBytes()} bytes`);
     await retention.runOnce();
     assert.ok(retention.usedBytes() <= 2 * 1024 * 1024, `still ${retention.usedBytes()} bytes in use`);
-    const left = r.list(filter({}), 10_000, '').events.map((e) => e.event?.process?.pid ?? 0);
+    const left = r.list(eventFilter({}), 10_000, '').events.map((e) => e.event?.process?.pid ?? 0);
     assert.ok(left.length > 0 && left.length < 4000);
     assert.equal(Math.max(...left), 40_099, 'the newest events stay');
     assert.equal(r.lastSeq('n'), 40n, 'dedupe state survives pruning');

@@ -12,6 +12,7 @@ import type { AuditRule } from '../../../../../controlplane/src/detections/rule'
 
 const rule = (id: string) => RULES.find((r) => r.id === id) as AuditRule;
 const fires = (id: string, e: K8sAuditEvent) => rule(id).match(e, toAuditRecord(e));
+const tokenVolume = (audience: string) => ({ name: 'token', projected: { sources: [{ serviceAccountToken: audience ? { audience, path: 'token' } : { path: 'token' } }] } });
 const failed = (e: K8sAuditEvent): K8sAuditEvent => ({ ...e, responseStatus: { code: 403, status: 'Failure' }, responseObject: undefined });
 
 const cases: Record<string, { should: [string, K8sAuditEvent][]; shouldNot: [string, K8sAuditEvent][] }> = {
@@ -116,10 +117,14 @@ const cases: Record<string, { should: [string, K8sAuditEvent][]; shouldNot: [str
     should: [
       ['a user requests a token', auditEvent({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'deployer' })],
       ['a user creates a token secret', auditEvent({ verb: 'create', resource: 'secrets', namespace: 'shop', name: 't', requestObject: { kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 't', annotations: { 'kubernetes.io/service-account.name': 'deployer' } } } })],
+      ['a user projects a token into a deployment', createWorkload('Deployment', 'shop', 'relay', podSpec([container('relay', 'busybox')], { serviceAccountName: 'deployer', volumes: [tokenVolume('vault')] }))],
     ],
     shouldNot: [
       ['the kubelet requests a token', auditEvent({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'web', username: 'system:node:worker-1' })],
       ['an opaque secret', auditEvent({ verb: 'create', resource: 'secrets', namespace: 'shop', name: 'db', requestObject: { kind: 'Secret', type: 'Opaque', metadata: { name: 'db' } } })],
+      ['the token admission adds, seen in the response', { ...createWorkload('Pod', 'shop', 'web', podSpec([container('web', 'nginx')])), responseObject: { kind: 'Pod', metadata: { name: 'web', namespace: 'shop' }, spec: podSpec([container('web', 'nginx')], { volumes: [{ ...tokenVolume(''), name: 'kube-api-access-x1' }] }) } }],
+      ['the ReplicaSet controller creating the pods of such a deployment', createWorkload('Pod', 'shop', 'relay-abc', podSpec([container('relay', 'busybox')], { volumes: [tokenVolume('vault')] }), { username: 'system:serviceaccount:kube-system:replicaset-controller' })],
+      ['a failed create', failed(createWorkload('Pod', 'shop', 'relay', podSpec([container('relay', 'busybox')], { volumes: [tokenVolume('vault')] })))],
     ],
   },
 };
