@@ -1,24 +1,36 @@
 /**
  * `npm run bench`: runs every benchmark and prints one JSON document.
- * BENCH_ROUNDS and BENCH_SECONDS shorten or lengthen the runs.
+ * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS and BENCH_PODS change the
+ * run lengths. Each benchmark runs in a fresh process of its own (this file,
+ * given its name), so none measures the heap or the children another left.
  */
+import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { benchAuditWebhook } from './audit-webhook';
 import { benchContainerChurn } from './container-churn';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 
+const BENCHMARKS: Record<string, () => Promise<unknown>> = {
+  container_churn: () => benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
+  sensor_overhead: () => benchSensorOverhead(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
+  controlplane_ingest: () => benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
+  audit_webhook: () => benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
+};
+
 async function main(): Promise<void> {
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
-  const seconds = Number(process.env.BENCH_SECONDS ?? 2);
-  const report = {
-    machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
-    // First, while this process is fresh: it reports this process's RSS.
-    container_churn: await benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
-    sensor_overhead: await benchSensorOverhead(rounds, seconds),
-    controlplane_ingest: await benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
-    audit_webhook: await benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
-  };
+  const only = process.argv[2];
+  if (only) {
+    const bench = BENCHMARKS[only];
+    if (!bench) throw new Error(`no benchmark "${only}"; there are: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.stdout.write(`${JSON.stringify(await bench())}\n`);
+    return;
+  }
+  const report: Record<string, unknown> = { machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version } };
+  for (const name of Object.keys(BENCHMARKS)) {
+    const out = execFileSync(process.execPath, [...process.execArgv, __filename, name], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+    report[name] = JSON.parse(out);
+  }
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
