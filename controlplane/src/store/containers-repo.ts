@@ -7,11 +7,9 @@
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import { eventCodec } from '../../../proto/loader';
 import type { Db } from './db';
+import { EVENT_TYPE_NUMBER } from './event-type-number';
 import { Interner } from './interner';
 import { nowUs } from './time';
-
-const CONTAINER_STARTED = 7;
-const CONTAINER_EXITED = 8;
 
 export interface SeenContainer {
   node: string;
@@ -44,8 +42,8 @@ export class ContainersRepo {
       this.setPod.run(podNamespace, podName, ref);
       this.podStored.add(ref);
     }
-    if (type === CONTAINER_STARTED) this.setStarted.run(nodeId, body, ref);
-    else if (type === CONTAINER_EXITED) {
+    if (type === EVENT_TYPE_NUMBER.container_started) this.setStarted.run(nodeId, body, ref);
+    else if (type === EVENT_TYPE_NUMBER.container_exited) {
       this.setExited.run(body, nowUs(), ref);
       // Retention may now delete the row: a late event must look it up again.
       this.keys.forget(containerId);

@@ -142,9 +142,6 @@ export class MetadataCache {
     const init = e.held.find((ev) => ev.body === 'exec');
     if (!d.init_pid && init) d.init_pid = init.process!.pid;
     const first = e.held[0];
-    const entry: Entry = { state: 'ready', meta, container: first.container!, readyAt: Date.now() };
-    this.remember(id, entry);
-    const out: Event__Output[] = [];
     const started: Event__Output = {
       body: 'container_started',
       container_started: { details: meta.details },
@@ -156,8 +153,9 @@ export class MetadataCache {
       ancestry: [],
     };
     this.annotate(started, meta);
-    entry.container = started.container!;
-    out.push(started);
+    const entry: Entry = { state: 'ready', meta, container: started.container!, readyAt: Date.now() };
+    this.remember(id, entry);
+    const out: Event__Output[] = [started];
     const now = Date.now();
     for (const ev of e.held) {
       this.annotate(ev, meta);
