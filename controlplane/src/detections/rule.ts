@@ -43,11 +43,25 @@ export interface HostRule extends RuleMeta {
   match(ev: Event__Output, ctx: DetectionContext): Finding | null;
 }
 
+/**
+ * What an audit finding is about, as the rules file's exceptions compare it:
+ * the workload's images, pod labels and container names, and the
+ * authenticated user. The engine applies exceptions; rules only describe.
+ */
+export interface AuditSubject {
+  images?: string[];
+  labels?: Record<string, string>;
+  containers?: string[];
+  /** Object name (a role, a binding, a service...), for exceptions by name. */
+  name?: string;
+}
+
 /** Where in the cluster an audit finding points. */
 export interface AuditFinding extends Finding {
   namespace?: string;
   pod?: string;
   podUid?: string;
+  subject?: AuditSubject;
 }
 
 /** A rule over Kubernetes API server audit events. */
