@@ -13,6 +13,7 @@ import { auditCommand } from './controlplane/src/cli/audit';
 import { containersCommand } from './controlplane/src/cli/containers';
 import { controlplaneCommand } from './controlplane/src/cli/controlplane';
 import { eventsCommand } from './controlplane/src/cli/events';
+import { rulesCommand } from './controlplane/src/cli/rules';
 import { simulateCommand } from './controlplane/src/cli/simulate';
 import { upCommand } from './controlplane/src/cli/up';
 
@@ -31,6 +32,7 @@ const program = new Command('vigil')
   .addCommand(alertsCommand())
   .addCommand(containersCommand())
   .addCommand(auditCommand())
+  .addCommand(rulesCommand())
   .addCommand(simulateCommand());
 
 // Usage errors come back here instead of exiting inside commander, so that

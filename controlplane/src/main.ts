@@ -11,8 +11,9 @@ import { AlertStream } from './alerts/alert-stream';
 import { AuditIngest } from './audit/audit-ingest';
 import { AuditLogTailer } from './audit/log-tailer';
 import { AuditWebhook } from './audit/webhook';
+import { ConfiguredRules } from './detections/configured-rules';
 import { DetectionEngine } from './detections/engine';
-import { RULES } from './detections/rules';
+import { ThreatIntel } from './intel/threat-intel';
 import { IngestPipeline } from './ingest/pipeline';
 import { allowAll, loadOrCreateToken, tokenOrClientCert } from './server/auth';
 import { AlertService } from './server/alert-service';
@@ -45,6 +46,8 @@ export interface ControlPlaneOptions {
   auditMaxBodyBytes?: number;
   /** How alerts from the audit log name the cluster. */
   clusterName?: string;
+  /** YAML rules file: rule switches, severities, exceptions, lists, threat-intel feeds. */
+  rulesFile?: string;
   mergeWindowMs?: number;
   maxSubscriberBuffer?: number;
   log?: (line: string) => void;
@@ -59,6 +62,8 @@ export interface RunningControlPlane {
   tokenFile: string;
   token: string;
   status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
+  /** Re-reads the rules file and the threat-intel feeds (what SIGHUP does). */
+  reload(): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const webhookAt = o.auditWebhook ? parseHostPort(o.auditWebhook) : undefined;
   if (webhookAt && !o.tls) throw new VigilError('INVALID_ARGUMENT', 'the audit webhook is HTTPS: pass --tls-cert and --tls-key (and --tls-ca to accept the API server\'s client certificate)');
 
+  // Intel feeds dropped into this directory load without touching the rules file.
+  const intel = new ThreatIntel([path.join(o.dataDir, 'intel')], log);
+  let engine: DetectionEngine | undefined;
+  const rules = new ConfiguredRules(o.rulesFile, (ruleSet, file) => {
+    engine?.setRuleSet(ruleSet);
+    intel.configure(file?.intel.feeds ?? []);
+  }, log);
+  // First, so that a bad rules file is the one thing said and nothing was started.
+  const ruleSet = rules.load();
+
   fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   await claimSocket(socketPath);
   const db = openStore(o.dataDir);
@@ -87,7 +102,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const events = new EventsRepo(db);
   const alerts = new AlertsRepo(db);
   const stream = new AlertStream();
-  const engine = new DetectionEngine(RULES, log, o.clusterName);
+  engine = new DetectionEngine(ruleSet, { log, clusterName: o.clusterName, intel });
+  // A restarted control plane still knows the containers that run: their entrypoints, mounts, API address.
+  for (const started of events.containers.running()) engine.containers.observe(started, Date.now());
   // This thread's connection (migrated above) reads; the writer thread writes.
   const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs, clusterName: o.clusterName }).catch((err) => {
     db.close();
@@ -131,6 +148,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     const auditWebhookPort = await webhook?.listen();
     tailer?.start();
     retention.start();
+    rules.watch();
+    intel.watch();
     if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
     if (tailer) log(`following audit log ${o.auditLog}`);
     log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);
@@ -147,7 +166,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         eventsLost: pipeline.eventsLost,
         sensors: sensorService.connected,
       }),
+      reload() {
+        rules.reload();
+        intel.refresh(true);
+      },
       async stop() {
+        rules.close();
+        intel.close();
         await tailer?.stop();
         await webhook?.close();
         await retention.stop();
@@ -166,6 +191,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       },
     };
   } catch (err) {
+    rules.close();
+    intel.close();
     await tailer?.stop();
     await webhook?.close();
     server.forceShutdown();

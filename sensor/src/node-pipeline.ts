@@ -4,7 +4,9 @@
  * `vigil sensor` sinks into the outbox; tests sink into an array.
  */
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
+import { ContainerDescriber } from './identity/container-describer';
 import { CriClient, findCriSocket } from './identity/cri-client';
+import { OciSpecLocator } from './identity/oci-spec';
 import { MetadataCache, type MetadataCacheOptions } from './identity/metadata-cache';
 import { KernelSensor, type KernelSensorOptions, type SensorStats } from './kernel-sensor';
 import { ProcessTree } from './process-tree';
@@ -13,6 +15,8 @@ export interface NodePipelineOptions {
   kernel?: KernelSensorOptions;
   /** CRI socket; default: the first found at the usual paths. */
   criSocket?: string;
+  /** OCI bundle directories to search besides the usual ones. */
+  ociBundleRoots?: readonly string[];
   metadata?: MetadataCacheOptions;
   log: (line: string) => void;
   sink: (events: Event__Output[]) => void;
@@ -30,8 +34,9 @@ export class NodePipeline {
     // The kernel first: when it cannot start, that is the one thing to say.
     this.kernel = KernelSensor.start(o.kernel);
     this.criSocket = o.criSocket ?? findCriSocket();
-    if (!this.criSocket) o.log('no CRI socket found (give --cri-socket): events from containers carry their id only, flagged metadata_incomplete');
-    this.metadata = new MetadataCache(this.criSocket ? new CriClient(this.criSocket) : undefined, o.sink, o.log, o.metadata);
+    if (!this.criSocket) o.log('no CRI socket found (give --cri-socket): containers are described from their OCI runtime spec only, without pod names');
+    const describer = new ContainerDescriber(this.criSocket ? new CriClient(this.criSocket) : undefined, new OciSpecLocator(o.ociBundleRoots));
+    this.metadata = new MetadataCache(describer, o.sink, o.log, o.metadata);
     // Read /proc only once the programs are attached: a process forked in
     // between is then either in /proc or in the first batches, never in neither.
     this.tree.bootstrap();

@@ -1,5 +1,8 @@
 /** Well-formed Event messages without a kernel, for control-plane tests. */
 import { toBatchRows, type BatchRows } from '../../controlplane/src/store/events-repo';
+import { NO_DETAILS } from '../../sensor/src/identity/cri-client';
+import type { ContainerDetails__Output } from '../../proto/generated/vigil/v1/ContainerDetails';
+import type { ProcessNode__Output } from '../../proto/generated/vigil/v1/ProcessNode';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import type { EventFilter__Output } from '../../proto/generated/vigil/v1/EventFilter';
 import { eventCodec } from '../../proto/loader';
@@ -14,6 +17,10 @@ export interface ExecSpec {
   parentComm?: string;
   uid?: number;
   timeNs?: bigint;
+  /** pid in the process's own pid namespace: 1 for a container's entrypoint (default: the pid, as on the host). */
+  nsPid?: number;
+  comm?: string;
+  ancestry?: ProcessNode__Output[];
 }
 
 export function nowNs(): bigint {
@@ -22,15 +29,15 @@ export function nowNs(): bigint {
 
 export function execEvent(s: ExecSpec = {}): Event__Output {
   const filename = s.filename ?? '/bin/true';
-  const comm = filename.slice(filename.lastIndexOf('/') + 1).slice(0, 15);
+  const comm = s.comm ?? filename.slice(filename.lastIndexOf('/') + 1).slice(0, 15);
   return {
     body: 'exec',
     boot_ns: '1000',
     time_unix_nano: String(s.timeNs ?? nowNs()),
-    process: { pid: s.pid ?? 4242, tid: s.pid ?? 4242, ppid: s.ppid ?? 1, uid: s.uid ?? 0, gid: 0, comm, exe: filename, argv: s.argv ?? [filename], ns_pid: s.pid ?? 4242 },
+    process: { pid: s.pid ?? 4242, tid: s.pid ?? 4242, ppid: s.ppid ?? 1, uid: s.uid ?? 0, gid: 0, comm, exe: filename, argv: s.argv ?? [filename], ns_pid: s.nsPid ?? s.pid ?? 4242 },
     container: { cgroup_id: '77', cgroup_name: s.containerId ?? '', id: s.containerId ?? '', name: '', image: '', pod_name: '', pod_namespace: '', pod_uid: '', metadata_incomplete: false },
     namespaces: { mnt: 1, pid: 2, net: 3 },
-    ancestry: [],
+    ancestry: s.ancestry ?? [],
     exec: {
       filename,
       argv: s.argv ?? [filename],
@@ -70,8 +77,9 @@ export function execInPod(p: PodRef, spec: ExecSpec): Event__Output {
   return inPod(execEvent(spec), p);
 }
 
-export function containerStarted(p: PodRef, details: { privileged?: boolean; hostPaths?: string[] } = {}): Event__Output {
+export function containerStarted(p: PodRef, details: { privileged?: boolean; hostPaths?: string[] } & Partial<ContainerDetails__Output> = {}): Event__Output {
   const base = inPod(execEvent(), p);
+  const { privileged, hostPaths, ...rest } = details;
   return {
     ...base,
     body: 'container_started',
@@ -79,18 +87,15 @@ export function containerStarted(p: PodRef, details: { privileged?: boolean; hos
     process: null,
     container_started: {
       details: {
+        ...NO_DETAILS,
         image_digest: 'sha256:00',
-        labels: {},
-        privileged: !!details.privileged,
-        added_capabilities: [],
-        host_mounts: (details.hostPaths ?? []).map((h) => ({ host_path: h, container_path: `/host${h}`, readonly: false })),
-        host_network: false,
-        host_pid: false,
-        host_ipc: false,
+        privileged: !!privileged,
+        host_mounts: (hostPaths ?? []).map((h) => ({ host_path: h, container_path: `/host${h}`, readonly: false })),
         started_at_unix_nano: base.time_unix_nano,
         init_pid: 5000,
         sandbox_id: 'f'.repeat(64),
-        is_sandbox: false,
+        source: 'cri',
+        ...rest,
       },
     },
   };
@@ -104,4 +109,28 @@ export function batchRowsOf(events: Event__Output[]): BatchRows {
 /** A query filter: everything unset but what `f` says. */
 export function eventFilter(f: Partial<EventFilter__Output>): EventFilter__Output {
   return { type: 'EVENT_TYPE_UNSPECIFIED', since_unix_nano: '0', until_unix_nano: '0', pid: 0, container_id: '', node_name: '', pod_namespace: '', pod_name: '', ...f };
+}
+
+export interface ProcessSpec {
+  pid?: number;
+  nsPid?: number;
+  exe?: string;
+  argv?: string[];
+  containerId?: string;
+  image?: string;
+}
+
+function processEvent(body: 'connect' | 'mount', s: ProcessSpec): Event__Output {
+  const base = execEvent({ pid: s.pid, nsPid: s.nsPid, filename: s.exe ?? '/usr/bin/curl', argv: s.argv, containerId: s.containerId });
+  return { ...base, body, exec: null, ancestry: [], container: { ...base.container!, image: s.image ?? '' } };
+}
+
+/** A connect(2) as the sensor reports it; IPv6 when the address has a colon. */
+export function connectEvent(address: string, port: number, s: ProcessSpec & { result?: number } = {}): Event__Output {
+  return { ...processEvent('connect', s), connect: { result: s.result ?? 0, fd: 3, destination: { family: address.includes(':') ? 'FAMILY_INET6' : 'FAMILY_INET', address, port, raw_family: address.includes(':') ? 10 : 2 } } };
+}
+
+/** A mount(2) as the sensor reports it. */
+export function mountEvent(source: string, target: string, fstype: string, s: ProcessSpec & { flags?: number; result?: number } = {}): Event__Output {
+  return { ...processEvent('mount', { exe: '/bin/mount', ...s }), mount: { call: 'CALL_MOUNT', source, target, fstype, flags: String(s.flags ?? 0), result: s.result ?? 0, fd: -1 } };
 }

@@ -11,6 +11,7 @@ import { ALERT_LINE_HEADER, formatAlertLine } from '../../../proto/format/alert-
 import { addressFromFlags, callMetadata, channelCredentials } from '../../../proto/client-connection';
 import { loadVigilProtos } from '../../../proto/loader';
 import { VigilError } from '../../../proto/errors';
+import { untilStopped } from '../../../proto/signals';
 import { SEVERITY_RANK } from '../alerts/alert-filter';
 import { AlertsRepo } from '../store/alerts-repo';
 import { openStoreReadOnly } from '../store/db';
@@ -82,13 +83,8 @@ async function follow(f: AlertsFlags, filter: AlertFilter__Output, print: (a: Al
 
   let backoff = 200;
   let stopped = false;
-  const done = new Promise<void>((resolve) => {
-    const onSignal = () => {
-      stopped = true;
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+  const done = untilStopped().then(() => {
+    stopped = true;
   });
   while (!stopped) {
     const call = client.Subscribe({ after_id: String(last), filter }, md);

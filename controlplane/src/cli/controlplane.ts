@@ -1,5 +1,6 @@
 /** `vigil controlplane`: the control plane alone (the sensors connect to it). */
 import { Command } from 'commander';
+import { untilStopped } from '../../../proto/signals';
 import { startControlPlane, type ControlPlaneOptions } from '../main';
 import { dataDirOption, parseDuration, parseSize } from './options';
 
@@ -17,6 +18,7 @@ export interface ServerFlags {
   auditLog?: string;
   auditWebhook?: string;
   clusterName: string;
+  rules?: string;
 }
 
 /** The server options shared by `vigil controlplane` and `vigil up`. */
@@ -34,7 +36,8 @@ export function addServerOptions(cmd: Command): Command {
     .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize)
     .option('--audit-log <file>', 'follow this Kubernetes audit log (JSON lines), across rotations and restarts')
     .option('--audit-webhook <host:port>', 'serve the Kubernetes audit webhook over HTTPS (uses --tls-cert/--tls-key/--tls-ca)')
-    .option('--cluster-name <name>', 'how alerts from the audit log name the cluster', 'kubernetes');
+    .option('--cluster-name <name>', 'how alerts from the audit log name the cluster', 'kubernetes')
+    .option('--rules <file>', 'rules file (YAML): rules on/off, severities, exceptions, lists, threat-intel feeds; re-read on change and SIGHUP');
 }
 
 export function serverOptions(f: ServerFlags): ControlPlaneOptions {
@@ -50,15 +53,8 @@ export function serverOptions(f: ServerFlags): ControlPlaneOptions {
     auditLog: f.auditLog,
     auditWebhook: f.auditWebhook,
     clusterName: f.clusterName,
+    rulesFile: f.rules,
   };
-}
-
-/** Resolves on SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
 }
 
 export function controlplaneCommand(): Command {
@@ -66,7 +62,7 @@ export function controlplaneCommand(): Command {
     .description('run the control plane: sensor ingest, detections, store and alert stream')
     .action(async (flags: ServerFlags) => {
       const cp = await startControlPlane(serverOptions(flags));
-      await untilSignal();
+      await untilStopped(() => cp.reload());
       await cp.stop();
     });
 }

@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Command } from 'commander';
 import { startControlPlane } from '../main';
-import { addServerOptions, serverOptions, untilSignal, type ServerFlags } from './controlplane';
+import { untilStopped } from '../../../proto/signals';
+import { addServerOptions, serverOptions, type ServerFlags } from './controlplane';
 import { parseDuration } from './options';
 
 interface UpFlags extends ServerFlags {
@@ -43,7 +44,7 @@ export function upCommand(): Command {
         const s = cp.status();
         log(`${Math.round(s.eventsPerSecond)} events/s, ${s.eventsStored} stored, ${s.eventsLost} lost, ${s.alerts} alerts, ${s.sensors} sensor${s.sensors === 1 ? '' : 's'} connected`);
       }, f.statusInterval);
-      await untilSignal();
+      await untilStopped(() => cp.reload());
       stopping = true;
       clearInterval(status);
       if (sensor && sensor.exitCode === null) {

@@ -1,71 +1,103 @@
 /**
- * Runs rules over events. Rules are indexed by the sources they asked for, so
- * an event visits only the rules that care; a rule that throws is counted and
- * logged once, never allowed to stop ingest.
+ * Runs the rule set over events. Rules are indexed by the sources they asked
+ * for, so an event visits only the rules that care. Before the rules see an
+ * event, the container registry learns from it (what a container is, which
+ * process is its entrypoint). A finding becomes an alert unless one of the
+ * rule's exceptions matches what it is about; the rules file's severity
+ * wins over the rule's own. A rule that throws is counted and logged once,
+ * never allowed to stop ingest.
  */
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
-import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
-import type { AuditRule, DetectionContext, EventSource, HostRule, Rule, RuleMeta } from './rule';
+import { ContainerRegistry } from '../correlation/container-registry';
+import type { IntelLookup } from '../intel/threat-intel';
+import type { Subject } from './exceptions';
+import { basename, commandLine } from './facts';
+import type { AuditFinding, DetectionContext, EventSource, Finding, RuleMeta } from './rule';
+import type { ActiveRule, AlertSeverity, RuleSet } from './rule-set';
 
 /** An alert as first raised, before the store gives it an id. */
 export interface Raised {
-  /** Same rule, node, container and process: merged within the window. */
+  /** Same rule, where and what: merged within the window. */
   mergeKey: string;
   alert: Alert__Output;
 }
 
-export class DetectionEngine {
-  private readonly bySource = new Map<string, HostRule[]>();
-  private readonly auditRules: AuditRule[] = [];
-  readonly ruleErrors = new Map<string, number>();
+export interface EngineOptions {
+  log?: (line: string) => void;
+  /** How alerts from the audit log name where they happened. */
+  clusterName?: string;
+  intel?: IntelLookup;
+}
 
-  constructor(
-    readonly rules: readonly Rule[],
-    private readonly log: (line: string) => void = () => undefined,
-    /** How alerts from the audit log name where they happened. */
-    private readonly clusterName = 'kubernetes',
-  ) {
-    for (const rule of rules) {
-      if (isAuditRule(rule)) {
-        this.auditRules.push(rule);
-        continue;
-      }
-      for (const source of rule.sources) {
-        const list = this.bySource.get(source) ?? [];
-        list.push(rule);
-        this.bySource.set(source, list);
-      }
-    }
+const NO_INTEL: IntelLookup = { lookup: () => undefined };
+
+/** Longest command line a merge key keeps: longer ones differ early anyway. */
+const KEY_COMMAND_CHARS = 512;
+
+export class DetectionEngine {
+  private ruleSet: RuleSet;
+  readonly containers = new ContainerRegistry();
+  readonly ruleErrors = new Map<string, number>();
+  /** Findings an exception silenced, per rule. */
+  readonly excepted = new Map<string, number>();
+  private readonly log: (line: string) => void;
+  private readonly clusterName: string;
+  private readonly intel: IntelLookup;
+
+  constructor(ruleSet: RuleSet, o: EngineOptions = {}) {
+    this.ruleSet = ruleSet;
+    this.log = o.log ?? (() => undefined);
+    this.clusterName = o.clusterName ?? 'kubernetes';
+    this.intel = o.intel ?? NO_INTEL;
+  }
+
+  get rules(): RuleSet {
+    return this.ruleSet;
+  }
+
+  /** Swaps in a new rule set (a reloaded rules file); the next event sees it whole. */
+  setRuleSet(ruleSet: RuleSet): void {
+    this.ruleSet = ruleSet;
   }
 
   /** Runs `fn`; a throw is counted, logged once per rule, and treated as no match. */
-  private guard<T>(rule: RuleMeta, what: string, fn: () => T | null): T | null {
+  private guard<T>(rule: RuleMeta, what: () => string, fn: () => T | null): T | null {
     try {
       return fn();
     } catch (err) {
       const n = (this.ruleErrors.get(rule.id) ?? 0) + 1;
       this.ruleErrors.set(rule.id, n);
-      if (n === 1) this.log(`rule ${rule.id} failed on ${what}: ${(err as Error).message}`);
+      if (n === 1) this.log(`rule ${rule.id} failed on ${what()}: ${(err as Error).message}`);
       return null;
     }
+  }
+
+  /** True when one of the rule's exceptions covers the subject; counted. */
+  private isExcepted(active: ActiveRule<RuleMeta>, subject: () => Subject): boolean {
+    if (active.exceptions.length === 0) return false;
+    const s = subject();
+    if (!active.exceptions.some((e) => e.matches(s))) return false;
+    this.excepted.set(active.rule.id, (this.excepted.get(active.rule.id) ?? 0) + 1);
+    return true;
   }
 
   /** What the audit rules raise for audit events seen for the first time. */
   evaluateAudit(events: readonly { raw: K8sAuditEvent; record: AuditRecord__Output }[]): Raised[] {
     const raised: Raised[] = [];
     for (const { raw, record } of events)
-      for (const rule of this.auditRules) {
-        const f = this.guard(rule, `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record));
-        if (!f) continue;
+      for (const active of this.ruleSet.audit) {
+        const { rule } = active;
+        const f = this.guard(rule, () => `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record));
+        if (!f || this.isExcepted(active, () => auditSubject(f, record))) continue;
         const namespace = f.namespace ?? record.namespace;
         const pod = f.pod ?? '';
         raised.push({
           mergeKey: `${rule.id}|${this.clusterName}|${namespace}|${record.resource}/${record.name || pod}|${record.username}`,
           alert: {
-            ...this.baseAlert(rule, this.clusterName, f.summary, record.time_unix_nano),
+            ...baseAlert(rule, active.severity, this.clusterName, f.summary, record.time_unix_nano),
             namespace,
             pod,
             pod_uid: f.podUid ?? '',
@@ -76,68 +108,112 @@ export class DetectionEngine {
     return raised;
   }
 
-  private baseAlert(rule: RuleMeta, node: string, summary: string, timeNs: string): Alert__Output {
-    return {
-      id: '0',
-      rule_id: rule.id,
-      rule_version: rule.version,
-      title: rule.title,
-      severity: rule.severity,
-      mitre: rule.mitre,
-      description: rule.description,
-      summary,
-      node_name: node,
-      container_id: '',
-      namespace: '',
-      pod: '',
-      pod_uid: '',
-      pid: 0,
-      first_seen_unix_nano: timeNs,
-      last_seen_unix_nano: timeNs,
-      count: 1,
-      evidence: null,
-    };
-  }
-
-  /** What the host rules raise for `events`. */
+  /** What the host rules raise for `events`, in order. */
   evaluate(node: string, events: readonly Event__Output[]): Raised[] {
     const raised: Raised[] = [];
+    const now = Date.now();
     for (const ev of events) {
-      const rules = this.bySource.get(ev.body as EventSource);
+      this.containers.observe(ev, now);
+      const rules = this.ruleSet.hostRules(ev.body as EventSource);
       if (!rules) continue;
-      // The sensor's process tree, bootstrapped from /proc, sends the ancestry.
-      const ctx: DetectionContext = { node, ancestry: () => ev.ancestry ?? [] };
-      for (const rule of rules) {
-        const finding = this.guard(rule, `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => rule.match(ev, ctx));
-        if (finding) raised.push(this.toAlert(rule, node, ev, finding.summary, finding.fields ?? {}, ctx.ancestry()));
+      const id = ev.container?.id;
+      const ctx: DetectionContext = {
+        node,
+        ancestry: () => ev.ancestry ?? [],
+        lists: this.ruleSet.lists,
+        intel: this.intel,
+        container: () => (id ? this.containers.get(id) : undefined),
+      };
+      for (const active of rules) {
+        const finding = this.guard(active.rule, () => `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => active.rule.match(ev, ctx));
+        if (finding && !this.isExcepted(active, () => hostSubject(ev, ctx))) raised.push(this.toAlert(active, node, ev, finding));
       }
     }
+    this.containers.prune(now);
     return raised;
   }
 
-  private toAlert(rule: HostRule, node: string, ev: Event__Output, summary: string, fields: Record<string, string>, ancestry: ProcessNode__Output[]): Raised {
+  private toAlert(active: ActiveRule<RuleMeta>, node: string, ev: Event__Output, f: Finding): Raised {
     const containerId = ev.container?.id ?? '';
-    const pid = ev.process?.pid ?? 0;
-    // A process is its parent plus what it runs: a web server spawning the
-    // same shell a thousand times is one alert with a count.
-    const processKey = ev.exec ? `${ev.process?.ppid}:${ev.exec.filename}` : ev.container_started ? 'start' : String(pid);
+    const ancestry = ev.ancestry ?? [];
     return {
-      mergeKey: `${rule.id}|${node}|${containerId}|${processKey}`,
+      mergeKey: `${active.rule.id}|${node}|${containerId}|${f.key ?? defaultKey(ev)}`,
       alert: {
-        ...this.baseAlert(rule, node, summary, ev.time_unix_nano),
+        ...baseAlert(active.rule, active.severity, node, f.summary, ev.time_unix_nano),
         container_id: containerId,
         // The pod, as the runtime named it: what joins node alerts to the
         // Kubernetes audit alerts about the same pod.
         namespace: ev.container?.pod_namespace ?? '',
         pod: ev.container?.pod_name ?? '',
         pod_uid: ev.container?.pod_uid ?? '',
-        pid,
-        evidence: { event: ev, ancestry, container: ev.container, fields, audit: null },
+        pid: ev.process?.pid ?? 0,
+        evidence: { event: ev, ancestry, container: ev.container, fields: f.fields ?? {}, audit: null },
       },
     };
   }
 }
 
-function isAuditRule(rule: Rule): rule is AuditRule {
-  return rule.sources.includes('k8s_audit' as never);
+/**
+ * Repeats of one finding: the same program started by the same parent
+ * program with the same arguments (a probe running `sh -c check` every 10 s
+ * is one alert with a count; each different command an attacker types is
+ * its own), one container start, or one process.
+ */
+function defaultKey(ev: Event__Output): string {
+  if (ev.exec) return `${ev.ancestry?.[0]?.exe || ev.exec.parent_comm}>${ev.exec.filename}>${commandLine(ev).slice(0, KEY_COMMAND_CHARS)}`;
+  if (ev.container_started) return 'started';
+  return String(ev.process?.pid ?? 0);
+}
+
+function baseAlert(rule: RuleMeta, severity: AlertSeverity, node: string, summary: string, timeNs: string): Alert__Output {
+  return {
+    id: '0',
+    rule_id: rule.id,
+    rule_version: rule.version,
+    title: rule.title,
+    severity,
+    mitre: rule.mitre,
+    description: rule.description,
+    summary,
+    node_name: node,
+    container_id: '',
+    namespace: '',
+    pod: '',
+    pod_uid: '',
+    pid: 0,
+    first_seen_unix_nano: timeNs,
+    last_seen_unix_nano: timeNs,
+    count: 1,
+    evidence: null,
+  };
+}
+
+const some = (...values: (string | undefined | null)[]): string[] => values.filter((v): v is string => !!v);
+
+/** A node finding's subject: its container and pod, its process and that process's parent. */
+function hostSubject(ev: Event__Output, ctx: DetectionContext): Subject {
+  const c = ev.container;
+  const facts = ctx.container();
+  const parent = ev.ancestry?.[0];
+  return {
+    image: some(c?.image || facts?.container.image),
+    namespace: some(c?.pod_namespace),
+    container: some(c?.name),
+    process: some(ev.exec?.filename ?? ev.process?.exe),
+    parent: some(parent?.exe, parent?.comm, ev.exec?.parent_comm, parent?.exe ? basename(parent.exe) : undefined),
+    command: ev.process || ev.exec ? [commandLine(ev)] : [],
+    podLabels: facts?.details?.pod_labels,
+  };
+}
+
+/** A cluster finding's subject: the workload it describes and who asked for it. */
+function auditSubject(f: AuditFinding, record: AuditRecord__Output): Subject {
+  return {
+    image: f.subject?.images ?? [],
+    namespace: some(f.namespace ?? record.namespace),
+    container: f.subject?.containers ?? [],
+    user: some(record.username),
+    object: some(f.subject?.name ?? record.name),
+    podLabels: f.subject?.labels,
+  };
 }

@@ -9,6 +9,9 @@ import type { Severity__Output } from '../../../proto/generated/vigil/v1/Severit
 import type { MitreTechnique__Output } from '../../../proto/generated/vigil/v1/MitreTechnique';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
+import type { ContainerFacts } from '../correlation/container-registry';
+import type { IntelLookup } from '../intel/threat-intel';
+import type { Lists } from './lists';
 
 export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'container_started';
 
@@ -16,6 +19,11 @@ export interface DetectionContext {
   readonly node: string;
   /** Ancestors of the event's process, nearest first, as the sensor sent them. */
   ancestry(): ProcessNode__Output[];
+  /** The named lists: built-ins plus what the rules file added. */
+  readonly lists: Lists;
+  readonly intel: IntelLookup;
+  /** What the control plane knows of the event's container; undefined on the host. */
+  container(): ContainerFacts | undefined;
 }
 
 export interface Finding {
@@ -23,6 +31,12 @@ export interface Finding {
   summary: string;
   /** Rule-specific facts worth keeping with the alert. */
   fields?: Record<string, string>;
+  /**
+   * What makes two findings of the rule the same finding, so that repeats
+   * merge into one alert with a count. Default: the process's parent,
+   * program and arguments (an exec), or its pid.
+   */
+  key?: string;
 }
 
 /** What every rule tells a responder about itself. */

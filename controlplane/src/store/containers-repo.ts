@@ -64,6 +64,13 @@ export class ContainersRepo {
     return rows.map((r) => ({ node: r.node, started: decode(r.started), exited: r.exited ? decode(r.exited) : undefined }));
   }
 
+  /** The ContainerStarted records of containers not known to have exited, oldest first. */
+  running(): Event__Output[] {
+    const rows = this.db.prepare('SELECT started FROM containers WHERE started IS NOT NULL AND exited IS NULL ORDER BY id').pluck().all() as Buffer[];
+    const { decode } = eventCodec();
+    return rows.map((b) => decode(b));
+  }
+
   /** Deletes exited containers none of whose events are left. */
   prune(): number {
     return this.db

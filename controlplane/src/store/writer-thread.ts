@@ -12,6 +12,7 @@ import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 import { toAuditRecord } from '../audit/to-audit-record';
 import { DetectionEngine } from '../detections/engine';
 import { RULES } from '../detections/rules';
+import { RuleSet } from '../detections/rule-set';
 import type { Raised } from '../detections/engine';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { AlertsRepo } from './alerts-repo';
@@ -36,7 +37,7 @@ const events = new EventsRepo(db);
 const audit = new AuditRepo(db);
 const merger = new AlertMerger(new AlertsRepo(db), init.mergeWindowMs);
 // Audit rules only: which audit events are new is known inside the transaction.
-const engine = new DetectionEngine(RULES, () => undefined, init.clusterName);
+const engine = new DetectionEngine(RuleSet.build(RULES), { clusterName: init.clusterName });
 
 const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) => {
   if (!events.insertBatch(m.node, BigInt(m.seq), m.rows, m.gap)) return { duplicate: true, fresh: [] };

@@ -1,7 +1,7 @@
 /** `vigil sensor`: the node agent, streaming kernel events to a control plane. */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { untilSignal } from './until-signal';
+import { untilStopped } from '../../../proto/signals';
 import { Command } from 'commander';
 import { addressFromFlags, type ClientFlags } from '../../../proto/client-connection';
 import { Outbox } from '../outbox';
@@ -15,6 +15,7 @@ interface SensorFlags extends ClientFlags {
   spillDir?: string;
   ringBytes: number;
   criSocket?: string;
+  ociBundleRoot: string[];
 }
 
 export interface RunningSensor {
@@ -28,6 +29,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   const pipeline = new NodePipeline({
     kernel: { ringBytes: f.ringBytes },
     criSocket: f.criSocket,
+    ociBundleRoots: f.ociBundleRoot,
     log,
     sink: (events) => {
       outbox.enqueue(events);
@@ -46,6 +48,10 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   };
 }
 
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function sensorCommand(version: string): Command {
   return new Command('sensor')
     .description('run the node sensor and stream its events to a control plane')
@@ -59,10 +65,11 @@ export function sensorCommand(version: string): Command {
     .option('--spill-dir <dir>', 'where unacknowledged batches spill to disk (default: <data-dir>/sensor)')
     .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two', parseRingBytes, 8 * 1024 * 1024)
     .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
+    .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect, [] as string[])
     .action(async (f: SensorFlags) => {
       const log = (line: string) => process.stderr.write(`vigil sensor: ${line}\n`);
       const sensor = startSensor(f, version, log);
-      await untilSignal();
+      await untilStopped();
       await sensor.stop();
     });
 }

@@ -2,7 +2,7 @@
  * `vigil trace`: live kernel events on the terminal, one per line (or one
  * JSON object per line). Ctrl-C stops cleanly and prints totals and drops.
  */
-import { untilSignal } from './until-signal';
+import { untilStopped } from '../../../proto/signals';
 import { Command, InvalidArgumentError } from 'commander';
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
@@ -97,7 +97,7 @@ async function runTrace(opts: TraceOptions): Promise<void> {
   });
   process.stderr.write(`vigil trace: tracing ${opts.type.join(',')} (Ctrl-C to stop)\n`);
   if (!opts.json) process.stdout.write(`${EVENT_LINE_HEADER}\n`);
-  await untilSignal();
+  await untilStopped();
   printTotals(await pipeline.stop());
 }
 

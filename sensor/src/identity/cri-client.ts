@@ -57,6 +57,28 @@ function json(text: string | undefined): Record<string, unknown> {
   }
 }
 
+/** Every field a description may leave unset, at its proto default. */
+export const NO_DETAILS: ContainerDetails__Output = {
+  image_digest: '',
+  labels: {},
+  privileged: false,
+  added_capabilities: [],
+  host_mounts: [],
+  host_network: false,
+  host_pid: false,
+  host_ipc: false,
+  started_at_unix_nano: '0',
+  init_pid: 0,
+  sandbox_id: '',
+  is_sandbox: false,
+  pod_labels: {},
+  capabilities: [],
+  kubernetes_service: '',
+  source: '',
+  oci_spec_path: '',
+  runtime_namespace: '',
+};
+
 const get = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 export class CriClient {
@@ -99,7 +121,17 @@ export class CriClient {
           podName: meta?.name ?? '',
           podNamespace: meta?.namespace ?? '',
           podUid: meta?.uid ?? '',
-          details: { ...this.namespaces(sb), image_digest: '', labels: sb.status?.labels ?? {}, privileged: false, added_capabilities: [], host_mounts: [], started_at_unix_nano: sb.status?.created_at ?? '0', init_pid: Number(get(json(sb.info.info), 'pid') ?? 0), sandbox_id: id, is_sandbox: true },
+          details: {
+            ...NO_DETAILS,
+            ...this.namespaces(sb),
+            labels: sb.status?.labels ?? {},
+            pod_labels: sb.status?.labels ?? {},
+            started_at_unix_nano: sb.status?.created_at ?? '0',
+            init_pid: Number(get(json(sb.info.info), 'pid') ?? 0),
+            sandbox_id: id,
+            is_sandbox: true,
+            source: 'cri',
+          },
         };
       } catch (e2) {
         if ((e2 as grpc.ServiceError).code === grpc.status.NOT_FOUND) return undefined;
@@ -122,16 +154,20 @@ export class CriClient {
       podNamespace: sb?.status?.metadata?.namespace ?? labels['io.kubernetes.pod.namespace'] ?? '',
       podUid: sb?.status?.metadata?.uid ?? labels['io.kubernetes.pod.uid'] ?? '',
       details: {
+        ...NO_DETAILS,
         ...this.namespaces(sb),
         image_digest: s?.image_ref ?? '',
         labels,
+        pod_labels: sb?.status?.labels ?? {},
         privileged,
         added_capabilities: Array.isArray(added) ? added.map(String) : [],
+        capabilities: Array.isArray(specCaps) ? specCaps.map((c) => String(c).replace(/^CAP_/, '')) : [],
         host_mounts: (s?.mounts ?? []).filter((m) => m.host_path).map((m) => ({ host_path: m.host_path, container_path: m.container_path, readonly: m.readonly })),
         started_at_unix_nano: s?.started_at ?? '0',
         init_pid: Number(info.pid ?? 0),
         sandbox_id: sandboxId,
         is_sandbox: false,
+        source: 'cri',
       },
     };
   }

@@ -10,6 +10,8 @@
  */
 import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import * as fs from 'node:fs';
+import type { ContainerDescriber } from './container-describer';
 import type { ContainerMetadata, CriClient } from './cri-client';
 
 export interface MetadataCacheOptions {
@@ -51,8 +53,10 @@ export class MetadataCache {
   private readonly refresher: NodeJS.Timeout | undefined;
   readonly stats: MetadataStats = { lookups: 0, failedLookups: 0, incompleteEvents: 0, held: 0, containers: 0 };
 
+  private readonly cri: CriClient | undefined;
+
   constructor(
-    private readonly cri: CriClient | undefined,
+    private readonly describer: ContainerDescriber,
     /** Receives events in order, annotated, once they may go on. */
     private readonly emit: (events: Event__Output[]) => void,
     private readonly log: (line: string) => void,
@@ -63,10 +67,9 @@ export class MetadataCache {
     this.retryMs = o.retryMs ?? 10_000;
     this.exitedGraceMs = o.exitedGraceMs ?? 30_000;
     this.maxContainers = o.maxContainers ?? 10_000;
-    if (cri) {
-      this.refresher = setInterval(() => void this.refresh(cri), o.refreshMs ?? 30_000);
-      this.refresher.unref();
-    }
+    this.cri = describer.cri;
+    this.refresher = setInterval(() => void this.refresh(), o.refreshMs ?? 30_000);
+    this.refresher.unref();
   }
 
   process(events: readonly Event__Output[]): void {
@@ -79,11 +82,8 @@ export class MetadataCache {
         continue;
       }
       const e = this.entries.get(id);
-      if (!this.cri) {
-        this.markIncomplete(ev);
-        out.push(ev);
-      } else if (!e || (e.state === 'failed' && now >= e.retryAt)) {
-        this.lookup(this.cri, id, ev);
+      if (!e || (e.state === 'failed' && now >= e.retryAt)) {
+        this.lookup(id, ev);
       } else if (e.state === 'pending') {
         e.held.push(ev);
         if (++this.stats.held > this.maxHeld) this.release(this.entries.keys().next().value!, 'too many events waiting for metadata');
@@ -100,7 +100,7 @@ export class MetadataCache {
     this.evictExited(now);
   }
 
-  private lookup(cri: CriClient, id: string, first: Event__Output): void {
+  private lookup(id: string, first: Event__Output): void {
     const timer = setTimeout(() => this.release(id, `the runtime did not answer within ${this.holdMs} ms`), this.holdMs);
     this.entries.set(id, { state: 'pending', held: [first], timer });
     this.stats.held++;
@@ -109,9 +109,10 @@ export class MetadataCache {
     // registered it, so "not found" right away means "ask again shortly".
     let delay = 25;
     const attempt = () =>
-      cri.inspect(id).then(
-        (meta) => {
-          if (meta) return this.ready(id, meta);
+      this.describer.describe(id, first.process?.pid ?? 0).then(
+        (d) => {
+          if ('found' in d) return this.ready(id, d.found);
+          if (!this.cri) return this.release(id, 'no CRI runtime to ask and no OCI runtime spec found');
           if (this.entries.get(id)?.state !== 'pending') return;
           setTimeout(attempt, delay);
           delay = Math.min(delay * 2, 400);
@@ -119,7 +120,7 @@ export class MetadataCache {
         (err: Error & { details?: string }) => {
           if (!this.warnedUnavailable) {
             this.warnedUnavailable = true;
-            this.log(`CRI socket ${cri.socket} is not answering (${err.details || err.message}): events from containers go on flagged metadata_incomplete`);
+            this.log(`CRI socket ${this.cri?.socket} is not answering (${err.details || err.message}): events from containers go on flagged metadata_incomplete`);
           }
           this.release(id, 'the runtime is unreachable');
         },
@@ -137,9 +138,8 @@ export class MetadataCache {
       this.log(`CRI socket ${this.cri!.socket} answers again`);
     }
     const d = meta.details;
-    // Before the container starts the runtime reports pid 0. Its init is
-    // then the process of its first exec: runc's init becoming the entrypoint.
-    const init = e.held.find((ev) => ev.body === 'exec');
+    // Before the container starts the runtime reports pid 0: its init is then the process of its entrypoint's exec.
+    const init = e.held.find(isInitExec);
     if (!d.init_pid && init) d.init_pid = init.process!.pid;
     const first = e.held[0];
     const started: Event__Output = {
@@ -201,7 +201,7 @@ export class MetadataCache {
   /** The container's init (its first exec's process) exiting ends the container. */
   private noteExit(ev: Event__Output, e: Entry & { state: 'ready' }, out: Event__Output[], now: number): void {
     const d = e.meta.details;
-    if (!d.init_pid && ev.body === 'exec') d.init_pid = ev.process!.pid;
+    if (!d.init_pid && isInitExec(ev)) d.init_pid = ev.process!.pid;
     if (ev.body !== 'exit' || e.exitedAt || ev.process?.pid !== d.init_pid) return;
     e.exitedAt = now;
     out.push({ ...ev, body: 'container_exited', exit: null, container_exited: { exit_code: ev.exit!.code || (ev.exit!.signal ? 128 + ev.exit!.signal : 0) }, ancestry: [] });
@@ -210,23 +210,23 @@ export class MetadataCache {
   /**
    * Ends the known containers the runtime no longer runs: their init's exit
    * may have been lost, or have happened before the sensor knew the init.
+   * The CRI answers for its containers; for the others, their runtime spec
+   * going away says it (the runtime removes the bundle with the container).
    */
-  private async refresh(cri: CriClient): Promise<void> {
+  private async refresh(): Promise<void> {
     const askedAt = Date.now();
-    let live: Set<string>;
-    try {
-      live = await cri.liveIds();
-    } catch {
-      return; // an unreachable runtime proves nothing; lookups report it
-    }
+    // An unreachable runtime proves nothing; lookups report it.
+    const live = await this.cri?.liveIds().catch(() => undefined);
+    const gone = (e: Entry & { state: 'ready' }, id: string): boolean =>
+      e.meta.details.source === 'cri' ? live !== undefined && !live.has(id) : !!e.meta.details.oci_spec_path && !fs.existsSync(e.meta.details.oci_spec_path);
     const ended: [string, Entry & { state: 'ready' }][] = [];
     for (const [id, e] of this.entries)
-      if (e.state === 'ready' && !e.exitedAt && e.readyAt < askedAt && !live.has(id)) {
+      if (e.state === 'ready' && !e.exitedAt && e.readyAt < askedAt && gone(e, id)) {
         e.exitedAt = Date.now();
         ended.push([id, e]);
       }
     if (ended.length === 0) return;
-    const codes = await Promise.all(ended.map(([id]) => cri.exitCode(id).catch(() => undefined)));
+    const codes = await Promise.all(ended.map(([id, e]) => (e.meta.details.source === 'cri' ? this.cri?.exitCode(id).catch(() => undefined) : undefined)));
     const now = BigInt(Date.now()) * 1_000_000n;
     this.emit(ended.map(([, e], i) => ({
       body: 'container_exited',
@@ -252,4 +252,17 @@ export class MetadataCache {
     for (const [id, e] of this.entries) if (e.state === 'pending') this.release(id, 'the sensor is stopping');
     this.cri?.close();
   }
+}
+
+/**
+ * The exec that starts a container's entrypoint: pid 1 of the container's
+ * pid namespace, or, in a shared one, the first exec that is not the
+ * runtime re-executing itself (runc init runs from /proc/self/exe or a
+ * memfd copy, named runc).
+ */
+function isInitExec(ev: Event__Output): boolean {
+  if (ev.body !== 'exec') return false;
+  if (ev.process!.ns_pid === 1) return true;
+  const arg0 = ev.exec!.argv[0] ?? '';
+  return !/^(runc|crun|youki)$/.test(arg0.slice(arg0.lastIndexOf('/') + 1)) && !ev.process!.comm.startsWith('runc:');
 }

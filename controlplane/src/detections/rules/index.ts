@@ -1,5 +1,11 @@
 /** The single list of shipped rules. */
 import type { Rule } from '../rule';
+import { apiServerAccessFromContainer } from './api-server-access-from-container';
+import { cloudMetadataAccess } from './cloud-metadata-access';
+import { clusterClientInContainer } from './cluster-client-in-container';
+import { containerEscapeTool } from './container-escape-tool';
+import { cryptoMining } from './crypto-mining';
+import { downloadAndExecute } from './download-and-execute';
 import { k8sAnonymousRequestAllowed } from './k8s-anonymous-request-allowed';
 import { k8sClusterAdminBinding } from './k8s-cluster-admin-binding';
 import { k8sEventsDeleted } from './k8s-events-deleted';
@@ -11,14 +17,39 @@ import { k8sPodExec } from './k8s-pod-exec';
 import { k8sPrivilegedPod } from './k8s-privileged-pod';
 import { k8sSensitiveHostMount } from './k8s-sensitive-host-mount';
 import { k8sServiceAccountToken } from './k8s-service-account-token';
+import { maliciousIpConnection } from './malicious-ip-connection';
+import { packageManagerInContainer } from './package-manager-in-container';
 import { privilegedContainerStarted } from './privileged-container-started';
+import { reverseShell } from './reverse-shell';
+import { sensitiveHostMountStarted } from './sensitive-host-mount-started';
+import { sensitiveMountInContainer } from './sensitive-mount-in-container';
 import { shellInContainer } from './shell-in-container';
+import { sshServerInContainer } from './ssh-server-in-container';
 import { terminalShellInContainer } from './terminal-shell-in-container';
+import { webShellActivity } from './web-shell-activity';
 
-export const RULES: readonly Rule[] = [
+/** Node rules, judged on the sensors' events. */
+export const HOST_RULES: readonly Rule[] = [
+  webShellActivity,
+  reverseShell,
   shellInContainer,
   terminalShellInContainer,
+  maliciousIpConnection,
+  cryptoMining,
   privilegedContainerStarted,
+  sensitiveHostMountStarted,
+  sensitiveMountInContainer,
+  containerEscapeTool,
+  apiServerAccessFromContainer,
+  clusterClientInContainer,
+  cloudMetadataAccess,
+  sshServerInContainer,
+  downloadAndExecute,
+  packageManagerInContainer,
+];
+
+/** Cluster rules, judged on the Kubernetes audit log. */
+export const CLUSTER_RULES: readonly Rule[] = [
   k8sExposedDashboard,
   k8sHighPrivilegedRole,
   k8sClusterAdminBinding,
@@ -31,3 +62,5 @@ export const RULES: readonly Rule[] = [
   k8sEventsDeleted,
   k8sServiceAccountToken,
 ];
+
+export const RULES: readonly Rule[] = [...HOST_RULES, ...CLUSTER_RULES];

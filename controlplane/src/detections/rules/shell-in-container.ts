@@ -1,24 +1,61 @@
+import type { ProcessNode__Output } from '../../../../proto/generated/vigil/v1/ProcessNode';
+import type { Lists } from '../lists';
+import type { ContainerFacts } from '../../correlation/container-registry';
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, isContainerEntrypoint, isShellExec } from '../facts';
+import { commandLine, execProgram, inContainer, isContainerInit, isIn, isRuntimeProcess, isShell, nodeProgram, programNames } from '../facts';
+
+/**
+ * How a shell that is not the container's entrypoint came to run: run into
+ * the container by the runtime (kubectl exec, crictl exec, an exec probe),
+ * spawned by one of the container's programs, or part of the entrypoint's
+ * own script (every process between it and the entrypoint a shell or an init
+ * wrapper), which is the image's design and not a finding.
+ */
+export function shellOrigin(ancestry: readonly ProcessNode__Output[], facts: ContainerFacts | undefined, lists: Lists): { how: 'runtime-exec' | 'spawned' | 'entrypoint-script'; by?: ProcessNode__Output } {
+  const inside: ProcessNode__Output[] = [];
+  for (const a of ancestry) {
+    if (isRuntimeProcess(nodeProgram(a), lists)) break;
+    inside.push(a);
+    if (facts?.initPid && a.pid === facts.initPid) break;
+  }
+  const top = inside.at(-1);
+  // Nothing of the container between the shell and the runtime, or a top that is
+  // not the entrypoint the runtime reported: a session the runtime opened.
+  if (!top || (facts?.initPid && top.pid !== facts.initPid && inside.length < ancestry.length)) return { how: 'runtime-exec', by: inside[0] };
+  const spawner = inside.find((a) => {
+    const names = programNames(nodeProgram(a));
+    return !isIn(names, lists.shells) && !isIn(names, lists.init_wrappers);
+  });
+  return spawner ? { how: 'spawned', by: spawner } : { how: 'entrypoint-script' };
+}
 
 export const shellInContainer: HostRule = {
   id: 'shell-in-container',
-  version: 1,
+  version: 2,
   title: 'Shell spawned in a container',
   description:
-    'A shell started inside a running container. Production containers rarely need one: a shell there is how an ' +
-    'attacker with code execution (a web shell, an exploited service, kubectl exec) explores and persists. ' +
-    "Not raised for the container's own entrypoint (parent is the runtime's init). Known benign: images whose " +
-    'scripts call sh -c at run time, health checks written in shell. Triage: read the ancestry (who spawned it) ' +
-    'and the command line; an interactive or network-facing parent is the strongest signal.',
+    'A shell started inside a running container, other than by the container\'s own entrypoint script. Production ' +
+    'containers rarely need one: a shell there is how an attacker with code execution (a web shell, an exploited ' +
+    'service, kubectl exec with stolen credentials) explores and persists. Raised for shells the runtime runs into the ' +
+    'container (kubectl exec, crictl exec: the process is not the container\'s first process) and for shells an ' +
+    'application spawns; not for the entrypoint itself nor for shells its scripts start (every process between them ' +
+    'a shell or an init wrapper such as tini). Known benign: exec liveness/readiness probes that run `sh -c` (one ' +
+    'alert per container and command, then only its count grows; silence them with an exception on `command`), ' +
+    'operators debugging with kubectl exec. Triage: the ancestry (who spawned it), the command line, the matching ' +
+    'k8s-pod-exec audit alert for a runtime exec, and whether a terminal was attached (terminal-shell-in-container).',
   severity: 'SEVERITY_MEDIUM',
   mitre: { id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell', tactic: 'Execution' },
   sources: ['exec'],
-  match(ev) {
-    if (!inContainer(ev) || !isShellExec(ev) || isContainerEntrypoint(ev)) return null;
+  match(ev, ctx) {
+    if (!inContainer(ev) || !isShell(execProgram(ev), ctx.lists)) return null;
+    const facts = ctx.container();
+    if (isContainerInit(ev.process!.pid, ev.process!.ns_pid, facts)) return null;
+    const origin = shellOrigin(ctx.ancestry(), facts, ctx.lists);
+    if (origin.how === 'entrypoint-script') return null;
+    const by = origin.how === 'runtime-exec' ? 'the container runtime (exec into the container)' : `${origin.by?.exe || origin.by?.comm} (pid ${origin.by?.pid})`;
     return {
-      summary: `shell ${ev.exec!.filename} started in container ${ev.container!.id.slice(0, 12)} by ${ev.exec!.parent_comm || 'unknown parent'}: ${commandLine(ev)}`,
-      fields: { parent_comm: ev.exec!.parent_comm, command_line: commandLine(ev) },
+      summary: `shell ${ev.exec!.filename} started in container ${ev.container!.name || ev.container!.id.slice(0, 12)} by ${by}: ${commandLine(ev)}`,
+      fields: { origin: origin.how, parent: origin.by?.exe ?? ev.exec!.parent_comm, command_line: commandLine(ev) },
     };
   },
 };

@@ -1,22 +1,23 @@
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, isShellExec } from '../facts';
+import { commandLine, execProgram, inContainer, isShell } from '../facts';
 
 export const terminalShellInContainer: HostRule = {
   id: 'terminal-shell-in-container',
-  version: 1,
+  version: 2,
   title: 'Interactive shell with a terminal in a container',
   description:
     'A shell with a controlling terminal inside a container: someone is typing in it, as with kubectl exec -it, ' +
-    'docker exec -it or a reverse shell upgraded to a pty. Legitimate during debugging by an operator; in ' +
-    'production it should be rare and attributable. Triage: check who holds exec rights on the pod and the ' +
-    'Kubernetes audit log for the matching pods/exec request.',
+    'docker exec -it, kubectl run -it, or a reverse shell upgraded to a pty (python pty.spawn, script). Legitimate ' +
+    'during debugging by an operator; in production it should be rare and attributable. Triage: check who holds ' +
+    'exec rights on the pod and the Kubernetes audit log for the matching pods/exec request; no such request means ' +
+    'the terminal came from inside (a reverse shell).',
   severity: 'SEVERITY_HIGH',
   mitre: { id: 'T1609', name: 'Container Administration Command', tactic: 'Execution' },
   sources: ['exec'],
-  match(ev) {
-    if (!inContainer(ev) || !isShellExec(ev) || !ev.exec!.has_tty) return null;
+  match(ev, ctx) {
+    if (!inContainer(ev) || !ev.exec!.has_tty || !isShell(execProgram(ev), ctx.lists)) return null;
     return {
-      summary: `interactive shell ${ev.exec!.filename} with a terminal in container ${ev.container!.id.slice(0, 12)} (uid ${ev.process?.uid}): ${commandLine(ev)}`,
+      summary: `interactive shell ${ev.exec!.filename} with a terminal in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (uid ${ev.process?.uid}): ${commandLine(ev)}`,
       fields: { command_line: commandLine(ev), uid: String(ev.process?.uid ?? '') },
     };
   },

@@ -2,47 +2,93 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DetectionEngine } from '../../../../controlplane/src/detections/engine';
 import { RULES } from '../../../../controlplane/src/detections/rules';
+import { RuleSet } from '../../../../controlplane/src/detections/rule-set';
 import type { Rule } from '../../../../controlplane/src/detections/rule';
-import type { Event } from '../../../../proto/generated/vigil/v1/Event';
-import { CONTAINER_ID, execEvent, shellInContainer } from '../../../helpers/synthetic-events';
+import type { RulesFile } from '../../../../controlplane/src/config/rules-file';
+import { rbacObject } from '../../../../controlplane/src/audit/audit-event-builder';
+import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
+import { CONTAINER_ID, containerStarted, execEvent, execInPod, shellInContainer } from '../../../helpers/synthetic-events';
+import { chain, proc } from '../../../helpers/rule-context';
 
-const out = (ev: Event) => ev as never;
+const file = (f: Partial<RulesFile>): RulesFile => ({ lists: {}, rules: {}, intel: { feeds: [] }, ...f });
+const engine = (f?: Partial<RulesFile>, log?: (l: string) => void) => new DetectionEngine(RuleSet.build(RULES, f ? file(f) : undefined), { log });
+const pod = { containerId: CONTAINER_ID, namespace: 'shop', pod: 'web-1', podUid: 'u1', name: 'web', image: 'registry.example.com/shop/web:1.4' };
+const runtimeExec = (argv = ['/bin/sh', '-c', 'id'], pid = 9000) => execInPod(pod, { pid, nsPid: 9, filename: '/bin/sh', argv, ancestry: chain() });
 
 describe('DetectionEngine', () => {
   test('routes events only to rules that asked for their source', () => {
     let calls = 0;
     const spy: Rule = { ...RULES[0], id: 'spy', sources: ['connect'], match: () => (calls++, null) };
-    const engine = new DetectionEngine([spy]);
-    engine.evaluate('n', [out(execEvent())]);
+    new DetectionEngine(RuleSet.build([spy])).evaluate('n', [execEvent()]);
     assert.equal(calls, 0);
   });
 
   test('alerts carry the ancestry the sensor sent with the event', () => {
-    const engine = new DetectionEngine(RULES);
-    const nginx = { pid: 100, exe: '/usr/sbin/nginx', argv: ['nginx', '-g', 'daemon off;'], comm: 'nginx' };
-    const raised = engine.evaluate('n', [out({ ...shellInContainer(200, 100), ancestry: [nginx] })]);
-    assert.equal(raised.length, 1);
-    assert.deepEqual(raised[0].alert.evidence?.ancestry, [nginx]);
+    const nginx = proc(100, '/usr/sbin/nginx', ['nginx', '-g', 'daemon off;'], 'nginx');
+    const raised = engine().evaluate('n', [{ ...shellInContainer(200, 100), ancestry: chain(nginx) }]);
+    assert.ok(raised.some((r) => r.alert.rule_id === 'web-shell-activity'));
+    for (const r of raised) assert.deepEqual(r.alert.evidence?.ancestry, chain(nginx));
   });
 
-  test('merge keys: same rule, container, parent and program → same key', () => {
-    const engine = new DetectionEngine(RULES);
-    const [a] = engine.evaluate('n', [out(shellInContainer(1, 50))]);
-    const [b] = engine.evaluate('n', [out(shellInContainer(2, 50))]);
-    const [c] = engine.evaluate('n', [out(shellInContainer(3, 51))]);
-    assert.equal(a.mergeKey, b.mergeKey);
+  test('merge keys: the same command from the same parent program merges, another command does not', () => {
+    const e = engine();
+    const [a] = e.evaluate('n', [runtimeExec(['/bin/sh', '-c', 'check'], 9001)]);
+    const [b] = e.evaluate('n', [runtimeExec(['/bin/sh', '-c', 'check'], 9002)]);
+    const [c] = e.evaluate('n', [runtimeExec(['/bin/sh', '-c', 'cat /etc/shadow'], 9003)]);
+    assert.equal(a.mergeKey, b.mergeKey, 'an exec probe repeating');
     assert.notEqual(a.mergeKey, c.mergeKey);
   });
 
-  test('a rule that throws is counted and skipped; the others still run', () => {
+  test('the container registry learns the entrypoint from the events before the rules see them', () => {
+    const e = engine();
+    const started = containerStarted(pod, { init_pid: 0 });
+    const entry = execInPod(pod, { pid: 5000, nsPid: 1, filename: '/bin/sh', argv: ['/bin/sh', '/start.sh'], ancestry: chain() });
+    const child = execInPod(pod, { pid: 5001, nsPid: 5, filename: '/bin/sh', argv: ['/bin/sh', '-c', 'sleep 1'], ancestry: chain(proc(5000, '/bin/sh', ['/bin/sh', '/start.sh'])) });
+    assert.deepEqual(e.evaluate('n', [started, entry, child]).map((r) => r.alert.rule_id), []);
+    assert.equal(e.containers.get(CONTAINER_ID)?.initPid, 5000);
+  });
+
+  test('rules file: off, severity, and exceptions by image glob, command, pod label, named list', () => {
+    assert.deepEqual(engine({ rules: { 'shell-in-container': { enabled: false } } }).evaluate('n', [runtimeExec()]), []);
+    assert.equal(engine({ rules: { 'shell-in-container': { severity: 'critical' } } }).evaluate('n', [runtimeExec()])[0].alert.severity, 'SEVERITY_CRITICAL');
+    const byImage = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'shop images', image: 'registry.example.com/shop/*' }] } } });
+    assert.deepEqual(byImage.evaluate('n', [runtimeExec()]), []);
+    assert.equal(byImage.excepted.get('shell-in-container'), 1);
+    const probe = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'readiness probe', command: '/bin/sh -c check*', container: 'web' }] } } });
+    assert.deepEqual(probe.evaluate('n', [runtimeExec(['/bin/sh', '-c', 'check --ready'])]), []);
+    assert.equal(probe.evaluate('n', [runtimeExec(['/bin/sh', '-c', 'id'])]).length, 1, 'another command still alerts');
+    const byLabel = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'debug pods', pod_labels: { purpose: 'debug*' } }] } } });
+    assert.deepEqual(byLabel.evaluate('n', [containerStarted(pod, { pod_labels: { purpose: 'debugging' } }), runtimeExec()]), []);
+    const byList = engine({ lists: { our_images: ['registry.example.com/shop/*'] }, rules: { 'shell-in-container': { exceptions: [{ name: 'ours', image: ['@our_images'] }] } } });
+    assert.deepEqual(byList.evaluate('n', [runtimeExec()]), []);
+  });
+
+  test('an exception must match every field it names, and every image of a workload', () => {
+    const both = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'x', image: 'registry.example.com/*', namespace: 'other' }] } } });
+    assert.equal(both.evaluate('n', [runtimeExec()]).length, 1, 'namespace differs');
+    const audit = engine({ rules: { 'k8s-high-privileged-role': { exceptions: [{ name: 'helm', user: 'system:serviceaccount:ci:helm' }] } } });
+    const ev = rbacObject('ClusterRole', 'all', { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] });
+    assert.equal(audit.evaluateAudit([{ raw: ev, record: toAuditRecord(ev) }]).length, 1);
+    const helm = { ...ev, user: { username: 'system:serviceaccount:ci:helm' } };
+    assert.deepEqual(audit.evaluateAudit([{ raw: helm, record: toAuditRecord(helm) }]), []);
+  });
+
+  test('a rule that throws is counted and logged once; the others still run', () => {
     const broken: Rule = { ...RULES[0], id: 'broken', match: () => { throw new Error('boom'); } };
     const lines: string[] = [];
-    const engine = new DetectionEngine([broken, ...RULES], (l) => lines.push(l));
-    const raised = engine.evaluate('n', [out(execEvent({ filename: '/bin/sh', containerId: CONTAINER_ID })), out(execEvent({ filename: '/bin/sh', containerId: CONTAINER_ID }))]);
-    assert.equal(raised.length, 2);
-    assert.equal(engine.ruleErrors.get('broken'), 2);
+    const e = new DetectionEngine(RuleSet.build([broken, ...RULES]), { log: (l) => lines.push(l) });
+    const raised = e.evaluate('n', [runtimeExec(), runtimeExec(['/bin/sh', '-c', 'ls'], 9100)]);
+    assert.equal(raised.filter((r) => r.alert.rule_id === 'shell-in-container').length, 2);
+    assert.equal(e.ruleErrors.get('broken'), 2);
     assert.equal(lines.length, 1, 'logged once');
-    assert.match(lines[0], /rule broken failed on a exec event from n \(pid 4242\): boom/);
+    assert.match(lines[0], /rule broken failed on a exec event from n \(pid 9000\): boom/);
+  });
+
+  test('a swapped rule set applies whole to the next event', () => {
+    const e = engine();
+    assert.equal(e.evaluate('n', [runtimeExec()]).length, 1);
+    e.setRuleSet(RuleSet.build(RULES, file({ rules: { 'shell-in-container': { enabled: false } } })));
+    assert.equal(e.evaluate('n', [runtimeExec()]).length, 0);
   });
 
   test('every shipped rule is described', () => {
@@ -52,7 +98,8 @@ describe('DetectionEngine', () => {
       assert.ok(!ids.has(r.id), `duplicate rule id ${r.id}`);
       ids.add(r.id);
       assert.match(r.mitre.id, /^T\d{4}(\.\d{3})?$/);
-      assert.ok(r.mitre.name && r.mitre.tactic && r.title && r.description.length > 80 && r.sources.length > 0);
+      assert.ok(r.mitre.name && r.mitre.tactic && r.title && r.description.length > 80 && r.sources.length > 0, r.id);
+      assert.match(r.description, /Triage/, `${r.id} says how to triage`);
     }
   });
 });

@@ -1,24 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { terminalShellInContainer } from '../../../../../controlplane/src/detections/rules/terminal-shell-in-container';
-import type { DetectionContext } from '../../../../../controlplane/src/detections/rule';
 import { CONTAINER_ID, execEvent } from '../../../../helpers/synthetic-events';
-
-const ctx: DetectionContext = { node: 'n', ancestry: () => [] };
+import { chain, ruleContext } from '../../../../helpers/rule-context';
 
 describe('rule terminal-shell-in-container', () => {
-  test('should trigger: a shell with a terminal in a container', () => {
-    const f = terminalShellInContainer.match(execEvent({ filename: '/bin/bash', argv: ['bash', '-i'], containerId: CONTAINER_ID, tty: true, uid: 1000 }), ctx);
-    assert.ok(f);
-    assert.match(f.summary, /interactive shell \/bin\/bash with a terminal in container c0ffee000000 \(uid 1000\)/);
+  test('should trigger: kubectl exec -it, kubectl run -it (the entrypoint with a tty), busybox applets', () => {
+    for (const ev of [
+      execEvent({ pid: 9400, nsPid: 20, filename: '/bin/bash', argv: ['bash'], tty: true, containerId: CONTAINER_ID, ancestry: chain() }),
+      execEvent({ pid: 5000, nsPid: 1, filename: '/bin/sh', argv: ['sh'], tty: true, containerId: CONTAINER_ID, ancestry: chain() }),
+      execEvent({ pid: 9401, nsPid: 21, filename: '/bin/busybox', argv: ['ash'], tty: true, containerId: CONTAINER_ID }),
+    ])
+      assert.ok(terminalShellInContainer.match(ev, ruleContext()), ev.exec?.argv.join(' '));
   });
 
-  test('should not trigger: no terminal, on the host, or not a shell', () => {
+  test('should not trigger: no terminal, the host, or a terminal program that is not a shell', () => {
     for (const ev of [
-      execEvent({ filename: '/bin/bash', containerId: CONTAINER_ID, tty: false }),
-      execEvent({ filename: '/bin/bash', tty: true }),
-      execEvent({ filename: '/usr/bin/vim', containerId: CONTAINER_ID, tty: true }),
+      execEvent({ pid: 9402, nsPid: 22, filename: '/bin/sh', argv: ['sh', '-c', 'probe'], containerId: CONTAINER_ID }),
+      execEvent({ filename: '/bin/bash', argv: ['bash'], tty: true }),
+      execEvent({ pid: 9403, nsPid: 23, filename: '/usr/bin/top', argv: ['top'], tty: true, containerId: CONTAINER_ID }),
     ])
-      assert.equal(terminalShellInContainer.match(ev, ctx), null);
+      assert.equal(terminalShellInContainer.match(ev, ruleContext()), null, ev.exec?.argv.join(' '));
   });
 });

@@ -1,0 +1,87 @@
+/** `vigil rules list` and `vigil rules check FILE`: what ships, and whether a rules file is right. */
+import * as fs from 'node:fs';
+import { Command } from 'commander';
+import { formatProblems, loadRulesFile, parseRulesFile, type RulesFile } from '../config/rules-file';
+import { RULES } from '../detections/rules';
+import { KNOWN_LISTS, RuleSet, isAuditRule, ruleCatalog } from '../detections/rule-set';
+import { parseFeed } from '../intel/feed-parser';
+
+export interface RuleRow {
+  id: string;
+  kind: 'node' | 'cluster';
+  severity: string;
+  enabled: boolean;
+  exceptions: number;
+  mitre: string;
+  title: string;
+}
+
+/** Every shipped rule as `file` (if any) sets it up. */
+export function listRules(file?: RulesFile): RuleRow[] {
+  const { disabled } = RuleSet.build(RULES, file);
+  return RULES.map((r) => ({
+    id: r.id,
+    kind: isAuditRule(r) ? 'cluster' : 'node',
+    severity: (file?.rules[r.id]?.severity ?? r.severity.replace('SEVERITY_', '')).toLowerCase(),
+    enabled: !disabled.includes(r.id),
+    exceptions: file?.rules[r.id]?.exceptions?.length ?? 0,
+    mitre: `${r.mitre.id} ${r.mitre.name}`,
+    title: r.title,
+  }));
+}
+
+/** Problems with the feeds a valid file names: reported, never fatal (a feed may appear later). */
+function feedWarnings(file: RulesFile): string[] {
+  return file.intel.feeds.flatMap((f) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(f.path, 'utf8');
+    } catch (err) {
+      return [`feed ${f.name ?? f.path}: ${(err as Error).message}`];
+    }
+    const parsed = parseFeed(text, f.format);
+    return parsed.entries.length ? [] : [`feed ${f.name ?? f.path}: no usable entries (${parsed.malformed} lines not addresses, ${parsed.skipped} in reserved ranges)`];
+  });
+}
+
+export function rulesCommand(): Command {
+  const rules = new Command('rules').description('the detection rules: list them, check a rules file');
+  rules
+    .command('list')
+    .description('every rule with its severity and MITRE ATT&CK technique (as a rules file sets them, with --rules)')
+    .option('--rules <file>', 'show the rules as this rules file sets them up')
+    .option('--json', 'one JSON object per rule')
+    .action((f: { rules?: string; json?: boolean }) => {
+      const file = f.rules ? loadRulesFile(f.rules, ruleCatalog(RULES), KNOWN_LISTS) : undefined;
+      const rows = listRules(file);
+      let out = f.json ? '' : `${'RULE'.padEnd(34)} ${'KIND'.padEnd(7)} ${'SEVERITY'.padEnd(8)} ${'ON'.padEnd(3)} ${'MITRE'.padEnd(60)} TITLE\n`;
+      for (const r of rows)
+        out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padEnd(34)} ${r.kind.padEnd(7)} ${r.severity.padEnd(8)} ${(r.enabled ? 'yes' : 'no').padEnd(3)} ${r.mitre.slice(0, 60).padEnd(60)} ${r.title}\n`;
+      process.stdout.write(out);
+    });
+  rules
+    .command('check <file>')
+    .description('validate a rules file: every problem with its line and column; exit status 1 when there is one')
+    .action((path: string) => {
+      let text: string;
+      try {
+        text = fs.readFileSync(path, 'utf8');
+      } catch (err) {
+        process.stderr.write(`vigil: read rules file ${path}: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const parsed = parseRulesFile(text, ruleCatalog(RULES), KNOWN_LISTS);
+      if (!parsed.file) {
+        process.stdout.write(`${formatProblems(path, parsed.problems)}\n${path}: ${parsed.problems.length} problem${parsed.problems.length === 1 ? '' : 's'}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      for (const w of feedWarnings(parsed.file)) process.stdout.write(`${path}: warning: ${w}\n`);
+      const rows = listRules(parsed.file);
+      const off = rows.filter((r) => !r.enabled).map((r) => r.id);
+      const exceptions = rows.reduce((n, r) => n + r.exceptions, 0);
+      process.stdout.write(`${path}: ok: ${rows.length - off.length} rules on${off.length ? ` (off: ${off.join(', ')})` : ''}, ${exceptions} exception${exceptions === 1 ? '' : 's'}, ${Object.keys(parsed.file.lists).length} lists extended, ${parsed.file.intel.feeds.length} feeds\n`);
+    });
+  return rules;
+}

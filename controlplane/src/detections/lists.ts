@@ -1,0 +1,94 @@
+/**
+ * The named lists rules read, with their built-in values. A rules file
+ * extends a list by name (`lists: { web_servers: [myserver] }`), so a user
+ * teaches every rule that reads it at once, without editing a rule.
+ *
+ * Program names are compared after the version suffix is stripped
+ * (python3.11 → python, php-fpm8.2 → php-fpm), so lists name programs once.
+ */
+export const BUILTIN_LISTS = {
+  /** Processes that serve requests from the network: their children are what a web shell runs. */
+  web_servers: [
+    'nginx', 'httpd', 'apache', 'apache2', 'lighttpd', 'caddy', 'traefik', 'haproxy', 'envoy',
+    'php-fpm', 'php-cgi', 'php', 'hhvm', 'tomcat', 'catalina', 'jetty', 'java', 'node', 'nodejs', 'deno', 'bun',
+    'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress-serve', 'flask', 'puma', 'unicorn', 'thin',
+    'passenger', 'rails', 'w3wp', 'openresty', 'h2o', 'websocketd', 'fcgiwrap',
+  ],
+  /** Interpreters that host web frameworks: a web server when their arguments name one (python -m http.server, ruby puma). */
+  web_server_interpreters: ['python', 'ruby', 'perl'],
+  /** Arguments of such an interpreter that make it a web server. */
+  web_server_modules: [
+    'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress', 'http.server', 'SimpleHTTPServer', 'flask',
+    'puma', 'unicorn', 'thin', 'rackup', 'rails', 'tornado', 'aiohttp', 'starman', 'plackup', 'hypnotoad',
+  ],
+  shells: ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'pdksh', 'csh', 'tcsh', 'fish', 'yash', 'rbash', 'hush'],
+  /** What an attacker runs first to learn where they are. */
+  recon_tools: [
+    'id', 'whoami', 'uname', 'hostname', 'ifconfig', 'ip', 'netstat', 'ss', 'ps', 'w', 'who', 'last', 'env', 'printenv',
+    'getent', 'lscpu', 'lsblk', 'df', 'mount', 'arp', 'route', 'nproc', 'groups', 'capsh', 'getcap', 'find', 'locate',
+    'nmap', 'masscan', 'zmap', 'linpeas.sh', 'linpeas', 'pspy', 'whereis', 'which', 'crontab', 'sudo', 'su',
+  ],
+  /** Reading these files (cat /etc/passwd) is recon too. */
+  recon_files: ['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/hosts', '/etc/resolv.conf', '/proc/self/environ', '/proc/1/environ', '/proc/version', '/proc/self/cgroup', '/proc/1/cgroup'],
+  /** Tools that fetch files or move data over the network. */
+  download_tools: ['curl', 'wget', 'fetch', 'aria2c', 'axel', 'tftp', 'ftp', 'lftp', 'scp', 'sftp', 'rsync', 'busybox-wget'],
+  network_tools: ['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd', 'socat', 'telnet', 'openssl', 'ssh', 'rlwrap', 'cryptcat', 'pwncat'],
+  /** Interpreters whose one-liner flag (-c, -e, -r) runs code given on the command line. */
+  script_interpreters: ['python', 'python2', 'perl', 'ruby', 'php', 'node', 'nodejs', 'lua', 'tclsh', 'awk', 'gawk', 'jrunscript', 'jshell', 'deno', 'bun'],
+  /** Known cryptocurrency miners. */
+  miner_names: [
+    'xmrig', 'xmrig-notls', 'xmrig-cuda', 'xmr-stak', 'xmr-stak-rx', 'minerd', 'cpuminer', 'cpuminer-multi', 'cpuminer-opt',
+    'ccminer', 'ethminer', 't-rex', 'nbminer', 'lolminer', 'phoenixminer', 'nanominer', 'teamredminer', 'cgminer',
+    'bfgminer', 'srbminer', 'srbminer-multi', 'gminer', 'wildrig', 'wildrig-multi', 'kawpowminer', 'nheqminer', 'xmr-node-proxy',
+    'kdevtmpfsi', 'kinsing', 'sysrv', 'xmrminer',
+  ],
+  /** Ports mining pools listen on (stratum); a connection there from a container is worth a look. */
+  mining_pool_ports: ['3333', '3334', '3357', '4444', '5555', '5556', '6666', '7777', '8888', '9999', '14433', '14444', '45560', '45700'],
+  /** Package managers: installing software into a running container. */
+  package_managers: ['apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'rpm', 'zypper', 'apk', 'pacman', 'pip', 'pip2', 'pipx', 'easy_install', 'npm', 'yarn', 'pnpm', 'gem', 'composer', 'cargo', 'go', 'conda', 'mamba', 'emerge', 'nix-env', 'snap', 'flatpak'],
+  /** Clients of Kubernetes or of a container runtime: in a container they reach for the cluster or the node. */
+  k8s_clients: ['kubectl', 'oc', 'helm', 'crictl', 'ctr', 'docker', 'nerdctl', 'podman', 'kubeadm', 'kubelet', 'k9s', 'kubeletctl', 'peirates', 'kube-hunter'],
+  /** SSH servers. */
+  ssh_servers: ['sshd', 'dropbear', 'dropbearmulti', 'tinysshd', 'lshd', 'openssh-server', 'sshd-session', 'mosh-server'],
+  /** Tools that enter other namespaces or change root: the moves of a container escape. */
+  escape_tools: ['nsenter', 'unshare', 'chroot', 'pivot_root', 'cdk', 'deepce', 'amicontained', 'botb', 'kdigger', 'ctrsploit', 'setns'],
+  /** Cloud instance metadata services: credentials of the node's identity are one request away. */
+  cloud_metadata_addresses: ['169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '100.100.100.200', '168.63.129.16', '169.254.169.123'],
+  /** The API server's own addresses (IP:port), beyond the `kubernetes` Service address each container's environment names. */
+  apiserver_endpoints: [],
+  /** Images whose processes may talk to the API server beyond their entrypoint (operators, controllers, CI runners). */
+  api_client_images: [],
+  /** Images that legitimately install packages or build software at run time (CI runners, image builders). */
+  build_images: ['gcr.io/kaniko-project/executor*', 'moby/buildkit*', 'docker.io/moby/buildkit*', 'docker:*-dind*', 'docker.io/library/docker:*-dind*', 'quay.io/buildah/*', 'jenkins/inbound-agent*', 'gitlab/gitlab-runner*'],
+  /** Images trusted to run privileged or with host mounts (CNI, CSI, monitoring agents). */
+  trusted_images: [],
+  /** Commands a web server runs by design through a shell (PHP mail(), Apache piped logs). */
+  web_server_helpers: ['sendmail', 'rotatelogs', 'cronolog', 'logger', 'msmtp', 'ssmtp', 'postdrop', 'exim', 'exim4', 'qmail-inject'],
+  /** Init processes and privilege droppers that images use as entrypoints in front of their real program. */
+  init_wrappers: ['tini', 'tini-static', 'dumb-init', 'catatonit', 'docker-init', 'su-exec', 'gosu', 'setpriv', 'chpst', 's6-svscan', 's6-supervise', 'runsv', 'runsvdir', 'supervisord', 'pause', 'entrypoint', 'docker-entrypoint.sh', 'entrypoint.sh', 'start.sh', 'run.sh', 'init'],
+  /** Container runtime processes: a process they start directly is the container's entrypoint or a runtime exec. */
+  container_runtimes: ['runc', 'crun', 'youki', 'runsc', 'conmon', 'containerd-shim', 'containerd-shim-runc-v2', 'containerd-shim-runsc-v1', 'kata-runtime', 'docker-init'],
+  /**
+   * Capabilities that undo a container's isolation. Not the runtimes' default
+   * set (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP,
+   * SETFCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE), which every container has.
+   */
+  dangerous_capabilities: ['SYS_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'SYS_RAWIO', 'SYS_BOOT', 'SYS_TIME', 'BPF', 'PERFMON', 'NET_ADMIN', 'DAC_READ_SEARCH', 'MAC_ADMIN', 'MAC_OVERRIDE', 'SYSLOG', 'LINUX_IMMUTABLE', 'SYS_RESOURCE'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ListName = keyof typeof BUILTIN_LISTS;
+
+export const LIST_NAMES = Object.keys(BUILTIN_LISTS) as ListName[];
+
+export function isListName(name: string): name is ListName {
+  return Object.hasOwn(BUILTIN_LISTS, name);
+}
+
+/** The lists rules read: built-ins plus what a rules file added. */
+export type Lists = { readonly [K in ListName]: ReadonlySet<string> };
+
+export function resolveLists(added: Partial<Record<ListName, readonly string[]>> = {}): Lists {
+  const out = {} as Record<ListName, ReadonlySet<string>>;
+  for (const name of LIST_NAMES) out[name] = new Set<string>([...BUILTIN_LISTS[name], ...(added[name] ?? [])]);
+  return out;
+}

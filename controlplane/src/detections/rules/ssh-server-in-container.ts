@@ -1,0 +1,27 @@
+import type { HostRule } from '../rule';
+import { commandLine, execProgram, inContainer, isIn, programNames } from '../facts';
+
+export const sshServerInContainer: HostRule = {
+  id: 'ssh-server-in-container',
+  version: 1,
+  title: 'SSH server running in a container',
+  description:
+    'An SSH server (sshd, dropbear, tinysshd...) started in a container, recognised by its executable, its ' +
+    'arguments and its process name. Containers are reached through the orchestrator, not SSH: an SSH daemon in one ' +
+    'is a backdoor an attacker installed for persistent access, or an image that breaks the platform\'s access ' +
+    'controls (no audit log of who logged in). Known benign: bastion or git-over-SSH images that exist to serve ' +
+    'SSH; list them as exceptions. Triage: the image, whether the binary came with it or was installed at run time ' +
+    '(package-manager-in-container, download-and-execute), and who connected.',
+  severity: 'SEVERITY_HIGH',
+  mitre: { id: 'T1021.004', name: 'Remote Services: SSH', tactic: 'Lateral Movement' },
+  sources: ['exec'],
+  match(ev, ctx) {
+    if (!inContainer(ev) || !isIn(programNames(execProgram(ev)), ctx.lists.ssh_servers)) return null;
+    return {
+      summary: `SSH server ${ev.exec!.filename} started in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'}): ${commandLine(ev)}`,
+      fields: { image: ev.container!.image, command_line: commandLine(ev) },
+      // sshd re-execs itself per connection: one alert per container and server binary.
+      key: ev.exec!.filename,
+    };
+  },
+};

@@ -1,0 +1,103 @@
+/**
+ * One description of a container from the two sources a node has: the CRI
+ * (names, pod, labels: what Kubernetes knows) and the container's OCI
+ * runtime spec (capabilities, privileges, mounts, namespaces, environment:
+ * what the runtime actually runs). Containers the CRI does not know (ctr,
+ * Docker, Podman) are described from their spec alone; while the CRI cannot
+ * be reached, Kubernetes containers are described from the names the CRI
+ * wrote into their spec's annotations.
+ */
+import type { ContainerMetadata, CriClient } from './cri-client';
+import { NO_DETAILS } from './cri-client';
+import type { OciFacts, OciSpecLocator } from './oci-spec';
+
+/** Annotation names of containerd's CRI plugin, then CRI-O's, for the same fact. */
+const ANNOTATIONS = {
+  containerName: ['io.kubernetes.cri.container-name', 'io.kubernetes.container.name', 'nerdctl/name'],
+  image: ['io.kubernetes.cri.image-name', 'io.kubernetes.cri-o.ImageName', 'nerdctl/image', 'org.opencontainers.image.ref.name'],
+  podName: ['io.kubernetes.cri.sandbox-name', 'io.kubernetes.pod.name'],
+  podNamespace: ['io.kubernetes.cri.sandbox-namespace', 'io.kubernetes.pod.namespace'],
+  podUid: ['io.kubernetes.cri.sandbox-uid', 'io.kubernetes.pod.uid'],
+  sandboxId: ['io.kubernetes.cri.sandbox-id', 'io.kubernetes.cri-o.SandboxID'],
+  type: ['io.kubernetes.cri.container-type', 'io.kubernetes.cri-o.ContainerType'],
+} as const;
+
+function annotation(oci: OciFacts, key: keyof typeof ANNOTATIONS): string {
+  for (const name of ANNOTATIONS[key]) if (oci.annotations[name]) return oci.annotations[name];
+  return '';
+}
+
+/** A container of Kubernetes, by the annotations its CRI runtime wrote. */
+function isCriManaged(oci: OciFacts): boolean {
+  return annotation(oci, 'type') !== '';
+}
+
+function fromSpec(id: string, oci: OciFacts): ContainerMetadata {
+  const type = annotation(oci, 'type');
+  return {
+    name: annotation(oci, 'containerName'),
+    image: annotation(oci, 'image'),
+    podName: annotation(oci, 'podName'),
+    podNamespace: annotation(oci, 'podNamespace'),
+    podUid: annotation(oci, 'podUid'),
+    details: {
+      ...NO_DETAILS,
+      ...specDetails(oci),
+      added_capabilities: oci.addedCapabilities,
+      host_mounts: oci.hostMounts,
+      host_network: oci.hostNetwork,
+      host_pid: oci.hostPid,
+      host_ipc: oci.hostIpc,
+      sandbox_id: annotation(oci, 'sandboxId') || (type === 'sandbox' ? id : ''),
+      is_sandbox: type === 'sandbox',
+      source: 'oci',
+    },
+  };
+}
+
+/** What only the spec says, for any description. */
+function specDetails(oci: OciFacts): Pick<ContainerMetadata['details'], 'capabilities' | 'kubernetes_service' | 'oci_spec_path' | 'runtime_namespace' | 'privileged'> {
+  return { capabilities: oci.capabilities, kubernetes_service: oci.kubernetesService, oci_spec_path: oci.specPath, runtime_namespace: oci.runtimeNamespace, privileged: oci.privileged };
+}
+
+export type Description =
+  | { found: ContainerMetadata }
+  /** Neither source knows it yet (the runtime registers a container after its first processes run): ask again. */
+  | { retry: true };
+
+export class ContainerDescriber {
+  constructor(
+    readonly cri: CriClient | undefined,
+    private readonly oci: OciSpecLocator,
+  ) {}
+
+  /**
+   * Describes container `id`, one of whose processes is `pid`. Throws when
+   * the CRI cannot be asked and the spec is not found either.
+   */
+  async describe(id: string, pid: number): Promise<Description> {
+    const oci = this.oci.find(id, pid);
+    if (!this.cri) return oci ? { found: fromSpec(id, oci) } : { retry: true };
+    let meta: ContainerMetadata | undefined;
+    try {
+      meta = await this.cri.inspect(id);
+    } catch (err) {
+      if (oci) return { found: fromSpec(id, oci) };
+      throw err;
+    }
+    if (!meta) return oci && !isCriManaged(oci) ? { found: fromSpec(id, oci) } : { retry: true };
+    if (!oci) return { found: meta };
+    const d = meta.details;
+    return {
+      found: {
+        ...meta,
+        details: {
+          ...d,
+          ...specDetails(oci),
+          privileged: d.privileged || oci.privileged,
+          added_capabilities: [...new Set([...d.added_capabilities.map((c) => c.replace(/^CAP_/, '')), ...oci.addedCapabilities])],
+        },
+      },
+    };
+  }
+}

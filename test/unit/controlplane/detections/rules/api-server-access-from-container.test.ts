@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { apiServerAccessFromContainer } from '../../../../../controlplane/src/detections/rules/api-server-access-from-container';
+import { CONTAINER_ID, connectEvent, containerStarted, execEvent } from '../../../../helpers/synthetic-events';
+import { contextAfter } from '../../../../helpers/rule-context';
+
+const pod = { containerId: CONTAINER_ID, namespace: 'ops', pod: 'operator-1', podUid: 'u1', image: 'ghcr.io/acme/operator:2' };
+const started = containerStarted(pod, { init_pid: 5000, kubernetes_service: '10.96.0.1:443' });
+const manager = execEvent({ pid: 5000, nsPid: 1, filename: '/manager', argv: ['/manager', '--leader-elect'], containerId: CONTAINER_ID });
+const running = [started, manager];
+
+describe('rule api-server-access-from-container', () => {
+  test('should trigger: a shell\'s curl reaching the kubernetes Service, a process the image does not run', () => {
+    const curl = connectEvent('10.96.0.1', 443, { pid: 7000, nsPid: 40, exe: '/usr/bin/curl', argv: ['curl', '-k', 'https://10.96.0.1/api/v1/secrets'], containerId: CONTAINER_ID });
+    const f = apiServerAccessFromContainer.match(curl, contextAfter(running, curl));
+    assert.ok(f);
+    assert.equal(f.fields?.image_programs, '/manager');
+    const mapped = connectEvent('::ffff:10.96.0.1', 443, { pid: 7001, nsPid: 41, exe: '/tmp/x', containerId: CONTAINER_ID });
+    assert.ok(apiServerAccessFromContainer.match(mapped, contextAfter(running, mapped)), 'IPv4-mapped');
+  });
+
+  test('should trigger: curl or a one-liner with the service-account token or the API URL', () => {
+    for (const ev of [
+      execEvent({ pid: 7100, nsPid: 50, filename: '/usr/bin/curl', argv: ['curl', '-H', 'Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)', 'https://kubernetes.default.svc/api/v1/namespaces'], containerId: CONTAINER_ID }),
+      execEvent({ pid: 7101, nsPid: 51, filename: '/bin/sh', argv: ['sh', '-c', 'TOKEN=$(cat /run/secrets/kubernetes.io/serviceaccount/token); wget -qO- --header "Authorization: Bearer $TOKEN" https://$KUBERNETES_SERVICE_HOST/api/v1/pods'], containerId: CONTAINER_ID }),
+      execEvent({ pid: 7102, nsPid: 52, filename: '/usr/bin/python3', argv: ['python3', '-c', 'import urllib.request;print(open("/var/run/secrets/kubernetes.io/serviceaccount/token").read())'], containerId: CONTAINER_ID }),
+    ])
+      assert.ok(apiServerAccessFromContainer.match(ev, contextAfter(running, ev)), ev.exec!.argv.join(' '));
+  });
+
+  test('should not trigger: the operator\'s own program, other destinations, an image on the exception list, the host', () => {
+    const own = connectEvent('10.96.0.1', 443, { pid: 5000, nsPid: 1, exe: '/manager', containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(own, contextAfter(running, own)), null);
+    const ownChild = connectEvent('10.96.0.1', 443, { pid: 5100, nsPid: 30, exe: '/manager', containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(ownChild, contextAfter(running, ownChild)), null, 'a forked worker of the image program');
+    const elsewhere = connectEvent('10.96.0.10', 53, { pid: 7000, nsPid: 40, exe: '/usr/bin/curl', containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(elsewhere, contextAfter(running, elsewhere)), null);
+    const curl = connectEvent('10.96.0.1', 443, { pid: 7000, nsPid: 40, exe: '/usr/bin/curl', containerId: CONTAINER_ID, image: 'ghcr.io/acme/operator:2' });
+    assert.equal(apiServerAccessFromContainer.match(curl, contextAfter(running, curl, { file: { lists: { api_client_images: ['ghcr.io/acme/operator:*'] }, rules: {}, intel: { feeds: [] } } })), null);
+    const plain = execEvent({ pid: 7103, nsPid: 53, filename: '/usr/bin/curl', argv: ['curl', 'https://example.com/health'], containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(plain, contextAfter(running, plain)), null);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { webShellActivity } from '../../../../../controlplane/src/detections/rules/web-shell-activity';
+import { CONTAINER_ID, execEvent } from '../../../../helpers/synthetic-events';
+import { chain, proc, ruleContext } from '../../../../helpers/rule-context';
+
+const nginx = proc(5001, '/usr/sbin/nginx', ['nginx: worker process'], 'nginx');
+const phpFpm = proc(5002, '/usr/sbin/php-fpm8.2', ['php-fpm: pool www'], 'php-fpm8.2');
+const tomcat = proc(5003, '/opt/java/openjdk/bin/java', ['/opt/java/openjdk/bin/java', '-Dcatalina.base=/usr/local/tomcat', 'org.apache.catalina.startup.Bootstrap', 'start'], 'java');
+const gunicorn = proc(5004, '/usr/local/bin/python3.11', ['/usr/local/bin/python', '/usr/local/bin/gunicorn', 'app:app', '-b', '0.0.0.0:8000'], 'gunicorn');
+const pyHttp = proc(5005, '/usr/bin/python3', ['python3', '-m', 'http.server', '8080'], 'python3');
+const puma = proc(5006, '/usr/local/bin/ruby', ['puma 6.4.0 (tcp://0.0.0.0:3000) [app]'], 'ruby');
+const apache = proc(5007, '/usr/sbin/apache2', ['/usr/sbin/apache2', '-k', 'start'], 'apache2');
+
+function exec(filename: string, argv: string[], ...parents: ReturnType<typeof proc>[]) {
+  return execEvent({ pid: 7000, nsPid: 70, filename, argv, containerId: CONTAINER_ID, ancestry: chain(...parents) });
+}
+
+function fires(ev: ReturnType<typeof exec>): boolean {
+  return webShellActivity.match(ev, ruleContext({ ancestry: ev.ancestry })) !== null;
+}
+
+describe('rule web-shell-activity', () => {
+  test('should trigger: servers starting shells and tools, directly and through shells', () => {
+    const cases = [
+      exec('/bin/sh', ['sh', '-c', 'id'], phpFpm),
+      exec('/usr/bin/id', ['id'], proc(7001, '/bin/sh', ['sh', '-c', 'id'], 'sh'), phpFpm),
+      exec('/usr/bin/whoami', ['whoami'], proc(7001, '/bin/sh', ['sh', '-c', 'whoami'], 'sh'), nginx),
+      exec('/bin/cat', ['cat', '/etc/passwd'], proc(7001, '/bin/sh', ['sh', '-c', 'cat /etc/passwd'], 'sh'), tomcat),
+      exec('/usr/bin/curl', ['curl', '-s', 'http://203.0.113.9/x'], proc(7001, '/bin/bash', ['bash', '-c', 'curl ...'], 'bash'), gunicorn),
+      exec('/usr/bin/wget', ['wget', '-q', 'http://x/y'], pyHttp),
+      exec('/bin/nc', ['nc', '10.0.0.1', '4444'], puma),
+      exec('/usr/bin/python3', ['python3', '-c', 'import os; os.system("id")'], apache),
+      exec('/usr/bin/uname', ['uname', '-a'], proc(7002, '/bin/sh', ['sh', '-c', 'sh -c uname'], 'sh'), proc(7001, '/bin/sh', ['sh', '-c', "sh -c 'sh -c uname'"], 'sh'), nginx),
+    ];
+    for (const ev of cases) assert.ok(fires(ev), ev.exec!.argv.join(' '));
+  });
+
+  test('should trigger: evasions — a renamed shell, a copy named like a server, a tool dropped in /tmp, busybox', () => {
+    assert.ok(fires(exec('/var/www/html/img.png', ['/var/www/html/img.png', '-c', 'id; uname -a'], phpFpm)), 'copied shell takes -c with a command line');
+    assert.ok(fires(exec('/tmp/kworker', ['/tmp/kworker'], nginx)), 'program from a writable directory');
+    assert.ok(fires(exec('/usr/bin/id', ['id'], proc(7003, '/tmp/x', ['/tmp/x', '-c', 'id'], 'x'), phpFpm)), 'through a renamed shell');
+    assert.ok(fires(exec('/bin/busybox', ['busybox', 'nc', '1.2.3.4', '80'], nginx)), 'busybox applet');
+    assert.ok(fires(exec('/usr/bin/id', ['id'], proc(7004, '/bin/sh', ['sh', '-c', 'id'], 'sh'), proc(5001, '//usr/sbin/../sbin/nginx', ['nginx: worker process'], 'nginx'))), 'server path written another way');
+  });
+
+  test('should not trigger: close-but-benign look-alikes', () => {
+    // nginx -t from an init script: the server is the child, not the parent.
+    assert.equal(fires(exec('/usr/sbin/nginx', ['nginx', '-t'], proc(4000, '/bin/sh', ['/bin/sh', '/etc/init.d/nginx', 'reload'], 'sh'))), false);
+    // PHP mail() and Apache piped logs go through sh -c.
+    assert.equal(fires(exec('/bin/sh', ['sh', '-c', '/usr/sbin/sendmail -t -i'], phpFpm)), false);
+    assert.equal(fires(exec('/bin/sh', ['/bin/sh', '-c', '/usr/bin/rotatelogs /var/log/apache2/access.%Y 86400'], apache)), false);
+    // A server re-executing itself, a worker process of the server.
+    assert.equal(fires(exec('/usr/sbin/nginx', ['nginx', '-g', 'daemon off;'], nginx)), false);
+    // A non-tool child of a server (an image converter), and a shell whose chain has no server.
+    assert.equal(fires(exec('/usr/bin/convert', ['convert', 'a.png', 'b.jpg'], phpFpm)), false);
+    assert.equal(fires(exec('/bin/sh', ['sh', '-c', 'id'], proc(6000, '/usr/sbin/cron', ['cron'], 'cron'))), false);
+    // gzip -c is not a shell's -c.
+    assert.equal(fires(exec('/bin/gzip', ['gzip', '-c', 'access.log'], nginx)), false);
+  });
+
+  test('one alert per server and command: repeats merge', () => {
+    const a = webShellActivity.match(exec('/bin/sh', ['sh', '-c', 'id'], phpFpm), ruleContext({ ancestry: chain(phpFpm) }));
+    const b = webShellActivity.match(exec('/bin/sh', ['sh', '-c', 'id'], { ...phpFpm, pid: 5999 }), ruleContext({ ancestry: chain({ ...phpFpm, pid: 5999 }) }));
+    const c = webShellActivity.match(exec('/bin/sh', ['sh', '-c', 'ls'], phpFpm), ruleContext({ ancestry: chain(phpFpm) }));
+    assert.equal(a?.key, b?.key);
+    assert.notEqual(a?.key, c?.key);
+  });
+});
