@@ -5,7 +5,8 @@
  */
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { ContainerDescriber } from './identity/container-describer';
-import { CriClient, findCriSocket } from './identity/cri-client';
+import { findCriSocket } from '../../proto/cri-runtime';
+import { CriClient } from './identity/cri-client';
 import { OciSpecLocator } from './identity/oci-spec';
 import { MetadataCache, type MetadataCacheOptions } from './identity/metadata-cache';
 import { KernelSensor, type KernelSensorOptions, type SensorStats } from './kernel-sensor';

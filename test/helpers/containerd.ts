@@ -9,10 +9,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS, PROTO_ROOT } from '../../proto/loader';
-import type { ProtoGrpcType } from '../../proto/generated/api';
+import { criCall, criRuntimeClient } from '../../proto/cri-runtime';
 import type { RuntimeServiceClient } from '../../proto/generated/runtime/v1/RuntimeService';
 import { cgroup2Mount } from './cgroup2';
 import { tempDir } from './temp-dir';
@@ -70,6 +67,17 @@ export interface PodSpec {
   command: string[];
   privileged?: boolean;
   hostPaths?: { host: string; container: string; readonly?: boolean }[];
+  /** Capabilities added to the runtime's default set (SYS_PTRACE...). */
+  addCapabilities?: string[];
+  env?: Record<string, string>;
+  /** The pod's labels, as kubelet hands them to the sandbox. */
+  labels?: Record<string, string>;
+}
+
+/** A container started with ctr, in a containerd namespace the CRI does not see. */
+export interface OutsideContainer {
+  id: string;
+  namespace: string;
 }
 
 export interface RunningPod {
@@ -82,6 +90,7 @@ export class TestContainerd {
   private daemon: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private readonly pods: RunningPod[] = [];
+  private readonly outside: OutsideContainer[] = [];
   readonly socket: string;
   readonly cgroupRoot: string;
   readonly cri: RuntimeServiceClient;
@@ -89,8 +98,7 @@ export class TestContainerd {
   private constructor(readonly dir: string) {
     this.socket = path.join(dir, 'containerd.sock');
     this.cgroupRoot = `vigil-test-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const def = protoLoader.loadSync('cri/runtime/v1/api.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_ROOT] });
-    this.cri = new ((grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).runtime.v1.RuntimeService)(`unix://${this.socket}`, grpc.credentials.createInsecure());
+    this.cri = criRuntimeClient(this.socket);
   }
 
   static async start(): Promise<TestContainerd> {
@@ -136,9 +144,8 @@ state = "${c.dir}/state"
   }
 
   call<Res>(method: string, req: object): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      const fn = (this.cri as unknown as Record<string, (r: object, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>)[method];
-      fn.call(this.cri, req, (err, res) => (err ? reject(new Error(`CRI ${method}: ${err.details}`)) : resolve(res!)));
+    return criCall<Res>(this.cri, method, req, 30_000).catch((err: { details?: string }) => {
+      throw new Error(`CRI ${method}: ${err.details}`);
     });
   }
 
@@ -146,6 +153,7 @@ state = "${c.dir}/state"
     const uid = randomBytes(8).toString('hex');
     const sandbox = {
       metadata: { name: p.name, uid, namespace: p.namespace ?? 'default' },
+      labels: p.labels ?? {},
       linux: {
         cgroup_parent: `/${this.cgroupRoot}/pod${uid}`,
         // Host networking needs no CNI; a privileged container needs a privileged sandbox.
@@ -161,14 +169,32 @@ state = "${c.dir}/state"
         image: { image: TEST_IMAGE },
         command: p.command,
         mounts: (p.hostPaths ?? []).map((m) => ({ host_path: m.host, container_path: m.container, readonly: !!m.readonly })),
+        envs: Object.entries(p.env ?? {}).map(([key, value]) => ({ key, value })),
         // As kubelet does for every v1 pod: the container gets its own pid namespace.
-        linux: { security_context: { privileged: !!p.privileged, namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
+        linux: {
+          security_context: {
+            privileged: !!p.privileged,
+            namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' },
+            capabilities: { add_capabilities: p.addCapabilities ?? [] },
+          },
+        },
       },
     });
     const pod = { podId, containerId, uid };
     this.pods.push(pod);
     await this.call('StartContainer', { container_id: containerId });
     return pod;
+  }
+
+  /**
+   * Starts a container with ctr, outside the CRI (containerd namespace
+   * `default`), from the image's root filesystem: no image import needed.
+   */
+  runOutside(id: string, command: string[], o: { privileged?: boolean } = {}): OutsideContainer {
+    execFileSync('ctr', ['-a', this.socket, '-n', 'default', 'run', '-d', '--rootfs', ...(o.privileged ? ['--privileged'] : []), '--env', 'PATH=/bin', path.join(this.dir, 'rootfs'), id, ...command], { stdio: 'ignore' });
+    const c = { id, namespace: 'default' };
+    this.outside.push(c);
+    return c;
   }
 
   async exec(containerId: string, cmd: string[]): Promise<string> {
@@ -194,17 +220,25 @@ state = "${c.dir}/state"
       await this.call('StopPodSandbox', { pod_sandbox_id: p.podId }).catch(() => undefined);
       await this.call('RemovePodSandbox', { pod_sandbox_id: p.podId }).catch(() => undefined);
     }
+    for (const c of this.outside) {
+      spawnSync('ctr', ['-a', this.socket, '-n', c.namespace, 'task', 'kill', '-s', 'SIGKILL', c.id], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 100));
+      spawnSync('ctr', ['-a', this.socket, '-n', c.namespace, 'task', 'delete', '-f', c.id], { stdio: 'ignore' });
+      spawnSync('ctr', ['-a', this.socket, '-n', c.namespace, 'container', 'delete', c.id], { stdio: 'ignore' });
+    }
     this.cri.close();
     await this.killDaemon();
     // Safety net: nothing of this runtime may outlive the test, even if a
     // CRI call above failed. Shims name our socket; containers sit in our cgroups.
     spawnSync('pkill', ['-9', '-f', this.dir], { stdio: 'ignore' }); // exit 1 means nothing was left: fine
-    const unified = path.join(cgroup2Mount(), this.cgroupRoot);
-    killCgroupTree(unified);
+    // CRI pods sit under our cgroup root; ctr's containers under /default/<id>.
+    const ours = [this.cgroupRoot, ...this.outside.map((c) => path.join(c.namespace, c.id))];
+    const hierarchies = [...fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h)), cgroup2Mount()];
+    for (const rel of ours) killCgroupTree(path.join(cgroup2Mount(), rel));
     await new Promise((r) => setTimeout(r, 200));
-    const roots = fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, this.cgroupRoot));
-    roots.push(unified);
-    for (const root of roots) removeCgroupTree(root);
+    for (const h of hierarchies) for (const rel of ours) removeCgroupTree(path.join(h, rel));
+    // The namespace's parent cgroup goes too when nothing else is left in it.
+    for (const h of hierarchies) for (const ns of new Set(this.outside.map((c) => c.namespace))) removeCgroupTree(path.join(h, ns), false);
     // A killed daemon can leave sandbox mounts (shm) in its state dir.
     const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(this.dir));
     for (const m of mounts.sort().reverse()) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
@@ -228,14 +262,14 @@ function killCgroupTree(dir: string): void {
     }
 }
 
-function removeCgroupTree(dir: string): void {
+function removeCgroupTree(dir: string, children = true): void {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
-  for (const e of entries) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
+  if (children) for (const e of entries) if (e.isDirectory()) removeCgroupTree(path.join(dir, e.name));
   try {
     fs.rmdirSync(dir);
   } catch {

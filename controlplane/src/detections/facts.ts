@@ -123,13 +123,17 @@ export function scriptOneLiner(p: ProgramRef, lists: Lists): string | undefined 
   return undefined;
 }
 
-/** A web or application server: by name, or an interpreter whose arguments name a web framework. */
-export function isWebServer(p: ProgramRef, lists: Lists): boolean {
+/**
+ * A web or application server: by name, an interpreter whose arguments
+ * name a web framework, or, inside a container, an application runtime
+ * (node, java, php).
+ */
+export function isWebServer(p: ProgramRef, lists: Lists, inContainer: boolean): boolean {
   const names = programNames(p);
-  if (isIn(names, lists.web_servers)) return true;
+  if (isIn(names, lists.web_servers) || (inContainer && isIn(names, lists.app_runtimes))) return true;
   if (!isIn(names, lists.web_server_interpreters)) return false;
   // Servers that retitle themselves (puma, unicorn, gunicorn workers) do it in argv[0].
-  return p.argv.slice(0, 4).some((a) => [...lists.web_server_modules].some((m) => basename(a).startsWith(m) || a.startsWith(m)));
+  return p.argv.slice(0, 8).some((a) => [...lists.web_server_modules].some((m) => basename(a).startsWith(m) || a.startsWith(m)));
 }
 
 /** A container runtime process (runc's init stages are named runc:[N:...]). */

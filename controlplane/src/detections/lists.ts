@@ -10,16 +10,22 @@ export const BUILTIN_LISTS = {
   /** Processes that serve requests from the network: their children are what a web shell runs. */
   web_servers: [
     'nginx', 'httpd', 'apache', 'apache2', 'lighttpd', 'caddy', 'traefik', 'haproxy', 'envoy',
-    'php-fpm', 'php-cgi', 'php', 'hhvm', 'tomcat', 'catalina', 'jetty', 'java', 'node', 'nodejs', 'deno', 'bun',
+    'php-fpm', 'php-cgi', 'hhvm', 'tomcat', 'catalina', 'jetty',
     'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress-serve', 'flask', 'puma', 'unicorn', 'thin',
     'passenger', 'rails', 'w3wp', 'openresty', 'h2o', 'websocketd', 'fcgiwrap',
   ],
-  /** Interpreters that host web frameworks: a web server when their arguments name one (python -m http.server, ruby puma). */
-  web_server_interpreters: ['python', 'ruby', 'perl'],
+  /**
+   * Runtimes that serve the web in containers (a Node.js, Java or PHP app)
+   * but run every kind of tool on a host: servers inside containers only.
+   */
+  app_runtimes: ['node', 'nodejs', 'deno', 'bun', 'java', 'php', 'dotnet'],
+  /** Interpreters that host web frameworks: a web server when their arguments name one (python -m http.server, ruby puma, java with Tomcat). */
+  web_server_interpreters: ['python', 'ruby', 'perl', 'java'],
   /** Arguments of such an interpreter that make it a web server. */
   web_server_modules: [
     'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress', 'http.server', 'SimpleHTTPServer', 'flask',
     'puma', 'unicorn', 'thin', 'rackup', 'rails', 'tornado', 'aiohttp', 'starman', 'plackup', 'hypnotoad',
+    'org.apache.catalina', '-Dcatalina', 'org.eclipse.jetty', '-Djetty', 'jboss-modules', 'weblogic',
   ],
   shells: ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'pdksh', 'csh', 'tcsh', 'fish', 'yash', 'rbash', 'hush'],
   /** What an attacker runs first to learn where they are. */

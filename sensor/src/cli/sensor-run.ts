@@ -5,7 +5,7 @@ import { untilStopped } from '../../../proto/signals';
 import { Command } from 'commander';
 import { addressFromFlags, type ClientFlags } from '../../../proto/client-connection';
 import { Outbox } from '../outbox';
-import { CRI_SOCKETS } from '../identity/cri-client';
+import { CRI_SOCKETS } from '../../../proto/cri-runtime';
 import { NodePipeline } from '../node-pipeline';
 import { SensorClient } from '../sensor-client';
 import { parseRingBytes } from './trace';

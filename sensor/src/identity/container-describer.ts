@@ -9,7 +9,7 @@
  */
 import type { ContainerMetadata, CriClient } from './cri-client';
 import { NO_DETAILS } from './cri-client';
-import type { OciFacts, OciSpecLocator } from './oci-spec';
+import { ociFacts, type OciFacts, type OciSpecLocator } from './oci-spec';
 
 /** Annotation names of containerd's CRI plugin, then CRI-O's, for the same fact. */
 const ANNOTATIONS = {
@@ -60,6 +60,15 @@ function specDetails(oci: OciFacts): Pick<ContainerMetadata['details'], 'capabil
   return { capabilities: oci.capabilities, kubernetes_service: oci.kubernetesService, oci_spec_path: oci.specPath, runtime_namespace: oci.runtimeNamespace, privileged: oci.privileged };
 }
 
+/** The spec the CRI's verbose status carried, when its bundle was not found (the container's processes came and went). */
+function specOf(meta: ContainerMetadata): OciFacts | undefined {
+  try {
+    return meta.runtimeSpec ? ociFacts(meta.runtimeSpec, '', 'k8s.io') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type Description =
   | { found: ContainerMetadata }
   /** Neither source knows it yet (the runtime registers a container after its first processes run): ask again. */
@@ -72,11 +81,12 @@ export class ContainerDescriber {
   ) {}
 
   /**
-   * Describes container `id`, one of whose processes is `pid`. Throws when
-   * the CRI cannot be asked and the spec is not found either.
+   * Describes container `id`, whose processes include `pids` (newest
+   * first: runc's first processes are gone by the time a lookup retries).
+   * Throws when the CRI cannot be asked and the spec is not found either.
    */
-  async describe(id: string, pid: number): Promise<Description> {
-    const oci = this.oci.find(id, pid);
+  async describe(id: string, pids: readonly number[]): Promise<Description> {
+    const oci = this.oci.find(id, pids);
     if (!this.cri) return oci ? { found: fromSpec(id, oci) } : { retry: true };
     let meta: ContainerMetadata | undefined;
     try {
@@ -86,16 +96,17 @@ export class ContainerDescriber {
       throw err;
     }
     if (!meta) return oci && !isCriManaged(oci) ? { found: fromSpec(id, oci) } : { retry: true };
-    if (!oci) return { found: meta };
+    const spec = oci ?? specOf(meta);
+    if (!spec) return { found: meta };
     const d = meta.details;
     return {
       found: {
         ...meta,
         details: {
           ...d,
-          ...specDetails(oci),
-          privileged: d.privileged || oci.privileged,
-          added_capabilities: [...new Set([...d.added_capabilities.map((c) => c.replace(/^CAP_/, '')), ...oci.addedCapabilities])],
+          ...specDetails(spec),
+          privileged: d.privileged || spec.privileged,
+          added_capabilities: [...new Set([...d.added_capabilities.map((c) => c.replace(/^CAP_/, '')), ...spec.addedCapabilities])],
         },
       },
     };

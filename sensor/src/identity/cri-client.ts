@@ -4,37 +4,14 @@
  * both verbose. Works with containerd, k3s and CRI-O; the socket is found at
  * the usual paths or given.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS, PROTO_ROOT } from '../../../proto/loader';
-import type { ProtoGrpcType } from '../../../proto/generated/api';
+import { criCall, criRuntimeClient } from '../../../proto/cri-runtime';
 import type { RuntimeServiceClient } from '../../../proto/generated/runtime/v1/RuntimeService';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
 import type { PodSandboxStatusResponse__Output } from '../../../proto/generated/runtime/v1/PodSandboxStatusResponse';
 import type { ListContainersResponse__Output } from '../../../proto/generated/runtime/v1/ListContainersResponse';
 import type { ListPodSandboxResponse__Output } from '../../../proto/generated/runtime/v1/ListPodSandboxResponse';
 import type { ContainerStatusResponse__Output } from '../../../proto/generated/runtime/v1/ContainerStatusResponse';
-
-export const CRI_SOCKETS = [
-  '/run/containerd/containerd.sock',
-  '/var/run/containerd/containerd.sock',
-  '/run/k3s/containerd/containerd.sock',
-  '/run/crio/crio.sock',
-  '/var/run/crio/crio.sock',
-];
-
-/** The first CRI socket that exists, or undefined. */
-export function findCriSocket(candidates = CRI_SOCKETS): string | undefined {
-  return candidates.find((p) => {
-    try {
-      return fs.statSync(p).isSocket();
-    } catch {
-      return false;
-    }
-  });
-}
 
 export interface ContainerMetadata {
   name: string;
@@ -43,6 +20,8 @@ export interface ContainerMetadata {
   podNamespace: string;
   podUid: string;
   details: ContainerDetails__Output;
+  /** The OCI runtime spec, when the runtime's verbose status includes it (containerd does). */
+  runtimeSpec?: unknown;
 }
 
 const CALL_DEADLINE_MS = 1500;
@@ -85,16 +64,11 @@ export class CriClient {
   private readonly client: RuntimeServiceClient;
 
   constructor(readonly socket: string) {
-    const def = protoLoader.loadSync('cri/runtime/v1/api.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [path.join(PROTO_ROOT)] });
-    const { RuntimeService } = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).runtime.v1;
-    this.client = new RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
+    this.client = criRuntimeClient(socket);
   }
 
-  private call<Req, Res>(method: string, req: Req): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      const fn = (this.client as unknown as Record<string, (r: Req, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => void>)[method];
-      fn.call(this.client, req, { deadline: Date.now() + CALL_DEADLINE_MS }, (err, res) => (err ? reject(err) : resolve(res!)));
-    });
+  private call<Req extends object, Res>(method: string, req: Req): Promise<Res> {
+    return criCall<Res>(this.client, method, req, CALL_DEADLINE_MS);
   }
 
   private async sandbox(id: string): Promise<PodSandboxStatusResponse__Output> {
@@ -169,6 +143,7 @@ export class CriClient {
         is_sandbox: false,
         source: 'cri',
       },
+      runtimeSpec: info.runtimeSpec,
     };
   }
 

@@ -109,7 +109,7 @@ export class MetadataCache {
     // registered it, so "not found" right away means "ask again shortly".
     let delay = 25;
     const attempt = () =>
-      this.describer.describe(id, first.process?.pid ?? 0).then(
+      this.describer.describe(id, this.heldPids(id, first)).then(
         (d) => {
           if ('found' in d) return this.ready(id, d.found);
           if (!this.cri) return this.release(id, 'no CRI runtime to ask and no OCI runtime spec found');
@@ -126,6 +126,13 @@ export class MetadataCache {
         },
       );
     void attempt();
+  }
+
+  /** Pids of the container's events waiting for its description, newest first. */
+  private heldPids(id: string, first: Event__Output): number[] {
+    const e = this.entries.get(id);
+    const held = e?.state === 'pending' ? e.held : [first];
+    return [...new Set(held.map((ev) => ev.process?.pid ?? 0).filter((pid) => pid > 0).reverse())];
   }
 
   private ready(id: string, meta: ContainerMetadata): void {

@@ -62,7 +62,15 @@ function envValue(env: unknown[], name: string): string {
 
 /** The facts of one config.json; throws when it cannot be read or is not a spec. */
 export function readOciSpec(specPath: string, runtimeNamespace: string): OciFacts {
-  const spec = obj(JSON.parse(fs.readFileSync(specPath, 'utf8')));
+  return ociFacts(JSON.parse(fs.readFileSync(specPath, 'utf8')), specPath, runtimeNamespace);
+}
+
+/**
+ * The facts of a spec already parsed (containerd's CRI also hands it out in
+ * its verbose status); `specPath` says where it came from.
+ */
+export function ociFacts(parsed: unknown, specPath: string, runtimeNamespace: string): OciFacts {
+  const spec = obj(parsed);
   const proc = obj(spec.process);
   const linux = obj(spec.linux);
   if (!spec.ociVersion || !spec.process) throw new Error(`${specPath} is not an OCI runtime spec`);
@@ -167,9 +175,11 @@ export class OciSpecLocator {
     return undefined;
   }
 
-  /** The facts of container `id`'s spec (`pid`: one of its processes), or undefined when none is found. */
-  find(id: string, pid: number): OciFacts | undefined {
-    const found = this.viaRuntimeProcess(id, pid) ?? this.viaRoots(id);
+  /** The facts of container `id`'s spec (`pids`: some of its processes), or undefined when none is found. */
+  find(id: string, pids: readonly number[]): OciFacts | undefined {
+    let found: Found | undefined;
+    for (const pid of pids) if ((found = this.viaRuntimeProcess(id, pid))) break;
+    found ??= this.viaRoots(id);
     if (!found) return undefined;
     try {
       return readOciSpec(found.spec, found.ns);

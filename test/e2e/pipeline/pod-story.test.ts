@@ -22,18 +22,18 @@ describe('one pod, from the audit log to the node', { timeout: 60_000 }, () => {
       await sensor.hello('node-7');
       await sensor.send('node-7', 1n, [containerStarted(pod, { privileged: true, hostPaths: ['/var/run/docker.sock'] }), execInPod(pod, { pid: 900, ppid: 800, filename: '/bin/sh', argv: ['sh', '-c', 'id'], parentComm: 'php-fpm' })]);
       let alerts: { rule_id: string; namespace: string; pod: string; pod_uid: string; node_name: string }[] = [];
-      for (let i = 0; i < 100 && alerts.length < 3; i++) {
+      for (let i = 0; i < 100 && alerts.length < 4; i++) {
         const r = await runVigil(['alerts', '--data-dir', cp.dataDir, '--pod', 'shop/web', '--json']);
         alerts = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-        if (alerts.length < 3) await new Promise((res) => setTimeout(res, 100));
+        if (alerts.length < 4) await new Promise((res) => setTimeout(res, 100));
       }
-      assert.deepEqual(alerts.map((a) => a.rule_id).sort(), ['k8s-privileged-pod', 'privileged-container-started', 'shell-in-container']);
+      assert.deepEqual(alerts.map((a) => a.rule_id).sort(), ['k8s-privileged-pod', 'privileged-container-started', 'sensitive-host-mount-started', 'shell-in-container']);
       for (const a of alerts) {
         assert.equal(a.namespace, 'shop');
         assert.equal(a.pod, 'web');
         assert.equal(a.pod_uid, podUid, `${a.rule_id} carries the pod uid`);
       }
-      assert.deepEqual(alerts.map((a) => a.node_name).sort(), ['kubernetes', 'node-7', 'node-7']);
+      assert.deepEqual(alerts.map((a) => a.node_name).sort(), ['kubernetes', 'node-7', 'node-7', 'node-7']);
 
       const containers = await runVigil(['containers', '--data-dir', cp.dataDir, '--json']);
       const [c] = containers.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { HostRule } from '../rule';
 import { eventProgram, inContainer } from '../facts';
 
@@ -15,6 +16,15 @@ function exposure(source: string, fstype: string, flags: bigint): string | undef
   if (NODE_FILESYSTEMS.has(fstype)) return `${fstype} filesystem`;
   if ((flags & MS_BIND) !== 0n && /^\/(proc|sys)(\/|$)/.test(src)) return `bind mount of ${src}`;
   return undefined;
+}
+
+/**
+ * runc's init, by its look, for containers the control plane never saw
+ * start (their description failed): weaker than the entrypoint test above,
+ * since a process can take these names.
+ */
+function isRuntimeInit(ev: Event__Output): boolean {
+  return ev.process!.comm.startsWith('runc:') || /^\/(dev|proc\/self)\/fd\/\d+$|^\/proc\/self\/exe$/.test(ev.process!.exe);
 }
 
 export const sensitiveMountInContainer: HostRule = {
@@ -37,7 +47,7 @@ export const sensitiveMountInContainer: HostRule = {
     if (!m || !inContainer(ev)) return null;
     // The runtime sets the container up from inside its cgroup before the entrypoint runs.
     const facts = ctx.container();
-    if (facts?.details && facts.initExes.size === 0) return null;
+    if (facts?.details ? facts.initExes.size === 0 : isRuntimeInit(ev)) return null;
     const why = exposure(m.source, m.fstype, BigInt(m.flags || '0'));
     if (!why) return null;
     const p = eventProgram(ev);

@@ -1,12 +1,13 @@
 import type { HostRule } from '../rule';
-import { basename, commandLine, execProgram, isShellLike, isWebServer, nodeProgram, shellCommand, toolKind } from '../facts';
+import { basename, commandLine, execProgram, inContainer, isShellLike, isWebServer, nodeProgram, shellCommand, toolKind } from '../facts';
 
 export const webShellActivity: HostRule = {
   id: 'web-shell-activity',
   version: 1,
   title: 'Web server spawned a shell or an attacker\'s tool',
   description:
-    'A web or application server (nginx, Apache, PHP-FPM, Tomcat/Java, Node.js, gunicorn, puma, ...) started a ' +
+    'A web or application server (nginx, Apache, PHP-FPM, Tomcat, gunicorn, puma, ...; in a container also any ' +
+    'Node.js, Java or PHP runtime, which on a host run tools as often as servers) started a ' +
     'shell, a recon tool (id, whoami, uname, cat /etc/passwd), a download or network tool (curl, wget, nc, socat), ' +
     'an interpreter one-liner (python -c, perl -e), or a program from a writable directory, directly or through ' +
     'shells. Serving requests never needs that: it is what a web shell or a remote-code-execution exploit does ' +
@@ -21,11 +22,12 @@ export const webShellActivity: HostRule = {
   match(ev, ctx) {
     const child = execProgram(ev);
     const kind = toolKind(child, ctx.lists);
-    if (!kind || isWebServer(child, ctx.lists)) return null;
+    const contained = inContainer(ev);
+    if (!kind || isWebServer(child, ctx.lists, contained)) return null;
     // Up the chain through shells and tools to the first other program: a web server there is the finding.
     for (const a of ctx.ancestry()) {
       const parent = nodeProgram(a);
-      if (isWebServer(parent, ctx.lists)) {
+      if (isWebServer(parent, ctx.lists, contained)) {
         const command = shellCommand(child.argv);
         if (command !== undefined && ctx.lists.web_server_helpers.has(basename(command.trim().split(/\s+/)[0] ?? ''))) return null;
         return {

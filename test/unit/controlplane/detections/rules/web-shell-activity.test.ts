@@ -59,6 +59,15 @@ describe('rule web-shell-activity', () => {
     assert.equal(fires(exec('/bin/gzip', ['gzip', '-c', 'access.log'], nginx)), false);
   });
 
+  test('Node.js, Java and PHP runtimes are servers in containers, not on hosts (npm scripts, build tools)', () => {
+    const node = proc(5008, '/usr/local/bin/node', ['node', 'server.js'], 'node');
+    assert.ok(fires(exec('/bin/sh', ['/bin/sh', '-c', 'ls /'], node)), 'a Node.js app in a container spawning a shell');
+    const onHost = execEvent({ pid: 7000, filename: '/bin/sh', argv: ['sh', '-c', 'tsc -p .'], ancestry: [proc(300, '/usr/bin/node', ['npm', 'run', 'build'], 'npm run build')] });
+    assert.equal(webShellActivity.match(onHost, ruleContext({ ancestry: onHost.ancestry })), null);
+    const tomcatOnHost = execEvent({ pid: 7001, filename: '/bin/sh', argv: ['sh', '-c', 'id'], ancestry: [tomcat] });
+    assert.ok(webShellActivity.match(tomcatOnHost, ruleContext({ ancestry: tomcatOnHost.ancestry })), 'Tomcat is a server anywhere');
+  });
+
   test('one alert per server and command: repeats merge', () => {
     const a = webShellActivity.match(exec('/bin/sh', ['sh', '-c', 'id'], phpFpm), ruleContext({ ancestry: chain(phpFpm) }));
     const b = webShellActivity.match(exec('/bin/sh', ['sh', '-c', 'id'], { ...phpFpm, pid: 5999 }), ruleContext({ ancestry: chain({ ...phpFpm, pid: 5999 }) }));
