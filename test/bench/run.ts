@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import { benchAuditWebhook } from './audit-webhook';
 import { benchContainerChurn } from './container-churn';
+import { benchDetections } from './detections';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   sensor_overhead: () => benchSensorOverhead(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
   controlplane_ingest: () => benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   audit_webhook: () => benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
+  detections: () => benchDetections(),
 };
 
 async function main(): Promise<void> {

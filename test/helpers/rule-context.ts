@@ -32,7 +32,6 @@ export function chain(...nearest: ProcessNode__Output[]): ProcessNode__Output[] 
 }
 
 export interface ContextSpec {
-  ancestry?: ProcessNode__Output[];
   facts?: Partial<ContainerFacts>;
   intel?: IntelLookup;
   file?: RulesFile;
@@ -43,7 +42,6 @@ export function ruleContext(s: ContextSpec = {}): DetectionContext {
   const facts = s.facts ? ({ id: 'c', container: null, initPid: 0, initExes: new Set(), recentExecs: [], ...s.facts } as unknown as ContainerFacts) : undefined;
   return {
     node: 'node-1',
-    ancestry: () => s.ancestry ?? [],
     lists: RuleSet.build(RULES, s.file).lists,
     intel: s.intel ?? { lookup: () => undefined },
     container: () => facts,
@@ -55,5 +53,5 @@ export function contextAfter(events: Event__Output[], current: Event__Output, s:
   const registry = new ContainerRegistry();
   let t = 1_000_000;
   for (const ev of [...events, current]) registry.observe(ev, (t += 1000));
-  return { ...ruleContext(s), ancestry: () => current.ancestry ?? s.ancestry ?? [], container: () => registry.get(current.container?.id ?? '') };
+  return { ...ruleContext(s), container: () => registry.get(current.container?.id ?? '') };
 }

@@ -119,7 +119,6 @@ export class DetectionEngine {
       const id = ev.container?.id;
       const ctx: DetectionContext = {
         node,
-        ancestry: () => ev.ancestry ?? [],
         lists: this.ruleSet.lists,
         intel: this.intel,
         container: () => (id ? this.containers.get(id) : undefined),

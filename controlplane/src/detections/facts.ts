@@ -15,31 +15,62 @@ import type { Lists } from './lists';
 
 /** The last component of a path written any way (`//bin/../bin/sh`). */
 export function basename(p: string): string {
+  // Most paths are plain; normalizing costs more than everything else a rule does.
+  if (!p.includes('/.') && !p.includes('//') && !p.endsWith('/')) return p.slice(p.lastIndexOf('/') + 1);
   return path.posix.basename(path.posix.normalize(p || '.'));
 }
 
 /** python3.11 → python, php-fpm8.2 → php-fpm, pip3 → pip. */
 function unversioned(name: string): string {
-  return name.replace(/[-_.]?\d+(\.\d+)*$/, '') || name;
+  const last = name.charCodeAt(name.length - 1);
+  return last >= 48 && last <= 57 ? name.replace(/[-_.]?\d+(\.\d+)*$/, '') || name : name;
 }
 
-/** A process, as any stage describes one. */
-export interface ProgramRef {
-  exe: string;
-  argv: readonly string[];
-  comm: string;
+/**
+ * A process as rules see it, from an exec, any event's process, or an
+ * ancestor. Its names are worked out once, when a rule first asks.
+ */
+export class Program {
+  private nameList: string[] | undefined;
+
+  constructor(
+    readonly pid: number,
+    readonly exe: string,
+    readonly argv: readonly string[],
+    readonly comm: string,
+  ) {}
+
+  static ofNode(n: ProcessNode__Output): Program {
+    return new Program(n.pid, n.exe, n.argv, n.comm);
+  }
+
+  /** The program an exec starts, or the process of any other event as the sensor's process tree knew it. */
+  static ofEvent(ev: Event__Output): Program {
+    const p = ev.process;
+    return ev.exec ? new Program(p?.pid ?? 0, ev.exec.filename, ev.exec.argv, p?.comm ?? '') : new Program(p?.pid ?? 0, p?.exe ?? '', p?.argv ?? [], p?.comm ?? '');
+  }
+
+  /** Every name the program goes by, with and without version suffixes. */
+  get names(): readonly string[] {
+    return (this.nameList ??= nameList(this));
+  }
+
+  /** Whether one of its names is in `list`. */
+  in(list: ReadonlySet<string>): boolean {
+    for (const n of this.names) if (list.has(n)) return true;
+    return false;
+  }
+
+  named(name: string): boolean {
+    return this.names.includes(name);
+  }
 }
 
-/** Every name a program goes by, with and without version suffixes. */
-export function programNames(p: ProgramRef): Set<string> {
-  const names = new Set<string>();
+function nameList(p: Program): string[] {
+  const names: string[] = [];
   const add = (n: string) => {
     if (!n) return;
-    names.add(n);
-    names.add(unversioned(n));
-    // Scripts and dropped binaries go by their stem too: deepce.sh, linpeas.sh, payload.bin.
-    const stem = n.replace(/\.(sh|bash|py|pl|rb|php|js|bin|elf|exe|run)$/, '');
-    if (stem !== n && stem) names.add(stem);
+    for (const v of [n, unversioned(n), n.includes('.') ? n.replace(SCRIPT_EXTENSION, '') : n]) if (v && !names.includes(v)) names.push(v);
   };
   const exe = basename(p.exe);
   const arg0 = basename(p.argv[0] ?? '');
@@ -51,23 +82,32 @@ export function programNames(p: ProgramRef): Set<string> {
   return names;
 }
 
-export function isIn(names: ReadonlySet<string>, list: ReadonlySet<string>): boolean {
-  for (const n of names) if (list.has(n)) return true;
-  return false;
+/** Scripts and dropped binaries go by their stem too: deepce.sh, linpeas.sh, payload.bin. */
+const SCRIPT_EXTENSION = /\.(sh|bash|py|pl|rb|php|js|bin|elf|exe|run)$/;
+
+/**
+ * The engine runs every rule on one event before the next: the last
+ * event's program and ancestors are kept, so each is built once for all
+ * the rules, without a per-object cache.
+ */
+let lastEvent: Event__Output | undefined;
+let lastProgram: Program | undefined;
+let lastAncestors: Program[] | undefined;
+
+/** The event's program (what an exec starts; the acting process otherwise). */
+export function programOf(ev: Event__Output): Program {
+  if (ev !== lastEvent) {
+    lastEvent = ev;
+    lastProgram = Program.ofEvent(ev);
+    lastAncestors = undefined;
+  }
+  return lastProgram!;
 }
 
-/** The program an exec event starts. */
-export function execProgram(ev: Event__Output): ProgramRef {
-  return { exe: ev.exec!.filename, argv: ev.exec!.argv, comm: ev.process?.comm ?? '' };
-}
-
-export function nodeProgram(n: ProcessNode__Output): ProgramRef {
-  return { exe: n.exe, argv: n.argv, comm: n.comm };
-}
-
-/** The process of any event, as the sensor's process tree knew it. */
-export function eventProgram(ev: Event__Output): ProgramRef {
-  return { exe: ev.process?.exe ?? '', argv: ev.process?.argv ?? [], comm: ev.process?.comm ?? '' };
+/** The event's ancestors as programs, nearest first, as the sensor sent them. */
+export function ancestorsOf(ev: Event__Output): Program[] {
+  programOf(ev);
+  return (lastAncestors ??= (ev.ancestry ?? []).map(Program.ofNode));
 }
 
 /** The command string a shell was given with -c (or a flag group ending in c: -lc, -ec), or undefined. */
@@ -84,16 +124,16 @@ const SHELL_SYNTAX = /[\s;|&$`()<>]/;
  * interactive `-i`. A copy of a shell under another name is still called
  * like one; `gzip -c file` is not.
  */
-export function isShellLike(p: ProgramRef, lists: Lists): boolean {
-  if (isIn(programNames(p), lists.shells)) return true;
+export function isShellLike(p: Program, lists: Lists): boolean {
+  if (p.in(lists.shells)) return true;
   const command = shellCommand(p.argv);
   if (command !== undefined && (SHELL_SYNTAX.test(command) || inWritableDir(p.exe))) return true;
   return p.argv.length === 2 && p.argv[1] === '-i';
 }
 
 /** A shell by name. */
-export function isShell(p: ProgramRef, lists: Lists): boolean {
-  return isIn(programNames(p), lists.shells);
+export function isShell(p: Program, lists: Lists): boolean {
+  return p.in(lists.shells);
 }
 
 /** The flag after which each interpreter takes code (a trailing letter of a flag group: perl -ne, python -Bc). */
@@ -111,11 +151,10 @@ const CODE_FLAGS: Record<string, RegExp> = {
 };
 
 /** An interpreter running code given on its command line (python -c, perl -e, php -r, node -e, awk '...'): the code. */
-export function scriptOneLiner(p: ProgramRef, lists: Lists): string | undefined {
-  const names = programNames(p);
-  if (!isIn(names, lists.script_interpreters)) return undefined;
-  if (names.has('awk') || names.has('gawk')) return p.argv.slice(1).find((a) => !a.startsWith('-'));
-  for (const n of names) {
+export function scriptOneLiner(p: Program, lists: Lists): string | undefined {
+  if (!p.in(lists.script_interpreters)) return undefined;
+  if (p.named('awk') || p.named('gawk')) return p.argv.slice(1).find((a) => !a.startsWith('-'));
+  for (const n of p.names) {
     const flag = CODE_FLAGS[n];
     const i = flag ? p.argv.findIndex((a, k) => k > 0 && flag.test(a)) : -1;
     if (i > 0 && p.argv[i + 1] !== undefined) return p.argv[i + 1];
@@ -128,17 +167,26 @@ export function scriptOneLiner(p: ProgramRef, lists: Lists): string | undefined 
  * name a web framework, or, inside a container, an application runtime
  * (node, java, php).
  */
-export function isWebServer(p: ProgramRef, lists: Lists, inContainer: boolean): boolean {
-  const names = programNames(p);
-  if (isIn(names, lists.web_servers) || (inContainer && isIn(names, lists.app_runtimes))) return true;
-  if (!isIn(names, lists.web_server_interpreters)) return false;
+export function isWebServer(p: Program, lists: Lists, inContainer: boolean): boolean {
+  if (p.in(lists.web_servers) || (inContainer && p.in(lists.app_runtimes))) return true;
+  if (!p.in(lists.web_server_interpreters)) return false;
   // Servers that retitle themselves (puma, unicorn, gunicorn workers) do it in argv[0].
-  return p.argv.slice(0, 8).some((a) => [...lists.web_server_modules].some((m) => basename(a).startsWith(m) || a.startsWith(m)));
+  const modules = startsWithAny(lists.web_server_modules);
+  return p.argv.slice(0, 8).some((a) => modules.test(a) || modules.test(basename(a)));
+}
+
+const prefixPatterns = new WeakMap<ReadonlySet<string>, RegExp>();
+
+/** One pattern for "starts with one of these", built once per list. */
+function startsWithAny(list: ReadonlySet<string>): RegExp {
+  let re = prefixPatterns.get(list);
+  if (!re) prefixPatterns.set(list, (re = new RegExp(`^(${[...list].map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`)));
+  return re;
 }
 
 /** A container runtime process (runc's init stages are named runc:[N:...]). */
-export function isRuntimeProcess(p: ProgramRef, lists: Lists): boolean {
-  return p.comm.startsWith('runc') || isIn(programNames(p), lists.container_runtimes);
+export function isRuntimeProcess(p: Program, lists: Lists): boolean {
+  return p.comm.startsWith('runc') || p.in(lists.container_runtimes);
 }
 
 export function inContainer(ev: Event__Output): boolean {
@@ -166,11 +214,6 @@ export function commandLine(ev: Event__Output): string {
   return ev.exec ? ev.exec.argv.join(' ') || ev.exec.filename : (ev.process?.argv ?? []).join(' ');
 }
 
-/** The event's process as the ancestry would show it: the first link of its chain. */
-export function selfNode(ev: Event__Output): ProcessNode__Output {
-  return { pid: ev.process?.pid ?? 0, exe: ev.exec?.filename ?? ev.process?.exe ?? '', argv: ev.exec?.argv ?? ev.process?.argv ?? [], comm: ev.process?.comm ?? '' };
-}
-
 /** Addresses the way every rule compares them: IPv4-mapped IPv6 is the IPv4 it maps. */
 export function plainAddress(address: string): string {
   return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
@@ -181,14 +224,13 @@ export function plainAddress(address: string): string {
  * or by being called like one), a recon, download or network tool, an
  * interpreter one-liner, or a program dropped into a writable directory.
  */
-export function toolKind(p: ProgramRef, lists: Lists): string | undefined {
-  const names = programNames(p);
+export function toolKind(p: Program, lists: Lists): string | undefined {
   if (isShellLike(p, lists)) return 'shell';
   if (scriptOneLiner(p, lists) !== undefined) return 'interpreter one-liner';
-  if (isIn(names, lists.download_tools)) return 'download tool';
-  if (isIn(names, lists.network_tools)) return 'network tool';
-  if (isIn(names, lists.recon_tools)) return 'recon tool';
-  if ((names.has('cat') || names.has('head') || names.has('less') || names.has('more')) && p.argv.slice(1).some((a) => lists.recon_files.has(path.posix.normalize(a)))) return 'recon tool';
+  if (p.in(lists.download_tools)) return 'download tool';
+  if (p.in(lists.network_tools)) return 'network tool';
+  if (p.in(lists.recon_tools)) return 'recon tool';
+  if ((p.named('cat') || p.named('head') || p.named('less') || p.named('more')) && p.argv.slice(1).some((a) => lists.recon_files.has(path.posix.normalize(a)))) return 'recon tool';
   if (inWritableDir(p.exe)) return 'program in a writable directory';
   return undefined;
 }

@@ -4,7 +4,6 @@
  * beyond the event comes through the context.
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
-import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { Severity__Output } from '../../../proto/generated/vigil/v1/Severity';
 import type { MitreTechnique__Output } from '../../../proto/generated/vigil/v1/MitreTechnique';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
@@ -17,8 +16,6 @@ export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'cont
 
 export interface DetectionContext {
   readonly node: string;
-  /** Ancestors of the event's process, nearest first, as the sensor sent them. */
-  ancestry(): ProcessNode__Output[];
   /** The named lists: built-ins plus what the rules file added. */
   readonly lists: Lists;
   readonly intel: IntelLookup;

@@ -13,6 +13,8 @@ export interface PrefixMatch<T> {
   values: T[];
 }
 
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 class Level<K> {
   readonly entries = new Map<K, unknown[]>();
   constructor(readonly prefix: number) {}
@@ -45,23 +47,24 @@ export class IpPrefixTable<T> {
 
   /** The most specific prefix containing `text` (IPv4, IPv6 or IPv4-mapped IPv6), or undefined. */
   lookup(text: string): PrefixMatch<T> | undefined {
-    let address: ipaddr.IPv4 | ipaddr.IPv6;
-    try {
-      address = ipaddr.process(text);
-    } catch {
-      return undefined;
+    // Dotted quads, mapped or not, are most of what connects: read them without a parser.
+    const quad = DOTTED.exec(text.startsWith('::ffff:') || text.startsWith('::FFFF:') ? text.slice(7) : text);
+    if (quad) {
+      const [a, b, c, d] = [Number(quad[1]), Number(quad[2]), Number(quad[3]), Number(quad[4])];
+      return a < 256 && b < 256 && c < 256 && d < 256 ? this.lookup4(((a << 24) | (b << 16) | (c << 8) | d) >>> 0) : undefined;
     }
-    if (address.kind() === 'ipv4') {
-      const n = v4Number(address as ipaddr.IPv4);
-      for (const l of this.v4) {
-        const hit = l.entries.get(mask4(n, l.prefix));
-        if (hit) return { prefix: l.prefix, values: hit as T[] };
-      }
-      return undefined;
-    }
-    const n = v6Number(address as ipaddr.IPv6);
+    const n = ipv6Number(text);
+    if (n === undefined) return undefined;
     for (const l of this.v6) {
       const hit = l.entries.get(mask6(n, l.prefix));
+      if (hit) return { prefix: l.prefix, values: hit as T[] };
+    }
+    return undefined;
+  }
+
+  private lookup4(n: number): PrefixMatch<T> | undefined {
+    for (const l of this.v4) {
+      const hit = l.entries.get(mask4(n, l.prefix));
       if (hit) return { prefix: l.prefix, values: hit as T[] };
     }
     return undefined;
@@ -71,6 +74,34 @@ export class IpPrefixTable<T> {
 function v4Number(a: ipaddr.IPv4): number {
   const [b0, b1, b2, b3] = a.octets;
   return ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
+}
+
+/**
+ * An IPv6 address's 128 bits, or undefined. ipaddr.js takes tens of
+ * microseconds per address; connects are looked up one by one.
+ */
+function ipv6Number(text: string): bigint | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string) => (h === '' ? [] : h.split(':'));
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  // An IPv4 tail (::ffff:1.2.3.4 is handled before; 64:ff9b::1.2.3.4 here) is two groups.
+  const last = (halves.length === 2 ? tail : head).at(-1);
+  const quad = last ? DOTTED.exec(last) : null;
+  if (quad) {
+    const [a, b, c, d] = [Number(quad[1]), Number(quad[2]), Number(quad[3]), Number(quad[4])];
+    if (a > 255 || b > 255 || c > 255 || d > 255) return undefined;
+    (halves.length === 2 ? tail : head).splice(-1, 1, ((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+  }
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 2 && missing < 1) || (halves.length === 1 && missing !== 0)) return undefined;
+  let n = 0n;
+  for (const g of [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail]) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+    n = (n << 16n) | BigInt(parseInt(g, 16));
+  }
+  return n;
 }
 
 function v6Number(a: ipaddr.IPv6): bigint {

@@ -1,6 +1,6 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { DetectionContext, Finding, HostRule } from '../rule';
-import { commandLine, eventProgram, execProgram, imageIn, inContainer, isContainerInit, isIn, plainAddress, programNames, scriptOneLiner } from '../facts';
+import { commandLine, imageIn, inContainer, isContainerInit, plainAddress, programOf, scriptOneLiner } from '../facts';
 
 /** What a hand-made API request carries: the mounted token, the API's address or paths. */
 const TOKEN_PATH = /\/(var\/)?run\/secrets\/kubernetes\.io\/serviceaccount\b/;
@@ -18,7 +18,7 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   const address = plainAddress(dest.address);
   if (!isApiServer(address, dest.port, ctx)) return null;
   const facts = ctx.container();
-  const p = eventProgram(ev);
+  const p = programOf(ev);
   // The image's own program (what its entrypoint runs) is its controller; anything else is a visitor.
   if (isContainerInit(ev.process!.pid, ev.process!.ns_pid, facts) || facts?.initExes.has(p.exe)) return null;
   return {
@@ -29,10 +29,9 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
 }
 
 function onExec(ev: Event__Output, ctx: DetectionContext): Finding | null {
-  const p = execProgram(ev);
-  const names = programNames(p);
+  const p = programOf(ev);
   const line = commandLine(ev);
-  const byTool = isIn(names, ctx.lists.download_tools) || isIn(names, ctx.lists.network_tools) || isIn(names, ctx.lists.shells) || scriptOneLiner(p, ctx.lists) !== undefined;
+  const byTool = p.in(ctx.lists.download_tools) || p.in(ctx.lists.network_tools) || p.in(ctx.lists.shells) || scriptOneLiner(p, ctx.lists) !== undefined;
   if (!byTool || !(TOKEN_PATH.test(line) || API_REFERENCE.test(line))) return null;
   return {
     summary: `${ev.exec!.filename} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} ${TOKEN_PATH.test(line) ? 'used the service-account token' : 'called the API server'}: ${line}`,

@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { eventProgram, inContainer, plainAddress } from '../facts';
+import { inContainer, plainAddress, programOf } from '../facts';
 
 export const cloudMetadataAccess: HostRule = {
   id: 'cloud-metadata-access',
@@ -21,7 +21,7 @@ export const cloudMetadataAccess: HostRule = {
     if (!inContainer(ev) || !dest) return null;
     const address = plainAddress(dest.address);
     if (!ctx.lists.cloud_metadata_addresses.has(address)) return null;
-    const p = eventProgram(ev);
+    const p = programOf(ev);
     return {
       summary: `${p.exe || p.comm} (pid ${ev.process?.pid}) in container ${ev.container!.name || ev.container!.id.slice(0, 12)} connected to the cloud metadata service at ${address}:${dest.port}`,
       fields: { destination: `${address}:${dest.port}`, process: p.exe || p.comm, command_line: p.argv.join(' ') },

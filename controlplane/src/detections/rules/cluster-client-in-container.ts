@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { basename, commandLine, execProgram, imageIn, inContainer, isContainerInit, isIn, programNames } from '../facts';
+import { basename, commandLine, imageIn, inContainer, isContainerInit, programOf } from '../facts';
 
 export const clusterClientInContainer: HostRule = {
   id: 'cluster-client-in-container',
@@ -18,8 +18,8 @@ export const clusterClientInContainer: HostRule = {
   sources: ['exec'],
   match(ev, ctx) {
     if (!inContainer(ev)) return null;
-    const p = execProgram(ev);
-    if (!isIn(programNames(p), ctx.lists.k8s_clients)) return null;
+    const p = programOf(ev);
+    if (!p.in(ctx.lists.k8s_clients)) return null;
     const facts = ctx.container();
     if (isContainerInit(ev.process!.pid, ev.process!.ns_pid, facts) || imageIn(ev.container!.image, ctx.lists.api_client_images) || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
     return {

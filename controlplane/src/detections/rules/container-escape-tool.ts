@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Finding, HostRule } from '../rule';
-import { basename, commandLine, execProgram, inContainer, isIn, programNames } from '../facts';
+import { basename, commandLine, inContainer, programOf } from '../facts';
 
 /** The directory chroot enters: its first operand. */
 function chrootTarget(argv: readonly string[]): string | undefined {
@@ -23,10 +23,9 @@ export const containerEscapeTool: HostRule = {
   sources: ['exec'],
   match(ev, ctx): Finding | null {
     if (!inContainer(ev)) return null;
-    const p = execProgram(ev);
-    const names = programNames(p);
-    if (!isIn(names, ctx.lists.escape_tools)) return null;
-    if (names.has('chroot')) {
+    const p = programOf(ev);
+    if (!p.in(ctx.lists.escape_tools)) return null;
+    if (p.named('chroot')) {
       // chroot into the container's own directories is a build habit; into a host mount it is the escape.
       const target = chrootTarget(p.argv);
       const mounts = ctx.container()?.details?.host_mounts ?? [];

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { DetectionContext, Finding, HostRule } from '../rule';
-import { commandLine, eventProgram, execProgram, inContainer, isIn, plainAddress, programNames } from '../facts';
+import { commandLine, inContainer, plainAddress, programOf } from '../facts';
 
 /** Miner arguments: a stratum pool URL, or options only miners take. */
 const MINER_ARGS = /stratum\d?\+(tcp|ssl|tls|ws|wss):\/\/|--donate-level|--randomx|--cpu-max-threads-hint|--coin[= ](monero|xmr|eth|etc|rvn|kaspa)|(-a|--algo)[= ](rx\/|cryptonight|cn\/|randomx|kawpow|ethash|autolykos|argon2)|--nicehash\b/i;
@@ -17,9 +17,9 @@ function isPublic(address: string): boolean {
 }
 
 function onExec(ev: Event__Output, ctx: DetectionContext): Finding | null {
-  const p = execProgram(ev);
+  const p = programOf(ev);
   const line = commandLine(ev);
-  const byName = isIn(programNames(p), ctx.lists.miner_names);
+  const byName = p.in(ctx.lists.miner_names);
   const byArgs = MINER_ARGS.test(line) || POOL_HOSTS.test(line);
   if (!byName && !byArgs) return null;
   const where = ev.container?.id ? `container ${ev.container.name || ev.container.id.slice(0, 12)}` : 'the host';
@@ -34,7 +34,7 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   if (!inContainer(ev) || !dest || !ctx.lists.mining_pool_ports.has(String(dest.port))) return null;
   const address = plainAddress(dest.address);
   if (!isPublic(address)) return null;
-  const p = eventProgram(ev);
+  const p = programOf(ev);
   return {
     summary: `${p.exe || p.comm} (pid ${ev.process?.pid}) in container ${ev.container!.name || ev.container!.id.slice(0, 12)} connected to ${address}:${dest.port}, a mining pool port`,
     fields: { evidence: 'connection to a mining pool port (lower confidence: check the destination)', destination: `${address}:${dest.port}`, process: p.exe || p.comm },

@@ -2,7 +2,7 @@ import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { ContainerFacts, RecentExec } from '../../correlation/container-registry';
 import type { Lists } from '../lists';
 import type { Finding, HostRule } from '../rule';
-import { basename, commandLine, execProgram, inContainer, inWritableDir, isIn, programNames, shellCommand } from '../facts';
+import { Program, basename, commandLine, inContainer, inWritableDir, programOf, shellCommand } from '../facts';
 
 /** A fetch piped into a shell or an interpreter, or chained into chmod +x and a run. */
 const PIPELINES: [RegExp, string][] = [
@@ -10,6 +10,8 @@ const PIPELINES: [RegExp, string][] = [
   [/\b(curl|wget)\b[^;&|]*[;&|]+[\s\S]*\bchmod\s+(\S*x\S*|[0-7]{3,4})\s[\s\S]*[;&|]+\s*(\.\/|\/)\S+/, 'download, chmod +x and run'],
   [/\b(curl|wget)\b[\s\S]*\|\s*base64\s+(-d|--decode)[\s\S]*\|\s*(ba|da)?sh\b/, 'download decoded into a shell'],
 ];
+/** Whether a command line fetches at all: one cheap test before the pipelines'. */
+const FETCHES = /\b(curl|wget|fetch)\b/;
 /** How long after a download running what it fetched counts as one act. */
 const WINDOW_MS = 10 * 60_000;
 
@@ -27,9 +29,19 @@ function downloadedNames(e: RecentExec): string[] {
 }
 
 function recentDownload(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): RecentExec | undefined {
-  const now = facts?.recentExecs.at(-1)?.atMs ?? 0;
-  // The registry already holds this exec as its newest entry.
-  return facts?.recentExecs.slice(0, -1).reverse().find((e) => now - e.atMs <= WINDOW_MS && isIn(programNames({ exe: e.filename, argv: e.argv, comm: '' }), lists.download_tools) && (inWritableDir(ev.exec!.filename) || downloadedNames(e).includes(basename(ev.exec!.filename))));
+  const recent = facts?.recentExecs ?? [];
+  const now = recent.at(-1)?.atMs ?? 0;
+  const target = basename(ev.exec!.filename);
+  const writable = inWritableDir(ev.exec!.filename);
+  // The registry already holds this exec as its newest entry; the others, newest first.
+  for (let i = recent.length - 2; i >= 0; i--) {
+    const e = recent[i];
+    if (now - e.atMs > WINDOW_MS) break;
+    // A download names what it fetches (URL, -o FILE, --output=FILE): a cheap test before the program is looked at.
+    if (!writable && !e.argv.some((a) => a === target || a.endsWith(`/${target}`) || a.endsWith(`=${target}`))) continue;
+    if (new Program(0, e.filename, e.argv, '').in(lists.download_tools) && (writable || downloadedNames(e).includes(target))) return e;
+  }
+  return undefined;
 }
 
 export const downloadAndExecute: HostRule = {
@@ -49,8 +61,8 @@ export const downloadAndExecute: HostRule = {
   sources: ['exec'],
   match(ev, ctx): Finding | null {
     if (!inContainer(ev)) return null;
-    const code = shellCommand(execProgram(ev).argv);
-    const pipeline = code === undefined ? undefined : PIPELINES.find(([re]) => re.test(code));
+    const code = shellCommand(programOf(ev).argv);
+    const pipeline = code === undefined || !FETCHES.test(code) ? undefined : PIPELINES.find(([re]) => re.test(code));
     if (pipeline)
       return { summary: `${pipeline[1]} in container ${ev.container!.name || ev.container!.id.slice(0, 12)}: ${commandLine(ev)}`, fields: { technique: pipeline[1], command_line: commandLine(ev) } };
     const download = recentDownload(ev, ctx.container(), ctx.lists);

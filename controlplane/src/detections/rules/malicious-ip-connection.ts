@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { eventProgram, plainAddress } from '../facts';
+import { plainAddress, programOf } from '../facts';
 
 export const maliciousIpConnection: HostRule = {
   id: 'malicious-ip-connection',
@@ -23,7 +23,7 @@ export const maliciousIpConnection: HostRule = {
     const address = plainAddress(dest.address);
     const hit = ctx.intel.lookup(address);
     if (!hit) return null;
-    const p = eventProgram(ev);
+    const p = programOf(ev);
     const where = ev.container?.id ? `container ${ev.container.name || ev.container.id.slice(0, 12)}` : 'the host';
     return {
       summary: `${p.exe || p.comm} (pid ${ev.process?.pid}) in ${where} connected to ${address}:${dest.port}, listed by ${hit.feeds.join(', ')} as ${hit.entry}${hit.label ? ` (${hit.label})` : ''}`,

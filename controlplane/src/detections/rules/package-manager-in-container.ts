@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { basename, commandLine, execProgram, imageIn, inContainer, isIn, programNames } from '../facts';
+import { basename, commandLine, imageIn, inContainer, programOf } from '../facts';
 
 /** Subcommands and flags that install or change software (a query like `dpkg -l` or `pip list` is not a finding). */
 const INSTALLS = /^(install|add|upgrade|dist-upgrade|full-upgrade|update|localinstall|reinstall|groupinstall|i|ci|-i|--install|-U|--upgrade|-S|-Sy|-Syu|-Su|get|in|up)$/;
@@ -21,8 +21,8 @@ export const packageManagerInContainer: HostRule = {
   sources: ['exec'],
   match(ev, ctx) {
     if (!inContainer(ev)) return null;
-    const p = execProgram(ev);
-    if (!isIn(programNames(p), ctx.lists.package_managers) || !p.argv.slice(1).some((a) => INSTALLS.test(a))) return null;
+    const p = programOf(ev);
+    if (!p.in(ctx.lists.package_managers) || !p.argv.slice(1).some((a) => INSTALLS.test(a))) return null;
     if (imageIn(ev.container!.image, ctx.lists.build_images)) return null;
     return {
       summary: `${basename(p.exe)} changed the software of running container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'}): ${commandLine(ev)}`,

@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { commandLine, execProgram, isIn, programNames, scriptOneLiner, shellCommand } from '../facts';
+import { commandLine, programOf, scriptOneLiner, shellCommand } from '../facts';
 
 const NETCATS: ReadonlySet<string> = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd']);
 /** nc/ncat/netcat handing a program its socket. */
@@ -42,11 +42,10 @@ export const reverseShell: HostRule = {
   mitre: { id: 'T1059', name: 'Command and Scripting Interpreter', tactic: 'Execution' },
   sources: ['exec'],
   match(ev, ctx) {
-    const p = execProgram(ev);
-    const names = programNames(p);
+    const p = programOf(ev);
     let how: string | undefined;
-    if (isIn(names, NETCATS) && p.argv.some((a, i) => i > 0 && NETCAT_EXEC.test(a))) how = 'netcat -e';
-    else if (names.has('socat') && p.argv.slice(1).some((a) => SOCAT_SHELL.test(a))) how = 'socat exec/pty';
+    if (p.in(NETCATS) && p.argv.some((a, i) => i > 0 && NETCAT_EXEC.test(a))) how = 'netcat -e';
+    else if (p.named('socat') && p.argv.slice(1).some((a) => SOCAT_SHELL.test(a))) how = 'socat exec/pty';
     else {
       const code = shellCommand(p.argv) ?? scriptOneLiner(p, ctx.lists);
       if (code !== undefined) {

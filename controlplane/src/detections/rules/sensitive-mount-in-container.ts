@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { HostRule } from '../rule';
-import { eventProgram, inContainer } from '../facts';
+import { inContainer, programOf } from '../facts';
 
 /** Host block devices: mounting one reads the node's disks. */
 const BLOCK_DEVICE = /^\/dev\/(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme\d+n\d+(p\d+)?|mmcblk\d+(p\d+)?|dm-\d+|mapper\/.+|md\d+|loop\d+|disk\/.+)\d*$/;
@@ -50,7 +50,7 @@ export const sensitiveMountInContainer: HostRule = {
     if (facts?.details ? facts.initExes.size === 0 : isRuntimeInit(ev)) return null;
     const why = exposure(m.source, m.fstype, BigInt(m.flags || '0'));
     if (!why) return null;
-    const p = eventProgram(ev);
+    const p = programOf(ev);
     return {
       summary: `${p.exe || p.comm} (pid ${ev.process?.pid}) in container ${ev.container!.name || ev.container!.id.slice(0, 12)} mounted ${why} at ${m.target}${m.result < 0 ? ` (failed: ${m.result})` : ''}`,
       fields: { source: m.source, target: m.target, fstype: m.fstype, flags: m.flags, result: String(m.result), exposure: why },

@@ -1,8 +1,7 @@
-import type { ProcessNode__Output } from '../../../../proto/generated/vigil/v1/ProcessNode';
 import type { Lists } from '../lists';
 import type { ContainerFacts } from '../../correlation/container-registry';
 import type { HostRule } from '../rule';
-import { commandLine, execProgram, inContainer, isContainerInit, isIn, isRuntimeProcess, isShell, nodeProgram, programNames } from '../facts';
+import { ancestorsOf, commandLine, inContainer, isContainerInit, isRuntimeProcess, isShell, programOf, type Program } from '../facts';
 
 /**
  * How a shell that is not the container's entrypoint came to run: run into
@@ -11,10 +10,10 @@ import { commandLine, execProgram, inContainer, isContainerInit, isIn, isRuntime
  * own script (every process between it and the entrypoint a shell or an init
  * wrapper), which is the image's design and not a finding.
  */
-export function shellOrigin(ancestry: readonly ProcessNode__Output[], facts: ContainerFacts | undefined, lists: Lists): { how: 'runtime-exec' | 'spawned' | 'entrypoint-script'; by?: ProcessNode__Output } {
-  const inside: ProcessNode__Output[] = [];
+export function shellOrigin(ancestry: readonly Program[], facts: ContainerFacts | undefined, lists: Lists): { how: 'runtime-exec' | 'spawned' | 'entrypoint-script'; by?: Program } {
+  const inside: Program[] = [];
   for (const a of ancestry) {
-    if (isRuntimeProcess(nodeProgram(a), lists)) break;
+    if (isRuntimeProcess(a, lists)) break;
     inside.push(a);
     if (facts?.initPid && a.pid === facts.initPid) break;
   }
@@ -22,10 +21,7 @@ export function shellOrigin(ancestry: readonly ProcessNode__Output[], facts: Con
   // Nothing of the container between the shell and the runtime, or a top that is
   // not the entrypoint the runtime reported: a session the runtime opened.
   if (!top || (facts?.initPid && top.pid !== facts.initPid && inside.length < ancestry.length)) return { how: 'runtime-exec', by: inside[0] };
-  const spawner = inside.find((a) => {
-    const names = programNames(nodeProgram(a));
-    return !isIn(names, lists.shells) && !isIn(names, lists.init_wrappers);
-  });
+  const spawner = inside.find((a) => !a.in(lists.shells) && !a.in(lists.init_wrappers));
   return spawner ? { how: 'spawned', by: spawner } : { how: 'entrypoint-script' };
 }
 
@@ -47,10 +43,10 @@ export const shellInContainer: HostRule = {
   mitre: { id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell', tactic: 'Execution' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || !isShell(execProgram(ev), ctx.lists)) return null;
+    if (!inContainer(ev) || !isShell(programOf(ev), ctx.lists)) return null;
     const facts = ctx.container();
     if (isContainerInit(ev.process!.pid, ev.process!.ns_pid, facts)) return null;
-    const origin = shellOrigin(ctx.ancestry(), facts, ctx.lists);
+    const origin = shellOrigin(ancestorsOf(ev), facts, ctx.lists);
     if (origin.how === 'entrypoint-script') return null;
     const by = origin.how === 'runtime-exec' ? 'the container runtime (exec into the container)' : `${origin.by?.exe || origin.by?.comm} (pid ${origin.by?.pid})`;
     return {

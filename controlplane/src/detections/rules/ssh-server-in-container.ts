@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { commandLine, execProgram, inContainer, isIn, programNames } from '../facts';
+import { commandLine, inContainer, programOf } from '../facts';
 
 export const sshServerInContainer: HostRule = {
   id: 'ssh-server-in-container',
@@ -16,7 +16,7 @@ export const sshServerInContainer: HostRule = {
   mitre: { id: 'T1021.004', name: 'Remote Services: SSH', tactic: 'Lateral Movement' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || !isIn(programNames(execProgram(ev)), ctx.lists.ssh_servers)) return null;
+    if (!inContainer(ev) || !programOf(ev).in(ctx.lists.ssh_servers)) return null;
     return {
       summary: `SSH server ${ev.exec!.filename} started in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'}): ${commandLine(ev)}`,
       fields: { image: ev.container!.image, command_line: commandLine(ev) },

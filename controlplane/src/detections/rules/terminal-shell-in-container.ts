@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { commandLine, execProgram, inContainer, isShell } from '../facts';
+import { commandLine, inContainer, isShell, programOf } from '../facts';
 
 export const terminalShellInContainer: HostRule = {
   id: 'terminal-shell-in-container',
@@ -15,7 +15,7 @@ export const terminalShellInContainer: HostRule = {
   mitre: { id: 'T1609', name: 'Container Administration Command', tactic: 'Execution' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || !ev.exec!.has_tty || !isShell(execProgram(ev), ctx.lists)) return null;
+    if (!inContainer(ev) || !ev.exec!.has_tty || !isShell(programOf(ev), ctx.lists)) return null;
     return {
       summary: `interactive shell ${ev.exec!.filename} with a terminal in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (uid ${ev.process?.uid}): ${commandLine(ev)}`,
       fields: { command_line: commandLine(ev), uid: String(ev.process?.uid ?? '') },

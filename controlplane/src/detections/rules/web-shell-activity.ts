@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { basename, commandLine, execProgram, inContainer, isShellLike, isWebServer, nodeProgram, shellCommand, toolKind } from '../facts';
+import { ancestorsOf, basename, commandLine, inContainer, isShellLike, isWebServer, programOf, shellCommand, toolKind } from '../facts';
 
 export const webShellActivity: HostRule = {
   id: 'web-shell-activity',
@@ -20,20 +20,19 @@ export const webShellActivity: HostRule = {
   mitre: { id: 'T1505.003', name: 'Server Software Component: Web Shell', tactic: 'Persistence' },
   sources: ['exec'],
   match(ev, ctx) {
-    const child = execProgram(ev);
+    const child = programOf(ev);
     const kind = toolKind(child, ctx.lists);
     const contained = inContainer(ev);
     if (!kind || isWebServer(child, ctx.lists, contained)) return null;
     // Up the chain through shells and tools to the first other program: a web server there is the finding.
-    for (const a of ctx.ancestry()) {
-      const parent = nodeProgram(a);
+    for (const parent of ancestorsOf(ev)) {
       if (isWebServer(parent, ctx.lists, contained)) {
         const command = shellCommand(child.argv);
         if (command !== undefined && ctx.lists.web_server_helpers.has(basename(command.trim().split(/\s+/)[0] ?? ''))) return null;
         return {
-          summary: `${basename(a.exe) || a.comm} (pid ${a.pid}) ran ${kind} ${ev.exec!.filename}: ${commandLine(ev)}`,
-          fields: { server: a.exe || a.comm, server_pid: String(a.pid), tool_kind: kind, command_line: commandLine(ev) },
-          key: `${a.exe || a.comm}>${commandLine(ev).slice(0, 512)}`,
+          summary: `${basename(parent.exe) || parent.comm} (pid ${parent.pid}) ran ${kind} ${ev.exec!.filename}: ${commandLine(ev)}`,
+          fields: { server: parent.exe || parent.comm, server_pid: String(parent.pid), tool_kind: kind, command_line: commandLine(ev) },
+          key: `${parent.exe || parent.comm}>${commandLine(ev).slice(0, 512)}`,
         };
       }
       if (!isShellLike(parent, ctx.lists) && !toolKind(parent, ctx.lists)) return null;
