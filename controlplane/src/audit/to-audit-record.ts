@@ -38,5 +38,9 @@ export function toAuditRecord(e: K8sAuditEvent): AuditRecord__Output {
     decision: decision(e),
     request_uri: e.requestURI ?? '',
     object_uid: responseUid(e),
+    time_source: e.stageTimestamp ? 'stageTimestamp' : 'requestReceivedTimestamp',
+    intake_notes: [],
+    impersonated_user: e.impersonatedUser?.username ?? '',
+    api_version: e.apiVersion,
   };
 }

@@ -96,6 +96,7 @@ export class DetectionEngine {
       last_seen_unix_nano: timeNs,
       count: 1,
       evidence: null,
+      audit_ids: [],
     };
   }
 
