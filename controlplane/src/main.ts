@@ -89,13 +89,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const stream = new AlertStream();
   const engine = new DetectionEngine(RULES, log, o.clusterName);
   // This thread's connection (migrated above) reads; the writer thread writes.
-  const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs, clusterName: o.clusterName }).catch((err) => {
+  const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs }).catch((err) => {
     db.close();
     throw err;
   });
   const pipeline = new IngestPipeline(events, engine, writer, stream);
   const auditRepo = new AuditRepo(db);
-  const audit = new AuditIngest(writer, stream);
+  const audit = new AuditIngest(writer, engine, stream);
   const sensorService = new SensorService(auth, pipeline, events, log);
 
   const protos = loadVigilProtos().vigil.v1;

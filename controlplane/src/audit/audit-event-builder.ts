@@ -1,6 +1,7 @@
 /**
- * Builds well-formed audit.k8s.io/v1 Events, for `vigil simulate --cluster`
- * and for tests: the shape the API server writes at level RequestResponse.
+ * Builds well-formed audit.k8s.io/v1 Events, for `vigil simulate --cluster`,
+ * benchmarks and tests: the shape the API server writes at level
+ * RequestResponse.
  */
 import { randomUUID } from 'node:crypto';
 import { AUDIT_API_VERSION, type K8sAuditEvent } from './k8s-audit-event';
@@ -103,10 +104,10 @@ export function simulatedClusterAttacks(suffix: string): { ruleId: string; event
     { ruleId: 'k8s-cluster-admin-binding', event: rbacObject('ClusterRoleBinding', `vigil-simulate-admin-${suffix}`, { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] }) },
     { ruleId: 'k8s-sensitive-host-mount', event: createWorkload('Pod', ns, `hostpath-${suffix}`, podSpec([container('app', 'busybox:1.36')], { volumes: [{ name: 'root', hostPath: { path: '/' } }] })) },
     { ruleId: 'k8s-privileged-pod', event: createWorkload('DaemonSet', ns, `privileged-${suffix}`, podSpec([container('app', 'busybox:1.36', { privileged: true })])) },
-    { ruleId: 'k8s-pod-exec', event: auditEvent({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, name: `web-${suffix}`, code: 101, requestURI: `/api/v1/namespaces/${ns}/pods/web-${suffix}/exec?command=sh&stdin=true&tty=true` }) },
+    { ruleId: 'k8s-pod-exec', event: auditEvent({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, name: `web-${suffix}`, code: 101, stage: 'ResponseStarted', requestURI: `/api/v1/namespaces/${ns}/pods/web-${suffix}/exec?command=sh&stdin=true&tty=true` }) },
     { ruleId: 'k8s-kube-system-untrusted-image', event: createWorkload('Pod', 'kube-system', `kube-helper-${suffix}`, podSpec([container('helper', 'evil.example.com/miner:latest')])) },
     { ruleId: 'k8s-host-namespaces-pod', event: createWorkload('Deployment', ns, `hostnet-${suffix}`, podSpec([container('app', 'busybox:1.36')], { hostNetwork: true, hostPID: true })) },
-    { ruleId: 'k8s-anonymous-request-allowed', event: auditEvent({ verb: 'list', resource: 'secrets', namespace: 'default', username: 'system:anonymous', groups: ['system:unauthenticated'], requestURI: `/api/v1/namespaces/default/secrets?vigil=${suffix}` }) },
+    { ruleId: 'k8s-anonymous-request-allowed', event: auditEvent({ verb: 'list', resource: 'secrets', namespace: `${ns}-${suffix}`, username: 'system:anonymous', groups: ['system:unauthenticated'], requestURI: `/api/v1/namespaces/${ns}-${suffix}/secrets` }) },
     { ruleId: 'k8s-events-deleted', event: auditEvent({ verb: 'deletecollection', resource: 'events', namespace: `${ns}-${suffix}` }) },
     { ruleId: 'k8s-service-account-token', event: auditEvent({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name: `builder-${suffix}` }) },
   ];

@@ -4,15 +4,19 @@
  * transaction, so a restart neither re-reads nor skips. On rotation the rest
  * of the old file is read first (found by its inode in the same directory),
  * then the new file from its start; a truncated file is read from its start.
+ * A line that is not a usable audit event, or is longer than MAX_LINE_BYTES,
+ * is skipped and recorded as a gap with its offset, and reading goes on.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AuditRepo } from '../store/audit-repo';
 import type { AuditIngest } from './audit-ingest';
-import { parseAuditPayload } from './parse-audit';
+import { AuditParser } from './parse-audit';
 
 const POLL_MS = 250;
-const READ_CHUNK = 4 * 1024 * 1024;
+/** Longer lines are skipped; also the size of one read. */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+const SCAN_CHUNK = 1024 * 1024;
 
 export class AuditLogTailer {
   private timer: NodeJS.Timeout | undefined;
@@ -87,24 +91,46 @@ export class AuditLogTailer {
   private async readFrom(file: string, inode: number, offset: number): Promise<void> {
     const fd = fs.openSync(file, 'r');
     try {
-      const buf = Buffer.alloc(READ_CHUNK);
+      const buf = Buffer.alloc(MAX_LINE_BYTES);
       for (;;) {
         const n = fs.readSync(fd, buf, 0, buf.length, offset);
         if (n === 0) return;
-        const end = buf.lastIndexOf(0x0a, n - 1);
-        if (end === -1) {
-          if (n === buf.length) throw new Error(`a line at byte ${offset} is longer than ${READ_CHUNK} bytes`);
-          return; // a line still being written
+        const parsed = new AuditParser(Date.now());
+        let start = 0;
+        for (let nl = buf.indexOf(0x0a); nl !== -1 && nl < n; nl = buf.indexOf(0x0a, start)) {
+          parsed.line(buf.toString('utf8', start, nl), `${file} at byte ${offset + start}`, offset + start);
+          start = nl + 1;
         }
-        const text = buf.toString('utf8', 0, end + 1);
-        const parsed = parseAuditPayload(text, `${file} at byte ${offset}`);
-        for (const e of parsed.errors.slice(0, 3)) this.log(`skipped: ${e}`);
-        if (parsed.errors.length > 3) this.log(`skipped ${parsed.errors.length - 3} more bad lines of ${file}`);
-        offset += end + 1;
-        await this.ingest.ingest(parsed.events, { path: this.file, inode, offset });
+        if (start === 0) {
+          if (n < buf.length) return; // a line still being written
+          const end = this.lineEnd(fd, offset + n);
+          if (end === undefined) return; // an over-long line still being written: judged once it ends
+          const bytes = end + 1 - offset;
+          parsed.skippedUnread(`${file} at byte ${offset}: a line of ${bytes} bytes is longer than ${MAX_LINE_BYTES}; skipped`, bytes, offset);
+          start = bytes;
+        }
+        this.logProblems(parsed.problems.map((p) => p.reason));
+        offset += start;
+        await this.ingest.ingest(parsed, this.file, { path: this.file, inode, offset });
       }
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** The offset of the first newline at or after `from`, or undefined at the end of the file. */
+  private lineEnd(fd: number, from: number): number | undefined {
+    const buf = Buffer.alloc(SCAN_CHUNK);
+    for (let at = from; ; at += buf.length) {
+      const n = fs.readSync(fd, buf, 0, buf.length, at);
+      if (n === 0) return undefined;
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl !== -1) return at + nl;
+    }
+  }
+
+  private logProblems(reasons: string[]): void {
+    for (const r of reasons.slice(0, 3)) this.log(`skipped: ${r}`);
+    if (reasons.length > 3) this.log(`skipped ${reasons.length - 3} more lines of ${this.file}; all are recorded in audit_gaps`);
   }
 }

@@ -7,19 +7,29 @@ import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
+import { auditMergeKey } from '../audit/finding-key';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
-import type { AuditRule, DetectionContext, EventSource, HostRule, Rule, RuleMeta } from './rule';
+import { RoleIndex } from '../audit/rbac';
+import type { AuditContext, AuditRule, DetectionContext, EventSource, HostRule, Rule, RuleMeta } from './rule';
 
 /** An alert as first raised, before the store gives it an id. */
 export interface Raised {
-  /** Same rule, node, container and process: merged within the window. */
+  /** Same rule, node, container and process (audit: same finding about the same object): merged within the window. */
   mergeKey: string;
   alert: Alert__Output;
+  /**
+   * The audit event it was raised for: its place in the batch (the store
+   * drops alerts of events it had already) and its request's auditID (a
+   * rule raises once per request, whatever stages arrive).
+   */
+  audit?: { index: number; id: string };
 }
 
 export class DetectionEngine {
   private readonly bySource = new Map<string, HostRule[]>();
   private readonly auditRules: AuditRule[] = [];
+  private readonly roles = new RoleIndex();
+  private readonly auditContext: AuditContext = { roleRisks: (kind, namespace, name) => this.roles.risksOf(kind, namespace, name) };
   readonly ruleErrors = new Map<string, number>();
 
   constructor(
@@ -53,26 +63,28 @@ export class DetectionEngine {
     }
   }
 
-  /** What the audit rules raise for audit events seen for the first time. */
+  /** What the audit rules raise for `events`; the store keeps only those of events new to it. */
   evaluateAudit(events: readonly { raw: K8sAuditEvent; record: AuditRecord__Output }[]): Raised[] {
     const raised: Raised[] = [];
-    for (const { raw, record } of events)
+    events.forEach(({ raw, record }, index) => {
+      this.roles.observe(raw, record);
       for (const rule of this.auditRules) {
-        const f = this.guard(rule, `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record));
+        const f = this.guard(rule, `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record, this.auditContext));
         if (!f) continue;
-        const namespace = f.namespace ?? record.namespace;
-        const pod = f.pod ?? '';
         raised.push({
-          mergeKey: `${rule.id}|${this.clusterName}|${namespace}|${record.resource}/${record.name || pod}|${record.username}`,
+          mergeKey: auditMergeKey(rule.id, this.clusterName, raw, record, f),
           alert: {
             ...this.baseAlert(rule, this.clusterName, f.summary, record.time_unix_nano),
-            namespace,
-            pod,
+            namespace: f.namespace ?? record.namespace,
+            pod: f.pod ?? '',
             pod_uid: f.podUid ?? '',
             evidence: { event: null, ancestry: [], container: null, fields: f.fields ?? {}, audit: record },
+            audit_ids: [record.audit_id],
           },
+          audit: { index, id: record.audit_id },
         });
       }
+    });
     return raised;
   }
 

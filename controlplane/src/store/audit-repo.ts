@@ -1,4 +1,4 @@
-/** Audit events and audit-log read positions. */
+/** Audit events, the input that could not be stored as one (gaps), and audit-log read positions. */
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { Db } from './db';
 import { nsToUs } from './time';
@@ -12,6 +12,15 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Audit input skipped at intake; see audit_gaps in migration 003. */
+export interface AuditGap {
+  source: string;
+  offset: number | null;
+  bytes: number;
+  reason: string;
+  raw: string | null;
+}
+
 export interface StoredAudit {
   id: number;
   record: AuditRecord__Output;
@@ -21,6 +30,7 @@ export class AuditRepo {
   private readonly insertStmt;
   private readonly getSource;
   private readonly putSource;
+  private readonly insertGap;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -28,6 +38,7 @@ export class AuditRepo {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.getSource = db.prepare('SELECT inode, offset FROM audit_sources WHERE path = ?');
+    this.insertGap = db.prepare('INSERT INTO audit_gaps (recorded_at_us, source, offset, bytes, reason, raw) VALUES (?, ?, ?, ?, ?, ?)');
     this.putSource = db.prepare('INSERT INTO audit_sources (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset');
   }
 
@@ -37,6 +48,10 @@ export class AuditRepo {
       this.insertStmt.run(nsToUs(r.time_unix_nano), r.audit_id, r.stage, r.verb, r.username, r.resource, r.subresource, r.namespace, r.name, r.response_code, r.decision, JSON.stringify(r), raw)
         .changes === 1
     );
+  }
+
+  recordGap(g: AuditGap, nowUs: number): void {
+    this.insertGap.run(nowUs, g.source, g.offset, g.bytes, g.reason, g.raw);
   }
 
   position(path: string): { inode: number; offset: number } | undefined {

@@ -68,8 +68,10 @@ describe('cluster alert semantics', { timeout: 60_000 }, () => {
   test('one alert per workload: the pods and ReplicaSet its controllers make add nothing; pods a user creates by generateName are two alerts', async () => {
     const deployment = createWorkload('Deployment', 'shop', 'web', podSpec([container('web', 'registry.example.com/web:1', { privileged: true })]));
     const rs = { ...createWorkload('ReplicaSet', 'shop', 'web-7d9f8', podSpec([container('web', 'registry.example.com/web:1', { privileged: true })])), user: { username: 'system:serviceaccount:kube-system:deployment-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] } };
+    const rsMeta = (rs.requestObject as { metadata: Record<string, unknown> }).metadata;
+    rsMeta.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: (deployment.requestObject as { metadata: { uid: string } }).metadata.uid, controller: true }];
     const controller = 'system:serviceaccount:kube-system:replicaset-controller';
-    const rsUid = (rs.requestObject as { metadata: { uid: string } }).metadata.uid;
+    const rsUid = rsMeta.uid as string;
     const r = await send(deployment, rs, replica(rsUid, controller), replica(rsUid, controller));
     assert.equal(r.alerts, 1);
     const before = (await listAlerts(cp, 'k8s-privileged-pod')).length;
