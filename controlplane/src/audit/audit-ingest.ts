@@ -8,7 +8,7 @@
  */
 import type { AlertStream } from '../alerts/alert-stream';
 import type { DetectionEngine } from '../detections/engine';
-import type { AuditGap } from '../store/audit-repo';
+import { auditRow, type AuditGap } from '../store/audit-repo';
 import type { StoreWriter } from '../store/writer';
 import type { ParsedAudit } from './parse-audit';
 
@@ -24,6 +24,8 @@ export interface FilePosition {
   path: string;
   inode: number;
   offset: number;
+  /** The position this one follows; the write is refused unless it is the one stored (null: none yet). */
+  after: { inode: number; offset: number } | null;
 }
 
 /** Skipped input larger than this is recorded without its bytes. */
@@ -49,7 +51,7 @@ export class AuditIngest {
       reason: p.reason,
       raw: p.text !== undefined && p.bytes <= MAX_KEPT_BYTES ? p.text : null,
     }));
-    const rows = parsed.events.map((e) => ({ record: e.record, text: e.text }));
+    const rows = parsed.events.map((e) => auditRow(e.record, e.text));
     const { stored, duplicates, fresh } = await this.writer.writeAudit(rows, raised, gaps, position);
     this.skipped += gaps.length;
     this.stream.publish(fresh);

@@ -17,6 +17,10 @@ const POLL_MS = 250;
 /** Longer lines are skipped; also the size of one read. */
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 const SCAN_CHUNK = 1024 * 1024;
+/** Chunks in flight: one being stored while the next is parsed and judged. */
+const PIPELINE_DEPTH = 2;
+
+type StoredPosition = { inode: number; offset: number };
 
 export class AuditLogTailer {
   private timer: NodeJS.Timeout | undefined;
@@ -59,15 +63,15 @@ export class AuditLogTailer {
       } catch {
         return; // not there yet, or between rotation steps
       }
-      const pos = this.repo.position(this.file);
+      const pos = this.repo.position(this.file) ?? null;
       if (pos && pos.inode !== st.ino) {
         const rotated = this.findByInode(pos.inode);
-        if (rotated) await this.readFrom(rotated, pos.inode, pos.offset);
-        await this.readFrom(this.file, st.ino, 0);
+        const after = rotated ? await this.readFrom(rotated, pos.inode, pos.offset, pos) : pos;
+        await this.readFrom(this.file, st.ino, 0, after);
       } else {
         const offset = pos && pos.offset <= st.size ? pos.offset : 0;
         if (pos && pos.offset > st.size) this.log(`audit log ${this.file} shrank below the last read position: reading it from the start`);
-        await this.readFrom(this.file, st.ino, offset);
+        await this.readFrom(this.file, st.ino, offset, pos);
       }
     } finally {
       this.busy = false;
@@ -87,14 +91,23 @@ export class AuditLogTailer {
     return undefined;
   }
 
-  /** Ingests complete lines of `file` from `offset`; the position is stored under this.file. */
-  private async readFrom(file: string, inode: number, offset: number): Promise<void> {
+  /**
+   * Ingests complete lines of `file` from `offset`; the position is stored
+   * under this.file. While one chunk is being stored the next is parsed and
+   * judged: each write names the position it follows (`after`, the stored
+   * one at first), and the writer refuses it if that is not what is stored,
+   * so a failed write stops the ones behind it and the next poll re-reads
+   * from the last committed line. Returns the position of the last write.
+   */
+  private async readFrom(file: string, inode: number, offset: number, after: StoredPosition | null): Promise<StoredPosition | null> {
     const fd = fs.openSync(file, 'r');
+    const writing: Promise<void>[] = [];
+    let failure: Error | undefined;
     try {
       const buf = Buffer.alloc(MAX_LINE_BYTES);
-      for (;;) {
+      while (!failure) {
         const n = fs.readSync(fd, buf, 0, buf.length, offset);
-        if (n === 0) return;
+        if (n === 0) break;
         const parsed = new AuditParser(Date.now());
         let start = 0;
         for (let nl = buf.indexOf(0x0a); nl !== -1 && nl < n; nl = buf.indexOf(0x0a, start)) {
@@ -102,20 +115,30 @@ export class AuditLogTailer {
           start = nl + 1;
         }
         if (start === 0) {
-          if (n < buf.length) return; // a line still being written
+          if (n < buf.length) break; // a line still being written
           const end = this.lineEnd(fd, offset + n);
-          if (end === undefined) return; // an over-long line still being written: judged once it ends
+          if (end === undefined) break; // an over-long line still being written: judged once it ends
           const bytes = end + 1 - offset;
           parsed.skippedUnread(`${file} at byte ${offset}: a line of ${bytes} bytes is longer than ${MAX_LINE_BYTES}; skipped`, bytes, offset);
           start = bytes;
         }
         this.logProblems(parsed.problems.map((p) => p.reason));
         offset += start;
-        await this.ingest.ingest(parsed, this.file, { path: this.file, inode, offset });
+        writing.push(
+          this.ingest.ingest(parsed, this.file, { path: this.file, inode, offset, after }).then(
+            () => undefined,
+            (err: Error) => void (failure ??= err),
+          ),
+        );
+        after = { inode, offset };
+        if (writing.length >= PIPELINE_DEPTH) await writing.shift();
       }
     } finally {
       fs.closeSync(fd);
+      await Promise.all(writing);
     }
+    if (failure) throw failure;
+    return after;
   }
 
   /** The offset of the first newline at or after `from`, or undefined at the end of the file. */

@@ -51,14 +51,18 @@ export class DetectionEngine {
     }
   }
 
-  /** Runs `fn`; a throw is counted, logged once per rule, and treated as no match. */
-  private guard<T>(rule: RuleMeta, what: string, fn: () => T | null): T | null {
+  /**
+   * Runs `fn`; a throw is counted, logged once per rule, and treated as no
+   * match. `what` names the event only when needed: building that string
+   * for every rule and event cost more than the rules themselves.
+   */
+  private guard<T>(rule: RuleMeta, what: () => string, fn: () => T | null): T | null {
     try {
       return fn();
     } catch (err) {
       const n = (this.ruleErrors.get(rule.id) ?? 0) + 1;
       this.ruleErrors.set(rule.id, n);
-      if (n === 1) this.log(`rule ${rule.id} failed on ${what}: ${(err as Error).message}`);
+      if (n === 1) this.log(`rule ${rule.id} failed on ${what()}: ${(err as Error).message}`);
       return null;
     }
   }
@@ -69,7 +73,7 @@ export class DetectionEngine {
     events.forEach(({ raw, record }, index) => {
       this.roles.observe(raw, record);
       for (const rule of this.auditRules) {
-        const f = this.guard(rule, `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record, this.auditContext));
+        const f = this.guard(rule, () => `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record, this.auditContext));
         if (!f) continue;
         raised.push({
           mergeKey: auditMergeKey(rule.id, this.clusterName, raw, record, f),
@@ -121,7 +125,7 @@ export class DetectionEngine {
       // The sensor's process tree, bootstrapped from /proc, sends the ancestry.
       const ctx: DetectionContext = { node, ancestry: () => ev.ancestry ?? [] };
       for (const rule of rules) {
-        const finding = this.guard(rule, `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => rule.match(ev, ctx));
+        const finding = this.guard(rule, () => `a ${ev.body} event from ${node} (pid ${ev.process?.pid})`, () => rule.match(ev, ctx));
         if (finding) raised.push(this.toAlert(rule, node, ev, finding.summary, finding.fields ?? {}, ctx.ancestry()));
       }
     }

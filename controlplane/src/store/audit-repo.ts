@@ -21,6 +21,17 @@ export interface AuditGap {
   raw: string | null;
 }
 
+/**
+ * One audit_events row, columns in table order: what the writer thread
+ * receives. Built on the ingest thread, so the writer, the slower of the
+ * two, neither serializes the record nor walks its object graph.
+ */
+export type AuditRow = [tsUs: number, auditId: string, stage: string, verb: string, username: string, resource: string, subresource: string, namespace: string, name: string, responseCode: number, decision: string, record: string, raw: string];
+
+export function auditRow(r: AuditRecord__Output, raw: string): AuditRow {
+  return [nsToUs(r.time_unix_nano), r.audit_id, r.stage, r.verb, r.username, r.resource, r.subresource, r.namespace, r.name, r.response_code, r.decision, JSON.stringify(r), raw];
+}
+
 export interface StoredAudit {
   id: number;
   record: AuditRecord__Output;
@@ -42,12 +53,14 @@ export class AuditRepo {
     this.putSource = db.prepare('INSERT INTO audit_sources (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset');
   }
 
+  /** Stores the row unless its (audit_id, stage) is there already; true when new. Call inside a transaction. */
+  insertRow(row: AuditRow): boolean {
+    return this.insertStmt.run(...row).changes === 1;
+  }
+
   /** Stores `r` unless (audit_id, stage) is there already; true when new. Call inside a transaction. */
   insert(r: AuditRecord__Output, raw: string): boolean {
-    return (
-      this.insertStmt.run(nsToUs(r.time_unix_nano), r.audit_id, r.stage, r.verb, r.username, r.resource, r.subresource, r.namespace, r.name, r.response_code, r.decision, JSON.stringify(r), raw)
-        .changes === 1
-    );
+    return this.insertRow(auditRow(r, raw));
   }
 
   recordGap(g: AuditGap, nowUs: number): void {

@@ -8,11 +8,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AlertMerger } from '../alerts/alert-merger';
+import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
-import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { AlertsRepo } from './alerts-repo';
-import { AuditRepo, type AuditGap } from './audit-repo';
+import { AuditRepo, type AuditGap, type AuditRow } from './audit-repo';
 import { openStore } from './db';
 import { EventsRepo, type BatchRows } from './events-repo';
 
@@ -21,15 +21,10 @@ export interface WriterInit {
   mergeWindowMs?: number;
 }
 
-/** An audit event to store: Vigil's record and the event as the source sent it. */
-export interface AuditRow {
-  record: AuditRecord__Output;
-  text: string;
-}
 
 export type WriterRequest =
   | { op: 'batch'; id: number; node: string; seq: string; rows: BatchRows; gap: Gap__Output | null; raised: Raised[]; nowMs: number }
-  | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: { path: string; inode: number; offset: number }; nowMs: number }
+  | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: FilePosition; nowMs: number }
   | { op: 'close'; id: number };
 
 const init = workerData as WriterInit;
@@ -49,13 +44,21 @@ const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) =
  * webhook batch, a re-read line) are dropped here.
  */
 const writeAudit = db.transaction((m: Extract<WriterRequest, { op: 'audit' }>) => {
-  const isNew = m.events.map((e) => audit.insert(e.record, e.text));
+  if (m.position) checkFollows(m.position);
+  const isNew = m.events.map((row) => audit.insertRow(row));
   const stored = isNew.filter(Boolean).length;
   for (const g of m.gaps) audit.recordGap(g, m.nowMs * 1000);
   if (m.position) audit.setPosition(m.position.path, m.position.inode, m.position.offset);
   const raised = m.raised.filter((r) => r.audit !== undefined && isNew[r.audit.index]);
   return { stored, duplicates: m.events.length - stored, fresh: merger.apply(raised, m.nowMs) };
 });
+
+/** A log file's chunks are written in order: refuses one that does not follow the stored position. */
+function checkFollows(p: FilePosition): void {
+  const stored = audit.position(p.path) ?? null;
+  if (stored?.inode !== p.after?.inode || stored?.offset !== p.after?.offset)
+    throw new Error(`audit log ${p.path}: the lines up to byte ${p.offset} follow position ${JSON.stringify(p.after)}, but ${JSON.stringify(stored)} is stored (an earlier write failed); they will be read again`);
+}
 
 /**
  * Per node, the seq of a batch whose write failed. Batches queued behind it

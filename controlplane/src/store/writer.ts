@@ -4,10 +4,11 @@ import { Worker } from 'node:worker_threads';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
+import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
-import type { AuditGap } from './audit-repo';
+import type { AuditGap, AuditRow } from './audit-repo';
 import type { BatchRows } from './events-repo';
-import type { AuditRow, WriterInit, WriterRequest } from './writer-thread';
+import type { WriterInit, WriterRequest } from './writer-thread';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
@@ -64,7 +65,7 @@ export class StoreWriter {
    * intake, writes the alerts `raised` for the events that were new, and
    * moves the file position, all at once.
    */
-  writeAudit(events: AuditRow[], raised: Raised[], gaps: AuditGap[], position?: { path: string; inode: number; offset: number }): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
+  writeAudit(events: AuditRow[], raised: Raised[], gaps: AuditGap[], position?: FilePosition): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
     return this.request({ op: 'audit', events, raised, gaps, position, nowMs: Date.now() });
   }
 

@@ -83,6 +83,15 @@ describe('audit ingest', () => {
     assert.deepEqual(rows, [{ count: 1 }]);
   });
 
+  test('a log file\'s chunks commit only in order: a write that does not follow the stored position is refused', async () => {
+    const chunk = () => parseAuditPayload(JSON.stringify(auditEvent({ verb: 'get', resource: 'pods' })), 'line', Date.now());
+    const at = (offset: number, after: { inode: number; offset: number } | null) => ({ path: '/var/log/audit.log', inode: 7, offset, after });
+    await ingest.ingest(chunk(), 'f', at(100, null));
+    await assert.rejects(ingest.ingest(chunk(), 'f', at(300, { inode: 7, offset: 200 })), /audit log \/var\/log\/audit.log: the lines up to byte 300 follow position \{"inode":7,"offset":200\}, but \{"inode":7,"offset":100\} is stored/);
+    await ingest.ingest(chunk(), 'f', at(200, { inode: 7, offset: 100 }));
+    assert.deepEqual(query('SELECT inode, offset FROM audit_sources'), [{ inode: 7, offset: 200 }]);
+  });
+
   test('repeats of one finding merge and list every auditID; after retention removed the alert, a repeat is a new alert', async () => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await send(exec(a, 'ResponseStarted', 'whoami'));
