@@ -32,9 +32,6 @@ export interface FilePosition {
 const MAX_KEPT_BYTES = 1024 * 1024;
 
 export class AuditIngest {
-  /** Inputs skipped since start, on every path. */
-  skipped = 0;
-
   constructor(
     private readonly writer: StoreWriter,
     private readonly engine: DetectionEngine,
@@ -53,7 +50,6 @@ export class AuditIngest {
     }));
     const rows = parsed.events.map((e) => auditRow(e.record, e.text));
     const { stored, duplicates, fresh } = await this.writer.writeAudit(rows, raised, gaps, position);
-    this.skipped += gaps.length;
     this.stream.publish(fresh);
     return { stored, duplicates, skipped: gaps.length, alerts: fresh.length };
   }

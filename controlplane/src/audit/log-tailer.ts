@@ -15,7 +15,7 @@ import { AuditParser } from './parse-audit';
 
 const POLL_MS = 250;
 /** Longer lines are skipped; also the size of one read. */
-export const MAX_LINE_BYTES = 4 * 1024 * 1024;
+const MAX_LINE_BYTES = 4 * 1024 * 1024;
 const SCAN_CHUNK = 1024 * 1024;
 /** Chunks in flight: one being stored while the next is parsed and judged. */
 const PIPELINE_DEPTH = 2;
