@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { actor, did, asObject, byControlPlane, objectName, stringMap, succeededWrite, writtenObject } from '../../audit/k8s-objects';
+import { actor, asObject, byControlPlane, did, objectName, stringMap, succeededWrite, writtenObject } from '../../audit/k8s-objects';
 
 /** Values that are credentials whatever their key: what each looks like. */
 const CREDENTIAL_VALUES: { kind: string; pattern: RegExp }[] = [

@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { actor, did, asArray, asObject, asString, containersOf, describeWrite, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
+import { actor, asArray, asObject, asString, containersOf, describeWrite, did, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
 
 /**
  * Capabilities that let a container reach past its namespaces: mount and

@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { actor, did, asObject, asString, byControlPlane, succeededWrite, writtenObject } from '../../audit/k8s-objects';
+import { actor, asObject, asString, byControlPlane, did, succeededWrite, writtenObject } from '../../audit/k8s-objects';
 import { roleKindOf, roleRisks } from '../../audit/rbac';
 
 export const k8sHighPrivilegedRole: AuditRule = {

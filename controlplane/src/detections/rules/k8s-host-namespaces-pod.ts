@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { actor, did, describeWrite, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
+import { actor, describeWrite, did, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
 
 export const k8sHostNamespacesPod: AuditRule = {
   id: 'k8s-host-namespaces-pod',

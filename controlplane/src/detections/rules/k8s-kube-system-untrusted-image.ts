@@ -1,6 +1,6 @@
 import type { AuditRule } from '../rule';
 import { imageName } from '../../audit/image-ref';
-import { actor, did, asString, containersOf, describeWrite, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
+import { actor, asString, containersOf, describeWrite, did, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
 
 /** Where the platform's own kube-system images come from, as image-name prefixes (docker.io/ spelled out). */
 export const DEFAULT_KUBE_SYSTEM_REGISTRIES: readonly string[] = [

@@ -1,6 +1,6 @@
 import type { AuditRule } from '../rule';
 import { imageName, parseImage } from '../../audit/image-ref';
-import { actor, did, asArray, asString, containersOf, describeWrite, podSpecWrite, podSubject, podTarget, type Json } from '../../audit/k8s-objects';
+import { actor, asArray, asString, containersOf, describeWrite, did, podSpecWrite, podSubject, podTarget, type Json } from '../../audit/k8s-objects';
 
 /**
  * Images known to be malicious or to mine cryptocurrency. An entry with a

@@ -16,7 +16,7 @@ export const k8sPodExec: AuditRule = {
   mitre: { id: 'T1609', name: 'Container Administration Command', tactic: 'Execution' },
   sources: ['k8s_audit'],
   match(ev, record) {
-    if (record.resource !== 'pods' || !['exec', 'attach'].includes(record.subresource) || !succeeded(ev) || record.decision === 'forbid') return null;
+    if (record.resource !== 'pods' || !['exec', 'attach'].includes(record.subresource) || !succeeded(ev)) return null;
     const query = new URLSearchParams(record.request_uri.split('?')[1] ?? '');
     const command = query.getAll('command').join(' ');
     const container = query.get('container') ?? '';

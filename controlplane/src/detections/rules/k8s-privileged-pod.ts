@@ -1,5 +1,5 @@
 import type { AuditRule } from '../rule';
-import { actor, did, asObject, asString, containersOf, describeWrite, podSpecWrite, podSubject, podTarget, type Json } from '../../audit/k8s-objects';
+import { actor, asObject, asString, containersOf, describeWrite, did, podSpecWrite, podSubject, podTarget, type Json } from '../../audit/k8s-objects';
 
 /** Privileged on Linux, or a HostProcess container on Windows (the same thing there). */
 function privileged(c: Json, podSecurity: Json | undefined): boolean {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { AuditFinding, AuditRule } from '../rule';
-import { actor, did, asArray, asObject, asString, describeWrite, podSpecWrite, podSubject, podTarget, succeededWrite, writtenObject } from '../../audit/k8s-objects';
+import { actor, asArray, asObject, asString, describeWrite, did, podSpecWrite, podSubject, podTarget, succeededWrite, writtenObject } from '../../audit/k8s-objects';
 
 /**
  * Host trees whose mount hands a container the node: its configuration and
