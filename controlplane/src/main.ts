@@ -106,13 +106,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   // A restarted control plane still knows the containers that run: their entrypoints, mounts, API address.
   for (const started of events.containers.running()) engine.containers.observe(started, Date.now());
   // This thread's connection (migrated above) reads; the writer thread writes.
-  const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs, clusterName: o.clusterName }).catch((err) => {
+  const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs }).catch((err) => {
     db.close();
     throw err;
   });
   const pipeline = new IngestPipeline(events, engine, writer, stream);
   const auditRepo = new AuditRepo(db);
-  const audit = new AuditIngest(writer, stream);
+  const audit = new AuditIngest(writer, engine, stream);
   const sensorService = new SensorService(auth, pipeline, events, log);
 
   const protos = loadVigilProtos().vigil.v1;

@@ -1,16 +1,16 @@
 /**
- * Audit events per second through the HTTPS webhook into the store and the
- * rules: EventLists of 500 realistic events (mostly reads, some pod and RBAC
- * writes) posted back to back on two keep-alive connections, as an API
- * server's batching webhook backend does.
+ * Audit events per second through the HTTPS webhook into the store and all
+ * the rules: EventLists of 500 realistic events (see audit-mix.ts) posted
+ * back to back on two keep-alive connections, as an API server's batching
+ * webhook backend does.
  */
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import { auditEvent, container, createWorkload, podSpec, rbacObject } from '../../controlplane/src/audit/audit-event-builder';
 import * as net from 'node:net';
 import { makeTestPki } from '../helpers/test-pki';
 import { tempDir } from '../helpers/temp-dir';
 import { startVigil } from '../helpers/vigil-cli';
+import { auditMix } from './audit-mix';
 import { round } from './stats';
 
 const BATCH = 500;
@@ -20,13 +20,7 @@ const POST_MARK = '@@@@@@@@';
 
 /** One EventList whose auditIDs carry POST_MARK, replaced per post to make them new. */
 function template(): string {
-  const items = Array.from({ length: BATCH }, (_, i) => {
-    if (i % 50 === 0) return createWorkload('Deployment', 'shop', `web-${i}`, podSpec([container('web', 'registry.example.com/web:1.2')]));
-    if (i % 125 === 0) return rbacObject('Role', `reader-${i}`, { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }, 'shop');
-    return auditEvent({ verb: i % 3 ? 'get' : 'list', resource: 'configmaps', namespace: 'shop', name: `cm-${i % 40}`, username: `system:serviceaccount:shop:app-${i % 7}` });
-  });
-  items.forEach((e, i) => (e.auditID = `${POST_MARK}-${i}`));
-  return JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items });
+  return JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: auditMix(BATCH, POST_MARK) });
 }
 
 function freePort(): Promise<number> {

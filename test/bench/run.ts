@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: runs every benchmark and prints one JSON document.
- * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS and BENCH_PODS change the
- * run lengths. Each benchmark runs in a fresh process of its own (this file,
+ * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS, BENCH_AUDIT_LOG_EVENTS
+ * and BENCH_PODS change the run lengths. Each benchmark runs in a fresh process of its own (this file,
  * given its name), so none measures the heap or the children another left.
  */
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
+import { benchAuditLogFile } from './audit-log-file';
 import { benchAuditWebhook } from './audit-webhook';
 import { benchContainerChurn } from './container-churn';
 import { benchDetections } from './detections';
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   sensor_overhead: () => benchSensorOverhead(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
   controlplane_ingest: () => benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   audit_webhook: () => benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
+  audit_log_file: () => benchAuditLogFile(Number(process.env.BENCH_AUDIT_LOG_EVENTS ?? 200_000)),
   detections: () => benchDetections(),
 };
 

@@ -1,7 +1,12 @@
 /**
  * Turns raised alerts into store writes: the first of a kind is inserted, a
- * repeat within the merge window adds to its count instead. Runs inside the
- * batch's transaction, so merge state and the store never disagree.
+ * repeat within the merge window adds to its count instead. What counts as a
+ * repeat is the merge key the engine gave (for the audit log: the same
+ * finding about the same object). An alert raised for an audit request is
+ * written once per rule and request: the later stages of a long-running
+ * request (exec's ResponseStarted, then its ResponseComplete) are the same
+ * request, not a repeat. Runs inside the batch's transaction, so merge state
+ * and the store never disagree.
  */
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Raised } from '../detections/engine';
@@ -25,13 +30,16 @@ export class AlertMerger {
   apply(raised: readonly Raised[], nowMs: number): Alert__Output[] {
     const fresh: Alert__Output[] = [];
     for (const r of raised) {
+      const auditId = r.audit?.id;
+      if (auditId !== undefined && this.repo.raisedFor(r.alert.rule_id, auditId)) continue;
       const open = this.open.get(r.mergeKey);
-      if (open && nowMs - open.lastSeenMs <= this.windowMs) {
-        this.repo.merge(open.id, 1, r.alert.last_seen_unix_nano);
+      if (open && nowMs - open.lastSeenMs <= this.windowMs && this.repo.merge(open.id, 1, r.alert.last_seen_unix_nano)) {
+        if (auditId !== undefined) this.repo.addAuditId(open.id, r.alert.rule_id, auditId);
         open.lastSeenMs = nowMs;
         continue;
       }
       const stored = this.repo.insert(r.alert);
+      if (auditId !== undefined) this.repo.addAuditId(stored.id, r.alert.rule_id, auditId);
       this.open.delete(r.mergeKey);
       this.open.set(r.mergeKey, { id: stored.id, lastSeenMs: nowMs });
       if (this.open.size > this.maxOpen) this.open.delete(this.open.keys().next().value!);

@@ -1,6 +1,7 @@
 /**
- * Builds well-formed audit.k8s.io/v1 Events, for `vigil simulate --cluster`
- * and for tests: the shape the API server writes at level RequestResponse.
+ * Builds well-formed audit.k8s.io/v1 Events, for `vigil simulate --cluster`,
+ * benchmarks and tests: the shape the API server writes at level
+ * RequestResponse.
  */
 import { randomUUID } from 'node:crypto';
 import { AUDIT_API_VERSION, type K8sAuditEvent } from './k8s-audit-event';
@@ -103,11 +104,32 @@ export function simulatedClusterAttacks(suffix: string): { ruleId: string; event
     { ruleId: 'k8s-cluster-admin-binding', event: rbacObject('ClusterRoleBinding', `vigil-simulate-admin-${suffix}`, { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: ns }] }) },
     { ruleId: 'k8s-sensitive-host-mount', event: createWorkload('Pod', ns, `hostpath-${suffix}`, podSpec([container('app', 'busybox:1.36')], { volumes: [{ name: 'root', hostPath: { path: '/' } }] })) },
     { ruleId: 'k8s-privileged-pod', event: createWorkload('DaemonSet', ns, `privileged-${suffix}`, podSpec([container('app', 'busybox:1.36', { privileged: true })])) },
-    { ruleId: 'k8s-pod-exec', event: auditEvent({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, name: `web-${suffix}`, code: 101, requestURI: `/api/v1/namespaces/${ns}/pods/web-${suffix}/exec?command=sh&stdin=true&tty=true` }) },
+    { ruleId: 'k8s-pod-exec', event: auditEvent({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: ns, name: `web-${suffix}`, code: 101, stage: 'ResponseStarted', requestURI: `/api/v1/namespaces/${ns}/pods/web-${suffix}/exec?command=sh&stdin=true&tty=true` }) },
     { ruleId: 'k8s-kube-system-untrusted-image', event: createWorkload('Pod', 'kube-system', `kube-helper-${suffix}`, podSpec([container('helper', 'evil.example.com/miner:latest')])) },
     { ruleId: 'k8s-host-namespaces-pod', event: createWorkload('Deployment', ns, `hostnet-${suffix}`, podSpec([container('app', 'busybox:1.36')], { hostNetwork: true, hostPID: true })) },
-    { ruleId: 'k8s-anonymous-request-allowed', event: auditEvent({ verb: 'list', resource: 'secrets', namespace: 'default', username: 'system:anonymous', groups: ['system:unauthenticated'], requestURI: `/api/v1/namespaces/default/secrets?vigil=${suffix}` }) },
+    { ruleId: 'k8s-anonymous-request-allowed', event: auditEvent({ verb: 'list', resource: 'secrets', namespace: `${ns}-${suffix}`, username: 'system:anonymous', groups: ['system:unauthenticated'], requestURI: `/api/v1/namespaces/${ns}-${suffix}/secrets` }) },
     { ruleId: 'k8s-events-deleted', event: auditEvent({ verb: 'deletecollection', resource: 'events', namespace: `${ns}-${suffix}` }) },
     { ruleId: 'k8s-service-account-token', event: auditEvent({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name: `builder-${suffix}` }) },
+    {
+      ruleId: 'k8s-exposed-sensitive-service',
+      event: auditEvent({ verb: 'create', resource: 'services', namespace: ns, name: `redis-${suffix}`, requestObject: { kind: 'Service', apiVersion: 'v1', metadata: { name: `redis-${suffix}` }, spec: { type: 'LoadBalancer', selector: { app: 'cache' }, ports: [{ port: 6379 }] } } }),
+    },
+    { ruleId: 'k8s-dangerous-capabilities', event: createWorkload('Pod', ns, `caps-${suffix}`, podSpec([container('app', 'busybox:1.36', { capabilities: { add: ['SYS_ADMIN'] } })])) },
+    {
+      ruleId: 'k8s-configmap-credentials',
+      event: auditEvent({ verb: 'create', resource: 'configmaps', namespace: ns, name: `app-config-${suffix}`, requestObject: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: `app-config-${suffix}` }, data: { DB_PASSWORD: `vigil-simulate-${suffix}` } } }),
+    },
+    { ruleId: 'k8s-system-rbac-modified', event: rbacObject('ClusterRole', `system:vigil-simulate-${suffix}`, { rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] }) },
+    {
+      ruleId: 'k8s-admission-webhook-changed',
+      event: auditEvent({
+        verb: 'create', resource: 'mutatingwebhookconfigurations', apiGroup: 'admissionregistration.k8s.io', name: `vigil-simulate-${suffix}`,
+        requestObject: { kind: 'MutatingWebhookConfiguration', apiVersion: 'admissionregistration.k8s.io/v1', metadata: { name: `vigil-simulate-${suffix}` }, webhooks: [{ name: 'inject.example.com', clientConfig: { url: 'https://203.0.113.9/mutate' } }] },
+      }),
+    },
+    { ruleId: 'k8s-secrets-enumerated', event: auditEvent({ verb: 'list', resource: 'secrets', username: `vigil-simulate-${suffix}@example.com`, requestURI: '/api/v1/secrets?limit=500' }) },
+    { ruleId: 'k8s-coredns-config-changed', event: auditEvent({ verb: 'patch', resource: 'configmaps', namespace: 'kube-system', name: 'coredns', username: `vigil-simulate-${suffix}@example.com` }) },
+    { ruleId: 'k8s-malicious-image', event: createWorkload('Pod', ns, `miner-${suffix}`, podSpec([container('miner', 'xmrig/xmrig:latest')])) },
+    { ruleId: 'k8s-kube-system-service-account', event: auditEvent({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: `vigil-simulate-${suffix}`, requestObject: { kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name: `vigil-simulate-${suffix}`, namespace: 'kube-system' } } }) },
   ];
 }

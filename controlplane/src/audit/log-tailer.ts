@@ -4,15 +4,23 @@
  * transaction, so a restart neither re-reads nor skips. On rotation the rest
  * of the old file is read first (found by its inode in the same directory),
  * then the new file from its start; a truncated file is read from its start.
+ * A line that is not a usable audit event, or is longer than MAX_LINE_BYTES,
+ * is skipped and recorded as a gap with its offset, and reading goes on.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AuditRepo } from '../store/audit-repo';
 import type { AuditIngest } from './audit-ingest';
-import { parseAuditPayload } from './parse-audit';
+import { AuditParser } from './parse-audit';
 
 const POLL_MS = 250;
-const READ_CHUNK = 4 * 1024 * 1024;
+/** Longer lines are skipped; also the size of one read. */
+const MAX_LINE_BYTES = 4 * 1024 * 1024;
+const SCAN_CHUNK = 1024 * 1024;
+/** Chunks in flight: one being stored while the next is parsed and judged. */
+const PIPELINE_DEPTH = 2;
+
+type StoredPosition = { inode: number; offset: number };
 
 export class AuditLogTailer {
   private timer: NodeJS.Timeout | undefined;
@@ -55,15 +63,15 @@ export class AuditLogTailer {
       } catch {
         return; // not there yet, or between rotation steps
       }
-      const pos = this.repo.position(this.file);
+      const pos = this.repo.position(this.file) ?? null;
       if (pos && pos.inode !== st.ino) {
         const rotated = this.findByInode(pos.inode);
-        if (rotated) await this.readFrom(rotated, pos.inode, pos.offset);
-        await this.readFrom(this.file, st.ino, 0);
+        const after = rotated ? await this.readFrom(rotated, pos.inode, pos.offset, pos) : pos;
+        await this.readFrom(this.file, st.ino, 0, after);
       } else {
         const offset = pos && pos.offset <= st.size ? pos.offset : 0;
         if (pos && pos.offset > st.size) this.log(`audit log ${this.file} shrank below the last read position: reading it from the start`);
-        await this.readFrom(this.file, st.ino, offset);
+        await this.readFrom(this.file, st.ino, offset, pos);
       }
     } finally {
       this.busy = false;
@@ -83,28 +91,69 @@ export class AuditLogTailer {
     return undefined;
   }
 
-  /** Ingests complete lines of `file` from `offset`; the position is stored under this.file. */
-  private async readFrom(file: string, inode: number, offset: number): Promise<void> {
+  /**
+   * Ingests complete lines of `file` from `offset`; the position is stored
+   * under this.file. While one chunk is being stored the next is parsed and
+   * judged: each write names the position it follows (`after`, the stored
+   * one at first), and the writer refuses it if that is not what is stored,
+   * so a failed write stops the ones behind it and the next poll re-reads
+   * from the last committed line. Returns the position of the last write.
+   */
+  private async readFrom(file: string, inode: number, offset: number, after: StoredPosition | null): Promise<StoredPosition | null> {
     const fd = fs.openSync(file, 'r');
+    const writing: Promise<void>[] = [];
+    let failure: Error | undefined;
     try {
-      const buf = Buffer.alloc(READ_CHUNK);
-      for (;;) {
+      const buf = Buffer.alloc(MAX_LINE_BYTES);
+      while (!failure) {
         const n = fs.readSync(fd, buf, 0, buf.length, offset);
-        if (n === 0) return;
-        const end = buf.lastIndexOf(0x0a, n - 1);
-        if (end === -1) {
-          if (n === buf.length) throw new Error(`a line at byte ${offset} is longer than ${READ_CHUNK} bytes`);
-          return; // a line still being written
+        if (n === 0) break;
+        const parsed = new AuditParser(Date.now());
+        let start = 0;
+        for (let nl = buf.indexOf(0x0a); nl !== -1 && nl < n; nl = buf.indexOf(0x0a, start)) {
+          parsed.line(buf.toString('utf8', start, nl), `${file} at byte ${offset + start}`, offset + start);
+          start = nl + 1;
         }
-        const text = buf.toString('utf8', 0, end + 1);
-        const parsed = parseAuditPayload(text, `${file} at byte ${offset}`);
-        for (const e of parsed.errors.slice(0, 3)) this.log(`skipped: ${e}`);
-        if (parsed.errors.length > 3) this.log(`skipped ${parsed.errors.length - 3} more bad lines of ${file}`);
-        offset += end + 1;
-        await this.ingest.ingest(parsed.events, { path: this.file, inode, offset });
+        if (start === 0) {
+          if (n < buf.length) break; // a line still being written
+          const end = this.lineEnd(fd, offset + n);
+          if (end === undefined) break; // an over-long line still being written: judged once it ends
+          const bytes = end + 1 - offset;
+          parsed.skippedUnread(`${file} at byte ${offset}: a line of ${bytes} bytes is longer than ${MAX_LINE_BYTES}; skipped`, bytes, offset);
+          start = bytes;
+        }
+        this.logProblems(parsed.problems.map((p) => p.reason));
+        offset += start;
+        writing.push(
+          this.ingest.ingest(parsed, this.file, { path: this.file, inode, offset, after }).then(
+            () => undefined,
+            (err: Error) => void (failure ??= err),
+          ),
+        );
+        after = { inode, offset };
+        if (writing.length >= PIPELINE_DEPTH) await writing.shift();
       }
     } finally {
       fs.closeSync(fd);
+      await Promise.all(writing);
     }
+    if (failure) throw failure;
+    return after;
+  }
+
+  /** The offset of the first newline at or after `from`, or undefined at the end of the file. */
+  private lineEnd(fd: number, from: number): number | undefined {
+    const buf = Buffer.alloc(SCAN_CHUNK);
+    for (let at = from; ; at += buf.length) {
+      const n = fs.readSync(fd, buf, 0, buf.length, at);
+      if (n === 0) return undefined;
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl !== -1) return at + nl;
+    }
+  }
+
+  private logProblems(reasons: string[]): void {
+    for (const r of reasons.slice(0, 3)) this.log(`skipped: ${r}`);
+    if (reasons.length > 3) this.log(`skipped ${reasons.length - 3} more lines of ${this.file}; all are recorded in audit_gaps`);
   }
 }

@@ -1,9 +1,13 @@
 /**
  * The HTTPS endpoint the API server's audit webhook backend posts EventLists
  * to. Callers authenticate with a client certificate signed by the configured
- * CA or with the bearer token. The body is read up to a limit, parsed and
- * checked whole; only then is it stored, in one transaction, so a bad body is
- * refused with a 4xx and nothing of it is kept. 200 means committed.
+ * CA or with the bearer token. The body is read up to a limit and parsed;
+ * its good events are stored in one transaction whatever else it holds, so
+ * one bad item never costs the others. A body with items that are not audit
+ * events, or have a field of the wrong type, gets a 400 naming each (the
+ * API server does not resend a 4xx, and a resend would store nothing twice);
+ * the items are kept as gaps. 200 means all of it is committed; 503 only
+ * that the store failed, worth a retry.
  */
 import * as crypto from 'node:crypto';
 import * as https from 'node:https';
@@ -15,6 +19,8 @@ import { parseAuditPayload } from './parse-audit';
 
 export const WEBHOOK_PATH = '/k8s-audit';
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Problems named in a 400; the rest are counted (all are kept as gaps). */
+const MAX_REASONS = 10;
 
 export interface WebhookOptions {
   host: string;
@@ -98,10 +104,15 @@ export class AuditWebhook {
     });
     req.on('end', () => {
       if (over) return this.refuse(req, res, 413, `body is over the limit of ${this.maxBody} bytes`);
-      const parsed = parseAuditPayload(Buffer.concat(chunks).toString('utf8'), 'body');
-      if (parsed.errors.length) return this.refuse(req, res, 400, `${parsed.errors.slice(0, 5).join('; ')}${parsed.errors.length > 5 ? `; and ${parsed.errors.length - 5} more` : ''}; nothing was stored`);
-      this.ingest.ingest(parsed.events).then(
-        (result) => reply(res, 200, result),
+      const parsed = parseAuditPayload(Buffer.concat(chunks).toString('utf8'), 'body', Date.now());
+      this.ingest.ingest(parsed, `webhook from ${req.socket.remoteAddress}`).then(
+        (result) => {
+          if (result.skipped === 0) return reply(res, 200, result);
+          const reasons = parsed.problems.map((p) => p.reason);
+          const error = `${reasons.slice(0, MAX_REASONS).join('; ')}${reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} more` : ''}; ${result.stored + result.duplicates} other events were stored`;
+          this.o.log(`audit webhook: ${req.method} ${req.url} from ${req.socket.remoteAddress}: 400 ${error}`);
+          reply(res, 400, { error, ...result });
+        },
         (err: Error) => {
           this.o.log(`audit webhook: store failed: ${err.message}`);
           reply(res, 503, { error: `could not store the events: ${err.message}; retry` });

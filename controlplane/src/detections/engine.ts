@@ -10,19 +10,28 @@
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
+import { auditMergeKey } from '../audit/finding-key';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
+import { RoleIndex } from '../audit/rbac';
 import { ContainerRegistry } from '../correlation/container-registry';
 import type { IntelLookup } from '../intel/threat-intel';
 import type { Subject } from './exceptions';
 import { basename, commandLine } from './facts';
-import type { AuditFinding, DetectionContext, EventSource, Finding, RuleMeta } from './rule';
+import { setListsInForce } from './lists';
+import type { AuditContext, AuditFinding, DetectionContext, EventSource, Finding, RuleMeta } from './rule';
 import type { ActiveRule, AlertSeverity, RuleSet } from './rule-set';
 
 /** An alert as first raised, before the store gives it an id. */
 export interface Raised {
-  /** Same rule, where and what: merged within the window. */
+  /** Same rule, where and what (audit: the same finding about the same object): merged within the window. */
   mergeKey: string;
   alert: Alert__Output;
+  /**
+   * The audit event it was raised for: its place in the batch (the store
+   * drops alerts of events it had already) and its request's auditID (a
+   * rule raises once per request, whatever stages arrive).
+   */
+  audit?: { index: number; id: string };
 }
 
 export interface EngineOptions {
@@ -40,6 +49,9 @@ const KEY_COMMAND_CHARS = 512;
 export class DetectionEngine {
   private ruleSet: RuleSet;
   readonly containers = new ContainerRegistry();
+  /** Roles written so far, so a binding to a custom role is judged by what the role grants. */
+  private readonly roles = new RoleIndex();
+  private readonly auditContext: AuditContext = { roleRisks: (kind, namespace, name) => this.roles.risksOf(kind, namespace, name) };
   readonly ruleErrors = new Map<string, number>();
   /** Findings an exception silenced, per rule. */
   readonly excepted = new Map<string, number>();
@@ -49,6 +61,7 @@ export class DetectionEngine {
 
   constructor(ruleSet: RuleSet, o: EngineOptions = {}) {
     this.ruleSet = ruleSet;
+    setListsInForce(ruleSet.lists);
     this.log = o.log ?? (() => undefined);
     this.clusterName = o.clusterName ?? 'kubernetes';
     this.intel = o.intel ?? NO_INTEL;
@@ -61,9 +74,14 @@ export class DetectionEngine {
   /** Swaps in a new rule set (a reloaded rules file); the next event sees it whole. */
   setRuleSet(ruleSet: RuleSet): void {
     this.ruleSet = ruleSet;
+    setListsInForce(ruleSet.lists);
   }
 
-  /** Runs `fn`; a throw is counted, logged once per rule, and treated as no match. */
+  /**
+   * Runs `fn`; a throw is counted, logged once per rule, and treated as no
+   * match. `what` names the event only when needed: building that string
+   * for every rule and event cost more than the rules themselves.
+   */
   private guard<T>(rule: RuleMeta, what: () => string, fn: () => T | null): T | null {
     try {
       return fn();
@@ -84,27 +102,29 @@ export class DetectionEngine {
     return true;
   }
 
-  /** What the audit rules raise for audit events seen for the first time. */
+  /** What the audit rules raise for `events`; the store keeps only those of events new to it. */
   evaluateAudit(events: readonly { raw: K8sAuditEvent; record: AuditRecord__Output }[]): Raised[] {
     const raised: Raised[] = [];
-    for (const { raw, record } of events)
+    events.forEach(({ raw, record }, index) => {
+      this.roles.observe(raw, record);
       for (const active of this.ruleSet.audit) {
         const { rule } = active;
-        const f = this.guard(rule, () => `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record));
+        const f = this.guard(rule, () => `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record, this.auditContext));
         if (!f || this.isExcepted(active, () => auditSubject(f, record))) continue;
-        const namespace = f.namespace ?? record.namespace;
-        const pod = f.pod ?? '';
         raised.push({
-          mergeKey: `${rule.id}|${this.clusterName}|${namespace}|${record.resource}/${record.name || pod}|${record.username}`,
+          mergeKey: auditMergeKey(rule.id, this.clusterName, raw, record, f),
           alert: {
             ...baseAlert(rule, active.severity, this.clusterName, f.summary, record.time_unix_nano),
-            namespace,
-            pod,
+            namespace: f.namespace ?? record.namespace,
+            pod: f.pod ?? '',
             pod_uid: f.podUid ?? '',
             evidence: { event: null, ancestry: [], container: null, fields: f.fields ?? {}, audit: record },
+            audit_ids: [record.audit_id],
           },
+          audit: { index, id: record.audit_id },
         });
       }
+    });
     return raised;
   }
 
@@ -184,6 +204,7 @@ function baseAlert(rule: RuleMeta, severity: AlertSeverity, node: string, summar
     last_seen_unix_nano: timeNs,
     count: 1,
     evidence: null,
+    audit_ids: [],
   };
 }
 

@@ -75,11 +75,151 @@ export const BUILTIN_LISTS = {
   /** Container runtime processes: a process they start directly is the container's entrypoint or a runtime exec. */
   container_runtimes: ['runc', 'crun', 'youki', 'runsc', 'conmon', 'containerd-shim', 'containerd-shim-runc-v2', 'containerd-shim-runsc-v1', 'kata-runtime', 'docker-init'],
   /**
-   * Capabilities that undo a container's isolation. Not the runtimes' default
+   * Capabilities that undo a container's isolation (ALL is how a pod spec asks for every one). Not the runtimes' default
    * set (CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP,
    * SETFCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE), which every container has.
    */
-  dangerous_capabilities: ['SYS_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'SYS_RAWIO', 'SYS_BOOT', 'SYS_TIME', 'BPF', 'PERFMON', 'NET_ADMIN', 'DAC_READ_SEARCH', 'MAC_ADMIN', 'MAC_OVERRIDE', 'SYSLOG', 'LINUX_IMMUTABLE', 'SYS_RESOURCE'],
+  dangerous_capabilities: ['ALL', 'SYS_ADMIN', 'SYS_MODULE', 'SYS_PTRACE', 'SYS_RAWIO', 'SYS_BOOT', 'SYS_TIME', 'BPF', 'PERFMON', 'NET_ADMIN', 'DAC_READ_SEARCH', 'MAC_ADMIN', 'MAC_OVERRIDE', 'SYSLOG', 'LINUX_IMMUTABLE', 'SYS_RESOURCE'],
+  // Cluster rules (the Kubernetes audit log).
+  /** Users the API server, controller manager and scheduler authenticate as. */
+  control_plane_users: ['system:apiserver', 'system:kube-controller-manager', 'system:kube-scheduler'],
+  /**
+   * The kube-controller-manager's controllers, which run as these kube-system
+   * service accounts under --use-service-account-credentials (kubeadm, EKS,
+   * AKS and GKE all set it).
+   */
+  control_plane_service_accounts: [
+    'attachdetach-controller', 'bootstrap-signer', 'certificate-controller', 'clusterrole-aggregation-controller', 'cronjob-controller',
+    'daemon-set-controller', 'deployment-controller', 'disruption-controller', 'endpoint-controller', 'endpointslice-controller',
+    'endpointslicemirroring-controller', 'ephemeral-volume-controller', 'expand-controller', 'generic-garbage-collector',
+    'horizontal-pod-autoscaler', 'job-controller', 'legacy-service-account-token-cleaner', 'namespace-controller', 'node-controller',
+    'persistent-volume-binder', 'pod-garbage-collector', 'pv-protection-controller', 'pvc-protection-controller', 'replicaset-controller',
+    'replication-controller', 'resourcequota-controller', 'root-ca-cert-publisher', 'route-controller', 'service-account-controller',
+    'service-controller', 'statefulset-controller', 'token-cleaner', 'ttl-after-finished-controller', 'ttl-controller',
+    'validatingadmissionpolicy-status-controller',
+  ],
+  /**
+   * Web consoles that control the cluster or what runs on it, by the names
+   * their charts and manifests give Services, labels and selectors.
+   */
+  dashboard_names: [
+    'kubernetes-dashboard',
+    'headlamp',
+    'skooner',
+    'k8dash',
+    'octant',
+    'kubeview',
+    'weave-scope',
+    'weave-scope-app',
+    'rancher',
+    'portainer',
+    'centraldashboard', // Kubeflow
+    'kubeflow',
+    'jupyter',
+    'jupyterhub',
+    'argocd-server',
+    'argo-server', // Argo Workflows
+    'argo-workflows-server',
+    'grafana',
+    'kibana',
+    'kiali',
+    'airflow-webserver',
+    'ray-dashboard',
+    'ray-head',
+    'mlflow',
+    'hubble-ui',
+    'longhorn-frontend',
+  ],
+  /**
+   * The platform's own roles and bindings: the defaults every cluster has,
+   * and names under the prefixes the API server, kubeadm and EKS create.
+   * A trailing * matches any rest.
+   */
+  system_rbac_names: ['cluster-admin', 'admin', 'edit', 'view', 'system:*', 'kubeadm:*', 'eks:*'],
+  /**
+   * ClusterRoles that amount to control of the cluster (or, bound in a
+   * namespace, of the namespace). `system:controller:*` covers every
+   * controller's role: a person bound to one acts as that controller.
+   */
+  high_privileged_roles: ['cluster-admin', 'admin', 'edit', 'system:node', 'system:kube-controller-manager', 'system:controller:*'],
+  /** Where the platform's own kube-system images come from, as image-name prefixes (docker.io/ spelled out). */
+  kube_system_registries: [
+    'registry.k8s.io/',
+    'k8s.gcr.io/',
+    'gcr.io/gke-release/',
+    'mcr.microsoft.com/',
+    'public.ecr.aws/eks/',
+    'public.ecr.aws/eks-distro/',
+    'docker.io/rancher/',
+    'quay.io/cilium/',
+    'docker.io/calico/',
+    'quay.io/calico/',
+    'quay.io/tigera/',
+    'ghcr.io/flannel-io/',
+    'docker.io/flannel/',
+  ],
+  /** The same services by the names their charts give Services, labels, selectors and named ports. */
+  sensitive_service_names: [
+    'postgres', 'postgresql', 'mysql', 'mariadb', 'mssql', 'mongodb', 'mongo', 'redis', 'elasticsearch', 'opensearch', 'cassandra',
+    'memcached', 'etcd', 'kafka', 'zookeeper', 'couchdb', 'influxdb', 'neo4j', 'cockroachdb', 'rabbitmq',
+  ],
+  /**
+   * Images known to be malicious or to mine cryptocurrency. An entry with a
+   * slash is an image name (`xmrig/xmrig` is `docker.io/xmrig/xmrig`); one
+   * without is a part of a name (`xmrig` matches `someone/xmrig-proxy`).
+   * These are the miners' own names; a feed of known-bad images extends them.
+   */
+  malicious_images: [
+    'xmrig',
+    'xmr-stak',
+    'xmrig-proxy',
+    'monero-miner',
+    'cpuminer',
+    'cpuminer-opt',
+    'minerd',
+    'cgminer',
+    'bfgminer',
+    'ccminer',
+    'ethminer',
+    'nbminer',
+    'lolminer',
+    'phoenixminer',
+    'nanominer',
+    'srbminer',
+    'srbminer-multi',
+    'teamredminer',
+    'gminer',
+    'nicehash',
+    'xmrminer',
+    'cryptonight',
+  ],
+  /** kube-system ConfigMaps that configure the cluster's DNS: CoreDNS's, AKS's custom one, and kube-dns's. */
+  dns_configmaps: ['coredns', 'coredns-custom', 'kube-dns'],
+  /**
+   * Host trees whose mount hands a container the node: its configuration and
+   * credentials, the kubelet's and etcd's state, container runtimes and their
+   * sockets, devices, kernel interfaces, users' homes. A mount of any of their
+   * parents (/, /var, /run) exposes them too.
+   */
+  sensitive_host_paths: [
+    '/etc',
+    '/root',
+    '/home',
+    '/boot',
+    '/proc',
+    '/sys',
+    '/dev',
+    '/var/lib/kubelet',
+    '/var/lib/etcd',
+    '/var/lib/docker',
+    '/var/lib/containerd',
+    '/var/lib/crio',
+    '/run/containerd',
+    '/run/crio',
+    '/run/k3s',
+    '/run/docker.sock',
+    '/run/cri-dockerd.sock',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ListName = keyof typeof BUILTIN_LISTS;
@@ -97,4 +237,29 @@ export function resolveLists(added: Partial<Record<ListName, readonly string[]>>
   const out = {} as Record<ListName, ReadonlySet<string>>;
   for (const name of LIST_NAMES) out[name] = new Set<string>([...BUILTIN_LISTS[name], ...(added[name] ?? [])]);
   return out;
+}
+
+/**
+ * The lists of the rules in force. Helpers deep in the cluster rules (what
+ * a sensitive host path is, who the control plane is) read them here
+ * rather than through every caller; the engine sets them with its rule set.
+ */
+let inForce: Lists = resolveLists();
+
+export function setListsInForce(lists: Lists): void {
+  inForce = lists;
+}
+
+export function listsInForce(): Lists {
+  return inForce;
+}
+
+const arrays = new WeakMap<ReadonlySet<string>, readonly string[]>();
+
+/** A list in force, as an array (made once per list). */
+export function listItems(name: ListName): readonly string[] {
+  const set = inForce[name];
+  let items = arrays.get(set);
+  if (!items) arrays.set(set, (items = [...set]));
+  return items;
 }

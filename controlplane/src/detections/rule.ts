@@ -75,10 +75,16 @@ export interface AuditFinding extends Finding {
   subject?: AuditSubject;
 }
 
+/** What audit rules know beyond the event: what earlier events said. */
+export interface AuditContext {
+  /** Why a role written earlier is highly privileged (see audit/rbac.ts); empty when it is not, or was not seen. */
+  roleRisks(kind: 'ClusterRole' | 'Role', namespace: string, name: string): readonly string[];
+}
+
 /** A rule over Kubernetes API server audit events. */
 export interface AuditRule extends RuleMeta {
   readonly sources: readonly ['k8s_audit'];
-  match(ev: K8sAuditEvent, record: AuditRecord__Output): AuditFinding | null;
+  match(ev: K8sAuditEvent, record: AuditRecord__Output, ctx: AuditContext): AuditFinding | null;
 }
 
 export type Rule = HostRule | AuditRule;

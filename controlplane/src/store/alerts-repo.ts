@@ -1,10 +1,13 @@
-/** Alerts: inserted once, merged in place, listed by id for the stream's cursor. */
+/**
+ * Alerts: inserted once, merged in place, listed by id for the stream's
+ * cursor. An alert from the audit log also lists the auditID of every
+ * request merged into it.
+ */
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { AlertFilter__Output } from '../../../proto/generated/vigil/v1/AlertFilter';
 import { SEVERITY_RANK, alertMatches, checkAlertFilter } from '../alerts/alert-filter';
 import type { Db } from './db';
 import { nsToUs } from './time';
-
 
 const SCAN_CHUNK = 500;
 
@@ -22,6 +25,9 @@ export class AlertsRepo {
   private readonly countStmt;
   private readonly chunkAsc;
   private readonly chunkDesc;
+  private readonly addAuditIdStmt;
+  private readonly hasAuditIdStmt;
+  private readonly auditIdsStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -33,6 +39,9 @@ export class AlertsRepo {
     this.countStmt = db.prepare('SELECT count(*) FROM alerts').pluck();
     this.chunkAsc = db.prepare('SELECT id, count, last_seen_us, body FROM alerts WHERE id > ? AND id < ? ORDER BY id ASC LIMIT ?');
     this.chunkDesc = db.prepare('SELECT id, count, last_seen_us, body FROM alerts WHERE id < ? AND id > ? ORDER BY id DESC LIMIT ?');
+    this.addAuditIdStmt = db.prepare('INSERT INTO alert_audit_ids (alert_id, rule_id, audit_id) VALUES (?, ?, ?)');
+    this.hasAuditIdStmt = db.prepare('SELECT 1 FROM alert_audit_ids WHERE rule_id = ? AND audit_id = ?').pluck();
+    this.auditIdsStmt = db.prepare('SELECT audit_id FROM alert_audit_ids WHERE alert_id = ? ORDER BY id').pluck();
   }
 
   /** Stores a new alert and returns it with its id; call inside a transaction. */
@@ -52,9 +61,19 @@ export class AlertsRepo {
     return { ...alert, id: String(id) };
   }
 
-  /** Adds `count` occurrences seen up to `lastSeenNs` to alert `id`. */
-  merge(id: string, count: number, lastSeenNs: string): void {
-    this.mergeStmt.run(count, nsToUs(lastSeenNs), Number(id));
+  /** Adds `count` occurrences seen up to `lastSeenNs` to alert `id`; false when retention removed it meanwhile. */
+  merge(id: string, count: number, lastSeenNs: string): boolean {
+    return this.mergeStmt.run(count, nsToUs(lastSeenNs), Number(id)).changes === 1;
+  }
+
+  /** Notes that audit request `auditId` is part of alert `id`; call inside a transaction. */
+  addAuditId(id: string, ruleId: string, auditId: string): void {
+    this.addAuditIdStmt.run(Number(id), ruleId, auditId);
+  }
+
+  /** Whether rule `ruleId` already raised an alert for audit request `auditId`. */
+  raisedFor(ruleId: string, auditId: string): boolean {
+    return this.hasAuditIdStmt.get(ruleId, auditId) !== undefined;
   }
 
   maxId(): number {
@@ -80,6 +99,8 @@ export class AlertsRepo {
       const rows = stmt.all(cursor, asc ? (opts.beforeId ?? Number.MAX_SAFE_INTEGER) : (opts.afterId ?? 0), SCAN_CHUNK) as AlertRow[];
       for (const r of rows) {
         const alert: Alert__Output = { ...(JSON.parse(r.body) as Alert__Output), id: String(r.id), count: r.count, last_seen_unix_nano: `${r.last_seen_us}000` };
+        // Bodies stored before schema 3 have no audit_ids.
+        alert.audit_ids = alert.evidence?.audit ? (this.auditIdsStmt.all(r.id) as string[]) : [];
         if (alertMatches(alert, filter)) out.push(alert);
         if (out.length >= opts.limit) return out;
       }

@@ -1,4 +1,4 @@
-/** Audit events and audit-log read positions. */
+/** Audit events, the input that could not be stored as one (gaps), and audit-log read positions. */
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import type { Db } from './db';
 import { nsToUs } from './time';
@@ -12,6 +12,26 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** Audit input skipped at intake; see audit_gaps in migration 003. */
+export interface AuditGap {
+  source: string;
+  offset: number | null;
+  bytes: number;
+  reason: string;
+  raw: string | null;
+}
+
+/**
+ * One audit_events row, columns in table order: what the writer thread
+ * receives. Built on the ingest thread, so the writer, the slower of the
+ * two, neither serializes the record nor walks its object graph.
+ */
+export type AuditRow = [tsUs: number, auditId: string, stage: string, verb: string, username: string, resource: string, subresource: string, namespace: string, name: string, responseCode: number, decision: string, record: string, raw: string];
+
+export function auditRow(r: AuditRecord__Output, raw: string): AuditRow {
+  return [nsToUs(r.time_unix_nano), r.audit_id, r.stage, r.verb, r.username, r.resource, r.subresource, r.namespace, r.name, r.response_code, r.decision, JSON.stringify(r), raw];
+}
+
 export interface StoredAudit {
   id: number;
   record: AuditRecord__Output;
@@ -21,6 +41,7 @@ export class AuditRepo {
   private readonly insertStmt;
   private readonly getSource;
   private readonly putSource;
+  private readonly insertGap;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -28,15 +49,22 @@ export class AuditRepo {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.getSource = db.prepare('SELECT inode, offset FROM audit_sources WHERE path = ?');
+    this.insertGap = db.prepare('INSERT INTO audit_gaps (recorded_at_us, source, offset, bytes, reason, raw) VALUES (?, ?, ?, ?, ?, ?)');
     this.putSource = db.prepare('INSERT INTO audit_sources (path, inode, offset) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset');
+  }
+
+  /** Stores the row unless its (audit_id, stage) is there already; true when new. Call inside a transaction. */
+  insertRow(row: AuditRow): boolean {
+    return this.insertStmt.run(...row).changes === 1;
   }
 
   /** Stores `r` unless (audit_id, stage) is there already; true when new. Call inside a transaction. */
   insert(r: AuditRecord__Output, raw: string): boolean {
-    return (
-      this.insertStmt.run(nsToUs(r.time_unix_nano), r.audit_id, r.stage, r.verb, r.username, r.resource, r.subresource, r.namespace, r.name, r.response_code, r.decision, JSON.stringify(r), raw)
-        .changes === 1
-    );
+    return this.insertRow(auditRow(r, raw));
+  }
+
+  recordGap(g: AuditGap, nowUs: number): void {
+    this.insertGap.run(nowUs, g.source, g.offset, g.bytes, g.reason, g.raw);
   }
 
   position(path: string): { inode: number; offset: number } | undefined {

@@ -8,27 +8,23 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { AlertMerger } from '../alerts/alert-merger';
-import type { K8sAuditEvent } from '../audit/k8s-audit-event';
-import { toAuditRecord } from '../audit/to-audit-record';
-import { DetectionEngine } from '../detections/engine';
-import { RULES } from '../detections/rules';
-import { RuleSet } from '../detections/rule-set';
+import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { AlertsRepo } from './alerts-repo';
-import { AuditRepo } from './audit-repo';
+import { AuditRepo, type AuditGap, type AuditRow } from './audit-repo';
 import { openStore } from './db';
 import { EventsRepo, type BatchRows } from './events-repo';
 
 export interface WriterInit {
   dataDir: string;
   mergeWindowMs?: number;
-  clusterName?: string;
 }
+
 
 export type WriterRequest =
   | { op: 'batch'; id: number; node: string; seq: string; rows: BatchRows; gap: Gap__Output | null; raised: Raised[]; nowMs: number }
-  | { op: 'audit'; id: number; events: K8sAuditEvent[]; position?: { path: string; inode: number; offset: number }; nowMs: number }
+  | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: FilePosition; nowMs: number }
   | { op: 'close'; id: number };
 
 const init = workerData as WriterInit;
@@ -36,23 +32,33 @@ const db = openStore(init.dataDir);
 const events = new EventsRepo(db);
 const audit = new AuditRepo(db);
 const merger = new AlertMerger(new AlertsRepo(db), init.mergeWindowMs);
-// Audit rules only: which audit events are new is known inside the transaction.
-const engine = new DetectionEngine(RuleSet.build(RULES), { clusterName: init.clusterName });
 
 const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) => {
   if (!events.insertBatch(m.node, BigInt(m.seq), m.rows, m.gap)) return { duplicate: true, fresh: [] };
   return { duplicate: false, fresh: merger.apply(m.raised, m.nowMs) };
 });
 
+/**
+ * The ingest thread judged every audit event it parsed; which of them are
+ * new is known only here, so the alerts of events stored before (a resent
+ * webhook batch, a re-read line) are dropped here.
+ */
 const writeAudit = db.transaction((m: Extract<WriterRequest, { op: 'audit' }>) => {
-  const fresh = [];
-  for (const raw of m.events) {
-    const record = toAuditRecord(raw);
-    if (audit.insert(record, JSON.stringify(raw))) fresh.push({ raw, record });
-  }
+  if (m.position) checkFollows(m.position);
+  const isNew = m.events.map((row) => audit.insertRow(row));
+  const stored = isNew.filter(Boolean).length;
+  for (const g of m.gaps) audit.recordGap(g, m.nowMs * 1000);
   if (m.position) audit.setPosition(m.position.path, m.position.inode, m.position.offset);
-  return { stored: fresh.length, duplicates: m.events.length - fresh.length, fresh: merger.apply(engine.evaluateAudit(fresh), m.nowMs) };
+  const raised = m.raised.filter((r) => r.audit !== undefined && isNew[r.audit.index]);
+  return { stored, duplicates: m.events.length - stored, fresh: merger.apply(raised, m.nowMs) };
 });
+
+/** A log file's chunks are written in order: refuses one that does not follow the stored position. */
+function checkFollows(p: FilePosition): void {
+  const stored = audit.position(p.path) ?? null;
+  if (stored?.inode !== p.after?.inode || stored?.offset !== p.after?.offset)
+    throw new Error(`audit log ${p.path}: the lines up to byte ${p.offset} follow position ${JSON.stringify(p.after)}, but ${JSON.stringify(stored)} is stored (an earlier write failed); they will be read again`);
+}
 
 /**
  * Per node, the seq of a batch whose write failed. Batches queued behind it

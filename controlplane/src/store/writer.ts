@@ -4,8 +4,9 @@ import { Worker } from 'node:worker_threads';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
-import type { K8sAuditEvent } from '../audit/k8s-audit-event';
+import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
+import type { AuditGap, AuditRow } from './audit-repo';
 import type { BatchRows } from './events-repo';
 import type { WriterInit, WriterRequest } from './writer-thread';
 
@@ -59,9 +60,13 @@ export class StoreWriter {
     return this.request({ op: 'batch', node, seq: String(seq), rows, gap, raised, nowMs: Date.now() });
   }
 
-  /** Stores audit events (once each), raises their alerts, moves the file position, all at once. */
-  writeAudit(events: K8sAuditEvent[], position?: { path: string; inode: number; offset: number }): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
-    return this.request({ op: 'audit', events, position, nowMs: Date.now() });
+  /**
+   * Stores audit events (once each per stage) and the input skipped at
+   * intake, writes the alerts `raised` for the events that were new, and
+   * moves the file position, all at once.
+   */
+  writeAudit(events: AuditRow[], raised: Raised[], gaps: AuditGap[], position?: FilePosition): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
+    return this.request({ op: 'audit', events, raised, gaps, position, nowMs: Date.now() });
   }
 
   async close(): Promise<void> {

@@ -1,44 +1,11 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as https from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import { auditEvent, container, createWorkload, podSpec } from '../../../controlplane/src/audit/audit-event-builder';
+import { auditEvent, container, createWorkload, podSpec, simulatedClusterAttacks } from '../../../controlplane/src/audit/audit-event-builder';
 import { startTestControlPlane, type TestControlPlane } from '../../helpers/controlplane';
 import { subscribeAlerts } from '../../helpers/grpc-clients';
 import { makeTestPki, type TestPki } from '../../helpers/test-pki';
 import { runVigil } from '../../helpers/vigil-cli';
-
-interface Reply {
-  status: number;
-  body: { error?: string; stored?: number; duplicates?: number; alerts?: number };
-}
-
-function post(port: number, body: string | Buffer, o: { token?: string; ca: string; cert?: string; key?: string; method?: string; type?: string; path?: string }): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: o.path ?? '/k8s-audit',
-        method: o.method ?? 'POST',
-        ca: fs.readFileSync(o.ca),
-        servername: 'localhost',
-        cert: o.cert ? fs.readFileSync(o.cert) : undefined,
-        key: o.key ? fs.readFileSync(o.key) : undefined,
-        headers: { 'content-type': o.type ?? 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text || '{}') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const list = (...items: unknown[]) => JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items });
+import { eventList as list, post } from './webhook-client';
 
 describe('audit webhook over real HTTPS', { timeout: 60_000 }, () => {
   let cp: TestControlPlane;
@@ -57,7 +24,7 @@ describe('audit webhook over real HTTPS', { timeout: 60_000 }, () => {
     const sub = subscribeAlerts(cp.target, cp.token, { after_id: '0', filter: { rule_ids: ['k8s-privileged-pod'] } });
     const create = createWorkload('Pod', 'shop', 'miner', podSpec([container('m', 'x', { privileged: true })]));
     const reply = await post(port, list(create, auditEvent({ verb: 'get', resource: 'pods', namespace: 'shop', name: 'miner' })), { token: cp.token, ca: pki.ca });
-    assert.deepEqual(reply, { status: 200, body: { stored: 2, duplicates: 0, alerts: 1 } });
+    assert.deepEqual(reply, { status: 200, body: { stored: 2, duplicates: 0, skipped: 0, alerts: 1 } });
     const [alert] = await sub.waitFor(1);
     sub.close();
     assert.equal(alert.namespace, 'shop');
@@ -72,8 +39,8 @@ describe('audit webhook over real HTTPS', { timeout: 60_000 }, () => {
     const e = createWorkload('Pod', 'shop', 'retry', podSpec([container('m', 'x', { privileged: true })]));
     const first = await post(port, list(e), { token: cp.token, ca: pki.ca });
     const again = await post(port, list(e), { token: cp.token, ca: pki.ca });
-    assert.deepEqual(first.body, { stored: 1, duplicates: 0, alerts: 1 });
-    assert.deepEqual(again.body, { stored: 0, duplicates: 1, alerts: 0 });
+    assert.deepEqual(first.body, { stored: 1, duplicates: 0, skipped: 0, alerts: 1 });
+    assert.deepEqual(again.body, { stored: 0, duplicates: 1, skipped: 0, alerts: 0 });
   });
 
   test('the API server\'s client certificate is enough; no credentials, or a wrong token, get 401', async () => {
@@ -88,21 +55,23 @@ describe('audit webhook over real HTTPS', { timeout: 60_000 }, () => {
     assert.equal(stored(), before, 'nothing stored for unauthenticated posts');
   });
 
-  test('malformed JSON, wrong kind or apiVersion, a bad item: 400 with the reason, nothing of the body stored', async () => {
+  test('malformed JSON, another kind, an item that is no audit event: 400 with the reason, kept as gaps, nothing stored', async () => {
     const before = stored();
+    const gaps = () => cp.query<{ n: number }>('SELECT count(*) AS n FROM audit_gaps')[0].n;
+    const gapsBefore = gaps();
     const bad = [
-      ['{"kind": "EventList", "items": [', /not JSON|body/],
-      [JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [] }), /body has kind "PodList"/],
-      [JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1beta1', items: [] }), /apiVersion "audit.k8s.io\/v1beta1"/],
-      [list(auditEvent({ verb: 'get', resource: 'pods' }), { kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: 'x' }), /body item 1 has no stage/],
+      ['{"kind": "EventList", "items": [', /body line 1 is not JSON/],
+      [JSON.stringify({ kind: 'PodList', apiVersion: 'v1', items: [] }), /body has kind "PodList": not an audit Event/],
+      [list({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: 'x' }), /body item 0 has no verb, objectRef or requestURI/],
     ] as const;
     for (const [body, why] of bad) {
       const r = await post(port, body, { token: cp.token, ca: pki.ca });
       assert.equal(r.status, 400, body);
       assert.match(r.body.error ?? '', why);
-      assert.match(r.body.error ?? '', /nothing was stored/);
+      assert.match(r.body.error ?? '', /0 other events were stored/);
     }
     assert.equal(stored(), before);
+    assert.equal(gaps(), gapsBefore + bad.length);
   });
 
   test('oversize body 413, wrong method 405, wrong content type 415, unknown path 404', async () => {
@@ -127,7 +96,7 @@ describe('audit webhook over real HTTPS', { timeout: 60_000 }, () => {
     const sim = await runVigil(['simulate', '--cluster', '--json', '--data-dir', cp.dataDir, '--webhook', `https://localhost:${port}`, '--webhook-ca', pki.ca]);
     assert.equal(sim.code, 0, sim.stdout + sim.stderr);
     const outcomes = sim.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.equal(outcomes.length, 11);
+    assert.equal(outcomes.length, simulatedClusterAttacks('x').length);
     assert.deepEqual(outcomes.filter((o) => !o.alerted), []);
   });
 });

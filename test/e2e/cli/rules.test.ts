@@ -44,7 +44,7 @@ describe('vigil rules', { timeout: 60_000 }, () => {
     const all = await runVigil(['rules', 'list']);
     assert.equal(all.code, 0);
     assert.match(all.stdout, /^web-shell-activity\s+node\s+critical\s+yes\s+T1505\.003 Server Software Component: Web Shell/m);
-    assert.match(all.stdout, /^k8s-cluster-admin-binding\s+cluster\s+critical\s+yes\s+T1098\.006/m);
+    assert.match(all.stdout, /^k8s-cluster-admin-binding\s+cluster\s+high\s+yes\s+T1098\.006/m);
     const file = path.join(tempDir('vigil-rules-'), 'rules.yaml');
     fs.writeFileSync(file, GOOD);
     const json = await runVigil(['rules', 'list', '--json', '--rules', file]);

@@ -59,8 +59,9 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     const token = uniqueToken();
     const child = await run('/bin/sh', ['-c', `echo $$ > ${cgroup.dir}/cgroup.procs && exec /bin/sh -c "/bin/true ${token}"`]);
     assert.equal(child.code, 0, child.stderr);
-    await follow.waitFor(/shell-in-container/, 15_000);
+    await follow.waitFor(/"rule_id":"shell-in-container"/, 15_000);
     const alert = follow.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((a) => a.rule_id === 'shell-in-container');
+    assert.ok(alert, follow.stdout().slice(0, 3000));
     assert.equal(alert.container_id, containerId);
     assert.equal(alert.pid, child.pid);
     assert.equal(alert.evidence.event.exec.filename, '/bin/sh');

@@ -1,14 +1,16 @@
+import { listItems } from '../lists';
 import type { AuditFinding, AuditRule } from '../rule';
-import { asArray, asObject, asString, succeededWrite, writtenObject, type Json } from '../../audit/k8s-objects';
+import { actor, asArray, asObject, asString, hasNamePart, objectName, serviceExposure, serviceNames, serviceSelector, succeededWrite, writtenObject, type Json } from '../../audit/k8s-objects';
 import { subjectsOf } from './k8s-cluster-admin-binding';
 
-const DASHBOARD = 'kubernetes-dashboard';
+export function dashboardNames(): readonly string[] {
+  return listItems('dashboard_names');
+}
 
-function mentionsDashboard(o: Json | undefined): boolean {
-  const meta = asObject(o?.metadata) ?? {};
-  const labels = Object.values(asObject(meta.labels) ?? {}).map(asString);
-  const selector = Object.values(asObject(asObject(o?.spec)?.selector) ?? {}).map(asString);
-  return asString(meta.name).includes(DASHBOARD) || [...labels, ...selector].some((v) => v.includes(DASHBOARD));
+/** The dashboard a Service's name, labels or selector names, if any. */
+function dashboardOf(svc: Json): string | undefined {
+  const names = serviceNames(svc);
+  return dashboardNames().find((d) => names.some((v) => hasNamePart(v, d)));
 }
 
 /** Service names an Ingress sends traffic to (networking.k8s.io/v1 and v1beta1). */
@@ -22,37 +24,47 @@ function ingressBackends(ingress: Json): string[] {
 
 export const k8sExposedDashboard: AuditRule = {
   id: 'k8s-exposed-dashboard',
-  version: 1,
-  title: 'Kubernetes dashboard exposed',
+  version: 2,
+  title: 'Cluster dashboard exposed',
   description:
-    'The Kubernetes dashboard was made reachable from outside the cluster (a LoadBalancer or NodePort Service, or ' +
-    'an Ingress, in front of it) or its service account was bound to cluster-admin. Exposed dashboards with broad ' +
-    'rights are a classic way in: Tesla\'s cluster was mined through one. A ClusterIP Service is not flagged. ' +
-    'Triage: remove the exposure, check the dashboard\'s access logs and what its account did.',
+    'A web console that controls the cluster or its workloads (the Kubernetes Dashboard, Kubeflow, Argo CD and ' +
+    'Argo Workflows, Grafana, Kibana, Jupyter, Weave Scope and the others of a list) was made reachable from ' +
+    'outside the cluster: a LoadBalancer or NodePort Service, externalIPs on any Service, or an Ingress in front ' +
+    'of it; or the Kubernetes Dashboard\'s service account was bound to cluster-admin. Exposed consoles are a ' +
+    'classic way in: Tesla\'s cluster was mined through its dashboard, and Argo Workflows and Weave Scope were ' +
+    'abused the same way. A ClusterIP Service is not flagged. Known benign: consoles deliberately published behind ' +
+    'single sign-on; except them by name. Triage: what authenticates in front of it, its access logs, and what ' +
+    'its service account may do.',
   severity: 'SEVERITY_HIGH',
   mitre: { id: 'T1133', name: 'External Remote Services', tactic: 'Initial Access' },
   sources: ['k8s_audit'],
   match(ev, record): AuditFinding | null {
-    if (!succeededWrite(ev)) return null;
-    const where = `${record.namespace ? `${record.namespace}/` : ''}${record.name}`;
+    if (!succeededWrite(ev) || record.subresource) return null;
+    const subject = { name: record.name };
     if (record.resource === 'services') {
       const svc = writtenObject(ev, 'Service');
-      const type = asString(asObject(svc?.spec)?.type);
-      if (!svc || !['LoadBalancer', 'NodePort'].includes(type) || !mentionsDashboard(svc)) return null;
-      return { summary: `${record.username} exposed the dashboard with ${type} Service ${where}`, namespace: record.namespace, fields: { kind: 'Service', type } };
+      const exposure = svc && serviceExposure(svc);
+      const dashboard = exposure && dashboardOf(svc);
+      if (!dashboard) return null;
+      return {
+        summary: `${actor(record)} exposed ${dashboard} with Service ${objectName(record)} (${exposure})`,
+        namespace: record.namespace,
+        fields: { kind: 'Service', dashboard, exposure },
+        subject: { ...subject, labels: serviceSelector(svc) },
+      };
     }
     if (record.resource === 'ingresses') {
       const ing = writtenObject(ev, 'Ingress');
       const backends = ing ? ingressBackends(ing) : [];
-      if (!backends.some((b) => b.includes(DASHBOARD))) return null;
-      return { summary: `${record.username} exposed the dashboard with Ingress ${where}`, namespace: record.namespace, fields: { kind: 'Ingress', backends: backends.join(',') } };
+      const dashboard = dashboardNames().find((d) => backends.some((b) => hasNamePart(b, d)));
+      if (!dashboard) return null;
+      return { summary: `${actor(record)} exposed ${dashboard} with Ingress ${objectName(record)}`, namespace: record.namespace, fields: { kind: 'Ingress', dashboard, backends: backends.join(',') }, subject };
     }
     if (record.resource === 'clusterrolebindings') {
       const b = writtenObject(ev, 'ClusterRoleBinding');
-      const roleRef = asObject(b?.roleRef);
       const subjects = b ? subjectsOf(b) : [];
-      if (asString(roleRef?.name) !== 'cluster-admin' || !subjects.some((s) => s.startsWith('ServiceAccount:') && s.includes(DASHBOARD))) return null;
-      return { summary: `${record.username} bound the dashboard's service account to cluster-admin (${record.name})`, fields: { kind: 'ClusterRoleBinding', subjects: subjects.join(',') } };
+      if (asString(asObject(b?.roleRef)?.name) !== 'cluster-admin' || !subjects.some((s) => s.startsWith('ServiceAccount:') && s.includes('kubernetes-dashboard'))) return null;
+      return { summary: `${actor(record)} bound the dashboard's service account to cluster-admin (${record.name})`, fields: { kind: 'ClusterRoleBinding', subjects: subjects.join(',') }, subject };
     }
     return null;
   },

@@ -1,14 +1,15 @@
 import type { AuditRule } from '../rule';
-import { podSpecWrite, podTarget } from '../../audit/k8s-objects';
+import { actor, describeWrite, did, podSpecWrite, podSubject, podTarget } from '../../audit/k8s-objects';
 
 export const k8sHostNamespacesPod: AuditRule = {
   id: 'k8s-host-namespaces-pod',
-  version: 1,
+  version: 2,
   title: 'Pod sharing the host network, PID or IPC namespace',
   description:
-    'A Pod or workload with hostNetwork, hostPID or hostIPC: its containers see the node\'s network interfaces, ' +
-    'every process on the node, or its shared memory, which breaks the isolation between workloads and the node. ' +
-    'Known benign: CNI plugins, kube-proxy, node exporters. Triage: is the namespace one of the platform\'s own?',
+    'A Pod or workload with hostNetwork, hostPID or hostIPC, or an ephemeral container (kubectl debug) added to ' +
+    'such a pod: its containers see the node\'s network interfaces, every process on the node, or its shared ' +
+    'memory, which breaks the isolation between workloads and the node. Known benign: CNI plugins, kube-proxy, ' +
+    'node exporters. Triage: is the namespace one of the platform\'s own?',
   severity: 'SEVERITY_MEDIUM',
   mitre: { id: 'T1611', name: 'Escape to Host', tactic: 'Privilege Escalation' },
   sources: ['k8s_audit'],
@@ -18,9 +19,10 @@ export const k8sHostNamespacesPod: AuditRule = {
     const shared = (['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((k) => w.spec[k] === true);
     if (shared.length === 0) return null;
     return {
-      summary: `${record.username} ${ev.verb}d ${w.kind} ${w.namespace}/${w.name} with ${shared.join(', ')}`,
+      summary: `${actor(record)} ${did(ev.verb)} ${describeWrite(w)} with ${shared.join(', ')}`,
       ...podTarget(w),
-      fields: { kind: w.kind, host_namespaces: shared.join(',') },
+      fields: { kind: w.kind, host_namespaces: shared.join(','), ephemeral: String(w.ephemeral) },
+      subject: podSubject(w),
     };
   },
 };

@@ -1,5 +1,6 @@
 /** Ordered schema migrations; PRAGMA user_version holds how many have run. */
 import { sql as initial } from './001-initial';
 import { sql as audit } from './002-audit';
+import { sql as auditAlertsAndGaps } from './003-audit-alerts-and-gaps';
 
-export const MIGRATIONS: readonly string[] = [initial, audit];
+export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps];

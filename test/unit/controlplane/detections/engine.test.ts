@@ -5,7 +5,7 @@ import { RULES } from '../../../../controlplane/src/detections/rules';
 import { RuleSet } from '../../../../controlplane/src/detections/rule-set';
 import type { Rule } from '../../../../controlplane/src/detections/rule';
 import type { RulesFile } from '../../../../controlplane/src/config/rules-file';
-import { rbacObject } from '../../../../controlplane/src/audit/audit-event-builder';
+import { container, createWorkload, podSpec, rbacObject } from '../../../../controlplane/src/audit/audit-event-builder';
 import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
 import { CONTAINER_ID, containerStarted, execEvent, execInPod, shellInContainer } from '../../../helpers/synthetic-events';
 import { chain, proc } from '../../../helpers/rule-context';
@@ -71,6 +71,14 @@ describe('DetectionEngine', () => {
     assert.equal(audit.evaluateAudit([{ raw: ev, record: toAuditRecord(ev) }]).length, 1);
     const helm = { ...ev, user: { username: 'system:serviceaccount:ci:helm' } };
     assert.deepEqual(audit.evaluateAudit([{ raw: helm, record: toAuditRecord(helm) }]), []);
+  });
+
+  test('lists the rules file extends reach the cluster rules too (a private registry of known-bad images)', () => {
+    const ev = createWorkload('Pod', 'shop', 'tool', podSpec([container('app', 'registry.evil.example/cryptotool:2')]));
+    const raisedBy = (e: DetectionEngine) => e.evaluateAudit([{ raw: ev, record: toAuditRecord(ev) }]).map((r) => r.alert.rule_id);
+    assert.ok(!raisedBy(engine()).includes('k8s-malicious-image'));
+    assert.ok(raisedBy(engine({ lists: { malicious_images: ['registry.evil.example/cryptotool'] } })).includes('k8s-malicious-image'));
+    assert.ok(!raisedBy(engine()).includes('k8s-malicious-image'), 'a new engine with the defaults forgets the extension');
   });
 
   test('a rule that throws is counted and logged once; the others still run', () => {
