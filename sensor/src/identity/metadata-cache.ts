@@ -128,11 +128,15 @@ export class MetadataCache {
     void attempt();
   }
 
-  /** Pids of the container's events waiting for its description, newest first. */
+  /**
+   * Processes of the container whose events wait for its description,
+   * newest first, with their parents: a short-lived one is gone by the time
+   * it is looked up, its parent (the entrypoint, often) is not.
+   */
   private heldPids(id: string, first: Event__Output): number[] {
     const e = this.entries.get(id);
     const held = e?.state === 'pending' ? e.held : [first];
-    return [...new Set(held.map((ev) => ev.process?.pid ?? 0).filter((pid) => pid > 0).reverse())];
+    return [...new Set(held.flatMap((ev) => [ev.process?.pid ?? 0, ev.process?.ppid ?? 0]).filter((pid) => pid > 1).reverse())];
   }
 
   private ready(id: string, meta: ContainerMetadata): void {

@@ -102,6 +102,34 @@ describe('containers and pods, against real containerd', containerdTestOptions()
     }
   });
 
+  test('a pod first seen while the CRI is down is described from its OCI spec: pod names, capabilities, API address', async () => {
+    const token = uniqueToken();
+    const pod = await ctd.runPod({ name: 'survivor', namespace: 'shop', env: { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, command: ['/bin/sh', '-c', `while :; do /bin/true ${token}; sleep 0.2; done`] });
+    await ctd.killDaemon();
+    const seen: Event__Output[] = [];
+    const late = new NodePipeline({ kernel: { flushMs: 10 }, criSocket: ctd.socket, log: () => undefined, sink: (evs) => seen.push(...evs) });
+    try {
+      const deadline = Date.now() + 10_000;
+      let started: Event__Output | undefined;
+      while (!(started = seen.find((e) => e.body === 'container_started' && e.container?.id === pod.containerId)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(started, 'a ContainerStarted from the spec');
+      assert.equal(started.container?.pod_name, 'survivor');
+      assert.equal(started.container?.pod_namespace, 'shop');
+      assert.equal(started.container?.pod_uid, pod.uid);
+      assert.equal(started.container?.name, 'app');
+      const d = started.container_started!.details!;
+      assert.equal(d.source, 'oci');
+      assert.equal(d.runtime_namespace, 'k8s.io');
+      assert.equal(d.kubernetes_service, '10.96.0.1:443');
+      assert.ok(d.capabilities.includes('CHOWN') && !d.capabilities.includes('SYS_ADMIN'), d.capabilities.join(','));
+      const exec = seen.find((e) => e.body === 'exec' && e.container?.id === pod.containerId && e.exec!.argv.includes(token));
+      assert.equal(exec?.container?.metadata_incomplete, false);
+    } finally {
+      await late.stop();
+    }
+  });
+
   test('the runtime going away: a clear warning, events keep flowing flagged incomplete, none lost', async () => {
     await ctd.killDaemon();
     // A container the cache has never seen: its lookup now fails.
