@@ -14,6 +14,8 @@ import { containersCommand } from './controlplane/src/cli/containers';
 import { controlplaneCommand } from './controlplane/src/cli/controlplane';
 import { eventsCommand } from './controlplane/src/cli/events';
 import { rulesCommand } from './controlplane/src/cli/rules';
+import { certsCommand } from './controlplane/src/cli/certs';
+import { tokenCommand } from './controlplane/src/cli/token';
 import { simulateCommand } from './controlplane/src/cli/simulate';
 import { upCommand } from './controlplane/src/cli/up';
 
@@ -33,6 +35,8 @@ const program = new Command('vigil')
   .addCommand(containersCommand())
   .addCommand(auditCommand())
   .addCommand(rulesCommand())
+  .addCommand(tokenCommand())
+  .addCommand(certsCommand())
   .addCommand(simulateCommand());
 
 // Usage errors come back here instead of exiting inside commander, so that

@@ -5,9 +5,31 @@
  * as plain call metadata on both kinds.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { Command, Option } from 'commander';
+import { collect, parseRingBytes } from './cli-values';
+import { CRI_SOCKETS } from './cri-runtime';
 import { VigilError } from './errors';
+import { defaultNodeName, nodeNameProblem, parseNodeName } from './node-name';
+
+export const DEFAULT_DATA_DIR = '/var/lib/vigil';
+
+export function dataDirOption(): Option {
+  return new Option('--data-dir <dir>', 'where the store, tokens, socket and spill files live').default(DEFAULT_DATA_DIR);
+}
+
+/** The flags of every command that talks to a control plane over gRPC, declared once. */
+export function addClientOptions(cmd: Command): Command {
+  return cmd
+    .addOption(dataDirOption())
+    .option('--controlplane <address>', 'unix:///path/vigil.sock or HOST:PORT (default: the socket in --data-dir)')
+    .option('--token-file <file>', 'bearer token (default: <data-dir>/token)')
+    .option('--tls-ca <file>', 'CA that signed the control plane certificate (TLS)')
+    .option('--tls-cert <file>', 'client certificate (mutual TLS; with --tls-key)')
+    .option('--tls-key <file>', 'client key (mutual TLS; with --tls-cert)');
+}
 
 /** The command-line flags every client of the control plane takes. */
 export interface ClientFlags {
@@ -49,6 +71,7 @@ export function readTokenFile(file: string): string {
  * otherwise it is required.
  */
 export function addressFromFlags(f: ClientFlags): ControlPlaneAddress {
+  if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw new VigilError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together: give both, or neither');
   const target = f.controlplane ?? `unix://${path.join(f.dataDir, 'vigil.sock')}`;
   const tls = f.tlsCa || f.tlsCert ? { ca: f.tlsCa, cert: f.tlsCert, key: f.tlsKey } : undefined;
   const token = f.tokenFile || !f.tlsCert ? readTokenFile(f.tokenFile ?? path.join(f.dataDir, 'token')) : undefined;
@@ -80,4 +103,34 @@ export function describeGrpcError(err: grpc.ServiceError, target: string): strin
     default:
       return `control plane at ${target}: ${grpc.status[err.code] ?? err.code}: ${err.details}`;
   }
+}
+
+/**
+ * The flags of the node sensor, declared once for `vigil sensor` and for
+ * `vigil up`, which passes them on to the sensor it runs.
+ */
+export function addSensorOptions(cmd: Command): Command {
+  return cmd
+    .option('--node-name <name>', 'this node as alerts name it (default: the host name, lower-cased)', parseNodeName)
+    .option('--spill-dir <dir>', 'where unacknowledged batches are kept on disk (default: <data-dir>/sensor)')
+    .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, 8 * 1024 * 1024)
+    .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
+    .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect, [] as string[]);
+}
+
+/** What addSensorOptions declares. */
+export interface SensorOptionFlags {
+  nodeName?: string;
+  spillDir?: string;
+  ringBytes: number;
+  criSocket?: string;
+  ociBundleRoot: string[];
+}
+
+/** This node's name: the flag, else the host name, checked either way (a host name need not be a node name). */
+export function nodeNameOf(f: SensorOptionFlags): string {
+  const name = f.nodeName ?? defaultNodeName(os.hostname());
+  const problem = nodeNameProblem(name);
+  if (problem) throw new VigilError('INVALID_ARGUMENT', `this host's name cannot name the node (${problem}); give --node-name`);
+  return name;
 }

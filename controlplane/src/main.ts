@@ -15,13 +15,14 @@ import { ConfiguredRules } from './detections/configured-rules';
 import { DetectionEngine } from './detections/engine';
 import { ThreatIntel } from './intel/threat-intel';
 import { IngestPipeline } from './ingest/pipeline';
-import { allowAll, loadOrCreateToken, tokenOrClientCert } from './server/auth';
+import { Authenticator, loadOrCreateToken } from './server/auth';
 import { AlertService } from './server/alert-service';
 import { bind, claimSocket, isLoopback, parseHostPort, tlsCredentials, type TlsFiles } from './server/listeners';
 import { QueryService } from './server/query-service';
 import { SensorService } from './server/sensor-service';
 import { AlertsRepo } from './store/alerts-repo';
 import { AuditRepo } from './store/audit-repo';
+import { CredentialsRepo } from './store/credentials-repo';
 import { openStore } from './store/db';
 import { EventsRepo } from './store/events-repo';
 import { Retention, type RetentionPolicy } from './store/retention';
@@ -64,6 +65,11 @@ export interface RunningControlPlane {
   status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
   /** Re-reads the rules file and the threat-intel feeds (what SIGHUP does). */
   reload(): void;
+  /**
+   * A file holding a sensor credential for `node` (made when missing), for
+   * the sensor `vigil up` runs beside this control plane.
+   */
+  nodeTokenFile(node: string): string;
   stop(): Promise<void>;
 }
 
@@ -96,7 +102,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   await claimSocket(socketPath);
   const db = openStore(o.dataDir);
   const token = loadOrCreateToken(tokenFile);
-  const auth = o.insecure ? allowAll : tokenOrClientCert(token);
+  const credentials = new CredentialsRepo(db);
+  const auth = new Authenticator({ adminToken: token, credentials, insecure: o.insecure });
   if (o.insecure) log('authentication is OFF (--insecure): anyone who reaches a listener can send events and read alerts');
 
   const events = new EventsRepo(db);
@@ -130,7 +137,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
           cert: fs.readFileSync(o.tls.cert),
           key: fs.readFileSync(o.tls.key),
           ca: o.tls.ca ? fs.readFileSync(o.tls.ca) : undefined,
-          token: o.insecure ? undefined : token,
+          auth,
           maxBodyBytes: o.auditMaxBodyBytes,
           log,
         },
@@ -169,6 +176,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       reload() {
         rules.reload();
         intel.refresh(true);
+      },
+      nodeTokenFile(node) {
+        const file = path.join(o.dataDir, 'sensor', `${node}.token`);
+        let existing: string | undefined;
+        try {
+          existing = fs.readFileSync(file, 'utf8').trim();
+        } catch {
+          // first start of this node's sensor
+        }
+        const known = existing ? credentials.find(existing) : undefined;
+        if (known?.role === 'sensor' && known.name === node) return file;
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(file, `${credentials.issue('sensor', node).token}\n`, { mode: 0o600 });
+        return file;
       },
       async stop() {
         rules.close();

@@ -96,7 +96,7 @@ export function subscribeAlerts(target: string, token: string | undefined, req: 
   };
 }
 
-export function queryClient(target: string) {
+export function queryClient(target: string, creds = grpc.credentials.createInsecure()) {
   const { QueryService } = loadVigilProtos().vigil.v1;
-  return new QueryService(target, grpc.credentials.createInsecure());
+  return new QueryService(target, creds);
 }

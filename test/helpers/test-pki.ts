@@ -1,26 +1,28 @@
-/** A throwaway CA with a server (localhost) and a client certificate, made with openssl. */
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
+/** A throwaway CA with a server (localhost) certificate and client certificates, made by `vigil certs`' own code. */
 import * as path from 'node:path';
+import { initPki, issueCert, type CertRole } from '../../controlplane/src/cli/certs';
 import { tempDir } from './temp-dir';
 
 export interface TestPki {
+  dir: string;
   ca: string;
   serverCert: string;
   serverKey: string;
+  /** The API server's audit webhook client: role audit. */
   clientCert: string;
   clientKey: string;
+  /** A client certificate of another role (issued on demand). */
+  issue(role: CertRole, name: string): { cert: string; key: string };
 }
 
 export function makeTestPki(): TestPki {
   const dir = tempDir('vigil-pki-');
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=vigil-test-ca');
-  for (const who of ['server', 'client']) {
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? 'localhost' : 'kube-apiserver'}`);
-    fs.writeFileSync(path.join(dir, `${who}.ext`), who === 'server' ? 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-    ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.crt`, '-days', '1', '-extfile', `${who}.ext`);
-  }
+  initPki(dir, ['localhost', '127.0.0.1'], 1);
+  const issue = (role: CertRole, name: string) => {
+    const [cert, key] = issueCert(dir, role, name, 1);
+    return { cert, key };
+  };
+  const apiServer = issue('audit', 'kube-apiserver');
   const f = (n: string) => path.join(dir, n);
-  return { ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key') };
+  return { dir, ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: apiServer.cert, clientKey: apiServer.key, issue };
 }

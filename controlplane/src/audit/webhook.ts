@@ -9,11 +9,11 @@
  * the items are kept as gaps. 200 means all of it is committed; 503 only
  * that the store failed, worth a retry.
  */
-import * as crypto from 'node:crypto';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { VigilError } from '../../../proto/errors';
+import { bearerOf, permitted, type Authenticator, type Identity, type PeerCertificate } from '../server/auth';
 import type { AuditIngest } from './audit-ingest';
 import { parseAuditPayload } from './parse-audit';
 
@@ -27,10 +27,10 @@ export interface WebhookOptions {
   port: number;
   cert: Buffer;
   key: Buffer;
-  /** CA for client certificates; without it, only the token authenticates. */
+  /** CA for client certificates; without it, only tokens authenticate. */
   ca?: Buffer;
-  /** Undefined turns authentication off (--insecure). */
-  token?: string;
+  /** Who may post: audit credentials (and the admin token). */
+  auth: Authenticator;
   maxBodyBytes?: number;
   log: (line: string) => void;
 }
@@ -44,14 +44,12 @@ function reply(res: ServerResponse, status: number, body: object): void {
 export class AuditWebhook {
   private readonly server: https.Server;
   private readonly maxBody: number;
-  private readonly expected: Buffer | undefined;
 
   constructor(
     private readonly o: WebhookOptions,
     private readonly ingest: AuditIngest,
   ) {
     this.maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.expected = o.token === undefined ? undefined : Buffer.from(`Bearer ${o.token}`);
     // Certificates are checked by hand below so that token callers without
     // one are let through to the token check.
     this.server = https.createServer({ cert: o.cert, key: o.key, ca: o.ca, requestCert: !!o.ca, rejectUnauthorized: false }, (req, res) => this.handle(req, res));
@@ -71,11 +69,11 @@ export class AuditWebhook {
     });
   }
 
-  private authenticated(req: IncomingMessage): boolean {
-    if (this.expected === undefined) return true;
-    if (this.o.ca && (req.socket as TLSSocket).authorized) return true;
-    const given = Buffer.from(req.headers.authorization ?? '');
-    return given.length === this.expected.length && crypto.timingSafeEqual(given, this.expected);
+  /** Who is posting: a client certificate the CA signed, or a bearer token. */
+  private caller(req: IncomingMessage): Identity | undefined {
+    const socket = req.socket as TLSSocket;
+    const cert = this.o.ca && socket.authorized ? (socket.getPeerCertificate() as PeerCertificate) : undefined;
+    return this.o.auth.identify(bearerOf(req.headers.authorization), cert);
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
@@ -85,7 +83,9 @@ export class AuditWebhook {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.authenticated(req)) return this.refuse(req, res, 401, 'missing or invalid credentials: use a client certificate or "Authorization: Bearer <token>"');
+    const who = this.caller(req);
+    if (!who) return this.refuse(req, res, 401, 'missing or invalid credentials: use a client certificate or "Authorization: Bearer <token>"');
+    if (!permitted(who, 'audit')) return this.refuse(req, res, 403, `a ${who.role} credential (${who.name}) cannot post audit events; make one with vigil token create --audit NAME`);
     if (req.url?.split('?')[0] !== WEBHOOK_PATH) return this.refuse(req, res, 404, `no such endpoint; POST audit EventLists to ${WEBHOOK_PATH}`);
     if (req.method !== 'POST') return this.refuse(req, res, 405, 'only POST is accepted');
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return this.refuse(req, res, 415, 'Content-Type must be application/json');

@@ -8,14 +8,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { AlertFilter__Output } from '../../../proto/generated/vigil/v1/AlertFilter';
 import { ALERT_LINE_HEADER, formatAlertLine } from '../../../proto/format/alert-line';
-import { addressFromFlags, callMetadata, channelCredentials } from '../../../proto/client-connection';
 import { loadVigilProtos } from '../../../proto/loader';
 import { VigilError } from '../../../proto/errors';
 import { untilStopped } from '../../../proto/signals';
 import { SEVERITY_RANK } from '../alerts/alert-filter';
 import { AlertsRepo } from '../store/alerts-repo';
 import { openStoreReadOnly } from '../store/db';
-import { addClientOptions, dataDirOption, parsePositiveInt, type ClientOptions } from './options';
+import { parsePositiveInt } from '../../../proto/cli-values';
+import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
 
 interface AlertsFlags extends ClientOptions {
   severity?: string;
@@ -113,7 +113,6 @@ export function alertsCommand(): Command {
   return addClientOptions(
     new Command('alerts')
       .description('list alerts, newest first, or follow them live')
-      .addOption(dataDirOption())
       .option('-s, --severity <level>', 'at least this severity: info, low, medium, high, critical', parseSeverity)
       .option('-r, --rule <id>', 'only this rule (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--node <name>', 'node name')

@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/AuditRecord';
 import { AuditRepo } from '../store/audit-repo';
 import { openStoreReadOnly } from '../store/db';
-import { dataDirOption, parsePositiveInt, parseTime } from './options';
+import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
+import { dataDirOption } from '../../../proto/client-connection';
 
 interface AuditFlags {
   dataDir: string;

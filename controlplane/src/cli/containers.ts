@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { ContainersRepo, type SeenContainer } from '../store/containers-repo';
 import { openStoreReadOnly } from '../store/db';
-import { dataDirOption, parsePositiveInt } from './options';
+import { parsePositiveInt } from '../../../proto/cli-values';
+import { dataDirOption } from '../../../proto/client-connection';
 
 interface ContainersFlags {
   dataDir: string;

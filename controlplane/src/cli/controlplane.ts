@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { untilStopped } from '../../../proto/signals';
 import { startControlPlane, type ControlPlaneOptions } from '../main';
-import { dataDirOption, parseDuration, parseSize } from './options';
+import { durationUpTo, parseSize } from '../../../proto/cli-values';
+import { VigilError } from '../../../proto/errors';
+import { dataDirOption } from '../../../proto/client-connection';
 
 export interface ServerFlags {
   dataDir: string;
@@ -32,7 +34,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--tls-key <file>', 'server key for TCP')
     .option('--tls-ca <file>', 'CA for client certificates: callers with one signed by it need no token')
     .option('--insecure', 'turn authentication off (never on a shared network)')
-    .option('--retention <duration>', 'delete events and alerts older than this (e.g. 7d)', parseDuration)
+    .option('--retention <duration>', 'delete events and alerts older than this (e.g. 7d; up to 10 years)', durationUpTo(3650 * 86_400_000, 60_000))
     .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize)
     .option('--audit-log <file>', 'follow this Kubernetes audit log (JSON lines), across rotations and restarts')
     .option('--audit-webhook <host:port>', 'serve the Kubernetes audit webhook over HTTPS (uses --tls-cert/--tls-key/--tls-ca)')
@@ -41,7 +43,7 @@ export function addServerOptions(cmd: Command): Command {
 }
 
 export function serverOptions(f: ServerFlags): ControlPlaneOptions {
-  if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw new Error('--tls-cert and --tls-key go together');
+  if ((f.tlsCert === undefined) !== (f.tlsKey === undefined)) throw new VigilError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together: give both, or neither');
   return {
     dataDir: f.dataDir,
     socketPath: f.socket,

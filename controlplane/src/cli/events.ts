@@ -6,7 +6,8 @@ import type { StoredEvent__Output } from '../../../proto/generated/vigil/v1/Stor
 import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-line';
 import { openStoreReadOnly } from '../store/db';
 import { EventsRepo } from '../store/events-repo';
-import { dataDirOption, parsePositiveInt, parseTime } from './options';
+import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
+import { dataDirOption } from '../../../proto/client-connection';
 
 const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited'];
 

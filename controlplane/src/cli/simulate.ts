@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { Command } from 'commander';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
-import { addressFromFlags, callMetadata, channelCredentials } from '../../../proto/client-connection';
 import { VigilError } from '../../../proto/errors';
 import { loadVigilProtos } from '../../../proto/loader';
 import { simulatedClusterAttacks } from '../audit/audit-event-builder';
 import { WEBHOOK_PATH } from '../audit/webhook';
-import { addClientOptions, dataDirOption, parseDuration, type ClientOptions } from './options';
+import { durationUpTo } from '../../../proto/cli-values';
+import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
 import { CONTAINER_RULES, NODE_ATTACKS, simulatedPrivilegedPod, simulationSite } from './simulate-node';
 
 interface SimulateFlags extends ClientOptions {
@@ -125,14 +125,13 @@ export function simulateCommand(): Command {
   return addClientOptions(
     new Command('simulate')
       .description('fire synthetic attacks at a running control plane and report which alerts arrive (nothing real is touched)')
-      .addOption(dataDirOption())
       .option('--cluster', 'the Kubernetes audit rules, through the audit webhook')
       .option('--node', 'the node rules: harmless stand-ins in a throwaway container-like cgroup, and a privileged pod through the CRI, seen by this node\'s sensor (needs root)')
       .option('--cri-socket <path>', 'with --node: the container runtime to start the privileged pod with (default: found at the usual paths)')
       .option('--image <image>', 'with --node: an image the runtime already has, with /bin/sh (default: one of the images running containers use)')
       .option('--webhook <url>', 'audit webhook base URL', 'https://127.0.0.1:8443')
       .option('--webhook-ca <file>', 'CA (or self-signed certificate) of the webhook\'s TLS certificate')
-      .option('--timeout <duration>', 'how long to wait for the alerts', parseDuration, 10_000)
+      .option('--timeout <duration>', 'how long to wait for the alerts (up to 1h)', durationUpTo(3_600_000), 10_000)
       .option('--json', 'one JSON object per rule'),
   ).action(async (f: SimulateFlags) => {
     if (!f.cluster && !f.node) throw new VigilError('INVALID_ARGUMENT', 'say what to simulate: --cluster, --node or both');

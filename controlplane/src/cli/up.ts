@@ -8,29 +8,37 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Command } from 'commander';
 import { startControlPlane } from '../main';
 import { untilStopped } from '../../../proto/signals';
+import { addSensorOptions, nodeNameOf, type SensorOptionFlags } from '../../../proto/client-connection';
 import { addServerOptions, serverOptions, type ServerFlags } from './controlplane';
-import { parseDuration } from './options';
+import { durationUpTo } from '../../../proto/cli-values';
 
-interface UpFlags extends ServerFlags {
-  nodeName?: string;
-  statusInterval: number;
+type UpFlags = ServerFlags & SensorOptionFlags & { statusInterval: number };
+
+/** The sensor's flags, as `vigil up` was given them, for the `vigil sensor` it runs. */
+function sensorArgs(f: UpFlags, node: string): string[] {
+  const args = ['--node-name', node, '--ring-bytes', String(f.ringBytes)];
+  if (f.spillDir) args.push('--spill-dir', f.spillDir);
+  if (f.criSocket) args.push('--cri-socket', f.criSocket);
+  for (const root of f.ociBundleRoot) args.push('--oci-bundle-root', root);
+  return args;
 }
 
 const RESTART_DELAY_MS = 1000;
 
 export function upCommand(): Command {
-  return addServerOptions(new Command('up'))
+  return addSensorOptions(addServerOptions(new Command('up')))
     .description('run the control plane and this node\'s sensor together (the default for one machine)')
-    .option('--node-name <name>', 'this node as alerts name it (default: the hostname)')
-    .option('--status-interval <duration>', 'how often to print the status line', parseDuration, 5000)
+    .option('--status-interval <duration>', 'how often to print the status line (1s to 1d)', durationUpTo(86_400_000, 1000), 5000)
     .action(async (f: UpFlags) => {
       const log = (line: string) => process.stderr.write(`vigil up: ${line}\n`);
+      // Before anything starts: a bad node name is a usage error, not a sensor crash loop.
+      const node = nodeNameOf(f);
       const cp = await startControlPlane(serverOptions(f));
+      const tokenFile = cp.nodeTokenFile(node);
       let sensor: ChildProcess | undefined;
       let stopping = false;
       const startSensor = () => {
-        const args = [process.argv[1], 'sensor', '--data-dir', f.dataDir, '--controlplane', `unix://${cp.socketPath}`, '--token-file', cp.tokenFile];
-        if (f.nodeName) args.push('--node-name', f.nodeName);
+        const args = [process.argv[1], 'sensor', '--data-dir', f.dataDir, '--controlplane', `unix://${cp.socketPath}`, '--token-file', tokenFile, ...sensorArgs(f, node)];
         // The child runs with this process's node flags (see vigil.ts).
         sensor = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
         sensor.on('exit', (code, signal) => {

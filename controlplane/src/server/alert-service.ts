@@ -11,7 +11,7 @@ import type { SubscribeRequest__Output } from '../../../proto/generated/vigil/v1
 import { alertMatches, checkAlertFilter } from '../alerts/alert-filter';
 import type { AlertStream } from '../alerts/alert-stream';
 import type { AlertsRepo } from '../store/alerts-repo';
-import { UNAUTHENTICATED, type Authenticator } from './auth';
+import { authorize, type Authenticator } from './auth';
 
 const BACKFILL_PAGE = 500;
 
@@ -29,8 +29,9 @@ export class AlertService {
   }
 
   private subscribe(call: grpc.ServerWritableStream<SubscribeRequest__Output, Alert>): void {
-    if (!this.auth(call)) {
-      call.emit('error', UNAUTHENTICATED);
+    const caller = authorize(this.auth, call, 'read alerts', 'reader');
+    if ('refusal' in caller) {
+      call.emit('error', caller.refusal);
       return;
     }
     const { filter } = call.request;

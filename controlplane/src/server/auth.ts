@@ -1,43 +1,113 @@
 /**
- * Who may call. With mutual TLS the transport already proved the caller;
- * otherwise each call must carry `authorization: Bearer <token>`. Insecure
- * mode is only ever what the user asked for.
+ * Who is calling, and what they may do. A caller proves who they are with
+ * a bearer token or a client certificate; what they may do follows from
+ * the role of that credential:
+ *  - admin: the token in the data directory (0600), for the node's own
+ *    tools; everything.
+ *  - sensor: writes the events of one node, the one its credential names
+ *    (a token from `vigil token create --node`, or a certificate whose CN
+ *    is the node name and O is vigil-sensor).
+ *  - reader: reads alerts, events and status (O=vigil-reader).
+ *  - audit: posts Kubernetes audit events to the webhook (O=vigil-audit).
+ * Insecure mode is only ever what the user asked for, and makes everyone admin.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { VigilError } from '../../../proto/errors';
+import type { CredentialsRepo, IssuedRole } from '../store/credentials-repo';
 
-/** What an authenticator may look at: any server call has these. */
+export type Role = 'admin' | IssuedRole;
+
+export interface Identity {
+  role: Role;
+  /** The node (sensor), or the label the credential was issued under. */
+  name: string;
+}
+
+/** The part of a TLS peer certificate roles are read from. */
+export interface PeerCertificate {
+  subject?: { CN?: string | string[]; O?: string | string[] };
+}
+
+/** What an authenticator may look at: any gRPC server call has these. */
 export interface CallCredentials {
   metadata: grpc.Metadata;
   getAuthContext(): { transportSecurityType?: string; sslPeerCertificate?: unknown };
 }
 
-export type Authenticator = (call: CallCredentials) => boolean;
+const CERT_ROLES: Record<string, IssuedRole> = { 'vigil-sensor': 'sensor', 'vigil-reader': 'reader', 'vigil-audit': 'audit' };
 
-/**
- * A caller is in when it presents the token, or when it came over TLS with a
- * client certificate (the server only accepts certificates its CA signed).
- */
-export function tokenOrClientCert(token: string): Authenticator {
-  const expected = Buffer.from(`Bearer ${token}`);
-  return (call) => {
-    const tls = call.getAuthContext();
-    if (tls.transportSecurityType === 'ssl' && tls.sslPeerCertificate) return true;
-    const got = call.metadata.get('authorization')[0];
-    if (typeof got !== 'string') return false;
-    const given = Buffer.from(got);
-    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
-  };
+const first = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+
+export interface AuthenticatorOptions {
+  /** The data directory's token; undefined only with `insecure`. */
+  adminToken?: string;
+  credentials?: CredentialsRepo;
+  insecure?: boolean;
 }
 
-export const allowAll: Authenticator = () => true;
+export class Authenticator {
+  private readonly admin: Buffer | undefined;
+
+  constructor(private readonly o: AuthenticatorOptions) {
+    this.admin = o.adminToken === undefined ? undefined : Buffer.from(o.adminToken);
+  }
+
+  /**
+   * The identity behind a bearer token or a (CA-verified) client
+   * certificate; undefined when neither proves one. A certificate without
+   * a Vigil role proves nothing.
+   */
+  identify(bearer: string | undefined, cert: PeerCertificate | undefined): Identity | undefined {
+    if (this.o.insecure) return { role: 'admin', name: 'insecure' };
+    if (cert?.subject) {
+      const role = CERT_ROLES[first(cert.subject.O)];
+      const name = first(cert.subject.CN);
+      if (role && name) return { role, name };
+    }
+    if (!bearer) return undefined;
+    const given = Buffer.from(bearer);
+    if (this.admin && given.length === this.admin.length && crypto.timingSafeEqual(given, this.admin)) return { role: 'admin', name: 'admin' };
+    const c = this.o.credentials?.find(bearer);
+    return c ? { role: c.role, name: c.name } : undefined;
+  }
+
+  /** The identity of a gRPC call: its `authorization: Bearer` metadata or its TLS client certificate. */
+  call(call: CallCredentials): Identity | undefined {
+    const tls = call.getAuthContext();
+    const cert = tls.transportSecurityType === 'ssl' ? (tls.sslPeerCertificate as PeerCertificate | undefined) : undefined;
+    const header = call.metadata.get('authorization')[0];
+    return this.identify(typeof header === 'string' ? bearerOf(header) : undefined, cert);
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerOf(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)$/.exec(header ?? '');
+  return m ? m[1] : undefined;
+}
+
+/** Whether `who` may act as one of `roles` (admin may do everything). */
+export function permitted(who: Identity, ...roles: Role[]): boolean {
+  return who.role === 'admin' || roles.includes(who.role);
+}
 
 export const UNAUTHENTICATED: Partial<grpc.StatusObject> = {
   code: grpc.status.UNAUTHENTICATED,
-  details: 'missing or invalid credentials: send "authorization: Bearer <token>" (see the token file) or use mutual TLS',
+  details: 'missing or invalid credentials: send "authorization: Bearer <token>" (see the token file, or vigil token create) or use mutual TLS',
 };
+
+export function permissionDenied(who: Identity, what: string): Partial<grpc.StatusObject> {
+  return { code: grpc.status.PERMISSION_DENIED, details: `a ${who.role} credential (${who.name}) cannot ${what}` };
+}
+
+/** The caller, when it may `what` as one of `roles`; otherwise the status to refuse it with. */
+export function authorize(auth: Authenticator, call: CallCredentials, what: string, ...roles: Role[]): { who: Identity } | { refusal: Partial<grpc.StatusObject> } {
+  const who = auth.call(call);
+  if (!who) return { refusal: UNAUTHENTICATED };
+  return permitted(who, ...roles) ? { who } : { refusal: permissionDenied(who, what) };
+}
 
 /**
  * The token in `file`, or a new random one written there (0600) when the

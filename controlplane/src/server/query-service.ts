@@ -6,7 +6,7 @@ import type { IngestPipeline } from '../ingest/pipeline';
 import type { AlertsRepo } from '../store/alerts-repo';
 import type { EventsRepo } from '../store/events-repo';
 import type { Db } from '../store/db';
-import { UNAUTHENTICATED, type Authenticator } from './auth';
+import { authorize, type Authenticator } from './auth';
 
 const MAX_PAGE = 10_000;
 
@@ -20,7 +20,8 @@ type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sen
 /** Authenticates, runs `fn`, and maps VigilError codes to gRPC statuses. */
 function guarded<Req, Res>(auth: Authenticator, fn: (req: Req) => Res): Unary<Req, Res> {
   return (call, callback) => {
-    if (!auth(call)) return callback(UNAUTHENTICATED);
+    const caller = authorize(auth, call, 'read events or alerts', 'reader');
+    if ('refusal' in caller) return callback(caller.refusal);
     try {
       callback(null, fn(call.request));
     } catch (err) {

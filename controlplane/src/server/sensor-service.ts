@@ -5,9 +5,8 @@ import type { ControlMessage } from '../../../proto/generated/vigil/v1/ControlMe
 import { VigilError } from '../../../proto/errors';
 import type { IngestPipeline } from '../ingest/pipeline';
 import type { EventsRepo } from '../store/events-repo';
-import { UNAUTHENTICATED, type Authenticator } from './auth';
-
-const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+import { nodeNameProblem } from '../../../proto/node-name';
+import { authorize, type Authenticator } from './auth';
 
 export class SensorService {
   connected = 0;
@@ -25,10 +24,12 @@ export class SensorService {
   }
 
   private streamEvents(call: grpc.ServerDuplexStream<SensorMessageEncoded__Output, ControlMessage>): void {
-    if (!this.auth(call)) {
-      call.emit('error', UNAUTHENTICATED);
+    const caller = authorize(this.auth, call, 'send events', 'sensor');
+    if ('refusal' in caller) {
+      call.emit('error', caller.refusal);
       return;
     }
+    const { who } = caller;
     const peer = call.getPeer();
     let node: string | undefined;
     let failed = false;
@@ -52,7 +53,7 @@ export class SensorService {
     call.on('error', close);
     const fail = (err: unknown) => {
       failed = true;
-      const code = err instanceof VigilError && err.code === 'INVALID_ARGUMENT' ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+      const code = !(err instanceof VigilError) ? grpc.status.INTERNAL : err.code === 'INVALID_ARGUMENT' ? grpc.status.INVALID_ARGUMENT : err.code === 'PERMISSION_DENIED' ? grpc.status.PERMISSION_DENIED : grpc.status.INTERNAL;
       this.log(`sensor stream from ${node ?? peer} refused: ${(err as Error).message}`);
       call.emit('error', { code, details: (err as Error).message });
     };
@@ -61,7 +62,9 @@ export class SensorService {
       try {
         if (msg.msg === 'hello') {
           const name = msg.hello!.node_name;
-          if (!NODE_NAME.test(name)) throw new VigilError('INVALID_ARGUMENT', `hello from ${peer}: "${name}" is not a valid node name`);
+          const problem = nodeNameProblem(name);
+          if (problem) throw new VigilError('INVALID_ARGUMENT', `hello from ${peer}: ${problem}`);
+          if (who.role === 'sensor' && who.name !== name) throw new VigilError('PERMISSION_DENIED', `hello from ${peer}: the credential of node ${who.name} cannot send for node ${name}`);
           node = name;
           call.write({ welcome: { last_committed_seq: String(this.events.lastSeq(node)) } });
         } else if (msg.msg === 'batch') {

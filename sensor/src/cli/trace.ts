@@ -4,6 +4,7 @@
  */
 import { untilStopped } from '../../../proto/signals';
 import { Command, InvalidArgumentError } from 'commander';
+import { parseRingBytes } from '../../../proto/cli-values';
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
@@ -54,14 +55,6 @@ function parseContainer(value: string): string {
   return value;
 }
 
-export function parseRingBytes(value: string): number {
-  const m = /^(\d+)([KMG]i?B?)?$/i.exec(value);
-  if (!m) throw new InvalidArgumentError(`"${value}" is not a size (e.g. 8MiB)`);
-  const unit = (m[2] ?? '').toUpperCase()[0];
-  const bytes = Number(m[1]) * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1);
-  if (bytes < 4096 || (bytes & (bytes - 1)) !== 0) throw new InvalidArgumentError(`ring buffer size must be a power of two of at least 4096 bytes, got ${value}`);
-  return bytes;
-}
 
 function printTotals(stats: SensorStats): void {
   const per = Object.entries(stats.byType)

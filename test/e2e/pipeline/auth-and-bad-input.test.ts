@@ -132,12 +132,13 @@ describe('listeners', { timeout: 60_000 }, () => {
     }
   });
 
-  test('mutual TLS: a client certificate signed by the CA is enough; none is refused', async () => {
+  test('mutual TLS: a node\'s client certificate signed by the CA is enough; none is refused', async () => {
     const pki = makeTestPki();
     const cp = await startTestControlPlane({ listen: '127.0.0.1:0', tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca } });
     try {
       const target = `localhost:${cp.tcpPort}`;
-      const withCert = grpc.credentials.createSsl(fs.readFileSync(pki.ca), fs.readFileSync(pki.clientKey), fs.readFileSync(pki.clientCert));
+      const node = pki.issue('sensor', 'tls-node');
+      const withCert = grpc.credentials.createSsl(fs.readFileSync(pki.ca), fs.readFileSync(node.key), fs.readFileSync(node.cert));
       const s = new TestSensorStream(target, undefined, withCert);
       await s.hello('tls-node');
       assert.equal((await s.send('tls-node', 1n, [execEvent({ pid: 77 })])).duplicate, false);
