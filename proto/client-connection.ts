@@ -100,6 +100,8 @@ export function describeGrpcError(err: grpc.ServiceError, target: string): strin
       return `control plane at ${target} is unreachable (${err.details}); is it running?`;
     case grpc.status.UNAUTHENTICATED:
       return `control plane at ${target} refused the credentials: check the token file (or client certificate)`;
+    case grpc.status.PERMISSION_DENIED:
+      return `control plane at ${target} refused this credential: ${err.details}`;
     default:
       return `control plane at ${target}: ${grpc.status[err.code] ?? err.code}: ${err.details}`;
   }

@@ -9,6 +9,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import type { Event, Event__Output } from './generated/vigil/v1/Event';
 import type { SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
+import type { SensorMessage, SensorMessage__Output } from './generated/vigil/v1/SensorMessage';
 import type { ProtoGrpcType as SensorGrpc } from './generated/sensor';
 import type { ProtoGrpcType as AlertGrpc } from './generated/alert';
 import type { ProtoGrpcType as QueryGrpc } from './generated/query';
@@ -65,6 +66,19 @@ function messageCodec<In, Out>(name: string): MessageCodec<In, Out> {
 }
 
 let events: MessageCodec<Event, Event__Output> | undefined;
+let sensorMessages: MessageCodec<SensorMessage, SensorMessage__Output> | undefined;
+
+/** A sensor's message, encoded once: the outbox logs the bytes it later sends. */
+export function sensorMessageCodec(): MessageCodec<SensorMessage, SensorMessage__Output> {
+  sensorMessages ??= messageCodec('vigil.v1.SensorMessage');
+  return sensorMessages;
+}
+
+/** SensorService as the sensor calls it: messages go out as the bytes sensorMessageCodec() made. */
+export function sensorServiceSendingEncoded(): grpc.ServiceClientConstructor {
+  const service = loadVigilProtos().vigil.v1.SensorService.service;
+  return grpc.makeGenericClientConstructor({ ...service, StreamEvents: { ...service.StreamEvents, requestSerialize: (bytes: Buffer) => bytes } }, 'SensorService');
+}
 
 /** One Event on its own: how the store keeps events. */
 export function eventCodec(): MessageCodec<Event, Event__Output> {

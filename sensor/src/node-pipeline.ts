@@ -20,8 +20,16 @@ export interface NodePipelineOptions {
   ociBundleRoots?: readonly string[];
   metadata?: MetadataCacheOptions;
   log: (line: string) => void;
-  sink: (events: Event__Output[]) => void;
+  /**
+   * Receives events in order, with how many kernel records they account
+   * for (their kernel events, and the records that could not be decoded
+   * since the last call): what the crash-safe outbox keeps count of.
+   */
+  sink: (events: Event__Output[], accounts: number) => void;
 }
+
+/** Events that are kernel records (the others the sensor makes: container lifecycle, losses). */
+const KERNEL_BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount']);
 
 export class NodePipeline {
   readonly kernel: KernelSensor;
@@ -30,6 +38,7 @@ export class NodePipeline {
   readonly criSocket: string | undefined;
   private readonly reaper: NodeJS.Timeout;
   decodeErrors = 0;
+  private unaccountedErrors = 0;
 
   constructor(o: NodePipelineOptions) {
     // The kernel first: when it cannot start, that is the one thing to say.
@@ -37,7 +46,12 @@ export class NodePipeline {
     this.criSocket = o.criSocket ?? findCriSocket();
     if (!this.criSocket) o.log('no CRI socket found (give --cri-socket): containers are described from their OCI runtime spec only, without pod names');
     const describer = new ContainerDescriber(this.criSocket ? new CriClient(this.criSocket) : undefined, new OciSpecLocator(o.ociBundleRoots));
-    this.metadata = new MetadataCache(describer, o.sink, o.log, o.metadata);
+    this.metadata = new MetadataCache(describer, (events) => {
+      let accounts = this.unaccountedErrors;
+      this.unaccountedErrors = 0;
+      for (const ev of events) if (KERNEL_BODIES.has(ev.body ?? '')) accounts++;
+      o.sink(events, accounts);
+    }, o.log, o.metadata);
     // Read /proc only once the programs are attached: a process forked in
     // between is then either in /proc or in the first batches, never in neither.
     this.tree.bootstrap();
@@ -45,6 +59,7 @@ export class NodePipeline {
     this.kernel.onBatch((batch) => {
       if (batch.errors.length && this.decodeErrors === 0) o.log(`undecodable kernel record skipped: ${batch.errors[0]}`);
       this.decodeErrors += batch.errors.length;
+      this.unaccountedErrors += batch.errors.length;
       if (batch.events.length === 0) return;
       const now = Date.now();
       for (const ev of batch.events) this.tree.apply(ev, now);

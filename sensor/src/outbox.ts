@@ -1,85 +1,114 @@
 /**
- * Batches waiting for the control plane's acknowledgement, in seq order. Held
- * in memory up to a cap, then appended to a spill file; when the spill file
- * is full too, new batches are dropped, counted, and the dropped seq range is
- * sent as an explicit gap so the store shows exactly what is missing.
+ * Batches on their way to the control plane, kept until it acknowledges
+ * them, on disk from the moment they are made: every batch is encoded once
+ * and appended to a write-ahead log before it is sent, so a sensor killed
+ * at any point (SIGKILL, the OOM killer) finds on restart every batch it
+ * had made and the control plane had not confirmed. Each log record also
+ * carries how many kernel records the sensor had accounted for so far;
+ * set against the kernel's own count (pinned across restarts), that says
+ * exactly how many records a crash lost before they reached a batch.
  *
- * Seqs grow strictly across sensor restarts: seq = epoch << 23 | counter,
- * where the epoch is a millisecond clock kept above the last run's (persisted
- * in the spill directory), so a restarted sensor never reuses a seq the store
- * has already committed.
+ * Seqs are numbered as proto/batch-seq.ts says: a new epoch per run, kept
+ * above every earlier one (persisted here), consecutive counters within it.
+ * When the log would outgrow its bound, batches are dropped, counted, and
+ * sent as an explicit gap, so the store shows exactly what is missing.
+ *
+ * Record layout, little-endian: u32 magic, u32 payload length, u32 CRC-32
+ * of the payload, u32 events, u64 seq, u64 kernel records accounted for,
+ * then the payload: the encoded SensorMessage. A torn record at the end of
+ * the log (the process died inside a write) is cut off on recovery.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { COUNTER_MAX, epochNow, epochOf, seqOf } from '../../proto/batch-seq';
+import { sensorMessageCodec } from '../../proto/loader';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
 
-const COUNTER_BITS = 23n;
-const COUNTER_MAX = (1n << COUNTER_BITS) - 1n;
-/** 2025-01-01T00:00:00Z: keeps the epoch far below 2^40 for decades. */
-const EPOCH_BASE_MS = 1_735_689_600_000;
+const MAGIC = 0x5649474c; // "VIGL"
+const HEADER = 32;
 
 export interface OutboxOptions {
-  /** Directory for the spill file and the epoch state. */
+  /** Directory of the log and the epoch. */
   dir: string;
-  /** Events held in memory before batches spill to disk. */
-  memoryEvents?: number;
-  /** Bytes the spill file may grow to before batches are dropped. */
-  spillBytes?: number;
+  nodeName: string;
+  /** Bytes of recent batches also kept in memory, so sending rarely reads the log. */
+  memoryBytes?: number;
+  /** Bytes the log may grow to before new batches are dropped (and sent as a gap). */
+  maxBytes?: number;
+  /** A log file is closed and a new one begun past this size (default 64 MiB). */
+  segmentBytes?: number;
 }
 
-export interface PendingBatch {
+interface Pending {
   seq: bigint;
   events: number;
-  /** Present for batches held in memory. */
-  body?: { events: Event[]; gap: Gap | null };
-  /** Where a spilled batch's JSON sits in the spill file. */
-  spill?: { offset: number; length: number };
+  segment: Segment;
+  offset: number;
+  length: number;
+  /** The encoded SensorMessage, while it is among the newest memoryBytes. */
+  bytes?: Buffer;
+}
+
+interface Segment {
+  file: string;
+  fd: number;
+  size: number;
+  /** Batches in it not yet acknowledged. */
+  live: number;
 }
 
 export interface OutboxStats {
   pending: number;
   pendingEvents: number;
-  spilledBatches: number;
+  logBytes: number;
   droppedBatches: number;
   droppedEvents: number;
+  /** Batches found in the log at start: made by an earlier run, not confirmed. */
+  recoveredBatches: number;
 }
 
 export class Outbox {
-  private readonly queue: PendingBatch[] = [];
-  private readonly memoryEvents: number;
-  private readonly spillBytes: number;
-  private readonly spillFile: string;
+  private readonly queue: Pending[] = [];
+  private readonly segments: Segment[] = [];
+  private readonly memoryBytes: number;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
   private readonly epochFile: string;
-  private spillFd: number | undefined;
-  private spillSize = 0;
-  private memEvents = 0;
+  private readonly walDir: string;
+  private memBytes = 0;
   private epoch: bigint;
   private counter = 0n;
+  /** Kernel records accounted for (batched, or undecodable and reported), cumulative over runs. */
+  private accountedTotal = 0n;
   private gap: { first: bigint; last: bigint; events: number; reason: string } | undefined;
-  readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, spilledBatches: 0, droppedBatches: 0, droppedEvents: 0 };
+  readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, logBytes: 0, droppedBatches: 0, droppedEvents: 0, recoveredBatches: 0 };
 
-  constructor(o: OutboxOptions) {
+  constructor(private readonly o: OutboxOptions) {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-    this.memoryEvents = o.memoryEvents ?? 200_000;
-    this.spillBytes = o.spillBytes ?? 1024 ** 3;
-    this.spillFile = path.join(o.dir, 'outbox.spill');
+    this.memoryBytes = o.memoryBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = o.maxBytes ?? 1024 ** 3;
+    // Segments small against the bound, so acknowledged space is given back well before the log is full.
+    this.segmentBytes = o.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(this.maxBytes / 8)));
     this.epochFile = path.join(o.dir, 'outbox.epoch');
-    this.recoverSpill();
+    this.walDir = path.join(o.dir, 'wal');
+    fs.mkdirSync(this.walDir, { recursive: true, mode: 0o700 });
+    this.recover();
     this.epoch = this.nextEpoch();
   }
 
   /** A new epoch above both the clock and every epoch used before. */
-  private nextEpoch(after = -1n): bigint {
-    let last = after;
+  private nextEpoch(): bigint {
+    let last = -1n;
     try {
       last = BigInt(fs.readFileSync(this.epochFile, 'utf8').trim());
     } catch {
       // first run in this directory
     }
     const tail = this.queue.at(-1);
-    if (tail) last = [last, tail.seq >> COUNTER_BITS].reduce((a, b) => (a > b ? a : b));
-    const now = BigInt(Date.now() - EPOCH_BASE_MS);
+    if (tail && epochOf(tail.seq) > last) last = epochOf(tail.seq);
+    const now = epochNow();
     const epoch = now > last ? now : last + 1n;
     fs.writeFileSync(this.epochFile, `${epoch}\n`, { mode: 0o600 });
     this.counter = 0n;
@@ -87,9 +116,9 @@ export class Outbox {
   }
 
   private nextSeq(): bigint {
-    if (this.counter === COUNTER_MAX) this.epoch = this.nextEpoch(this.epoch);
+    if (this.counter === COUNTER_MAX) this.epoch = this.nextEpoch();
     this.counter++;
-    return (this.epoch << COUNTER_BITS) | this.counter;
+    return seqOf(this.epoch, this.counter);
   }
 
   /** Seq of the oldest batch still waiting, 0n when none. */
@@ -97,31 +126,52 @@ export class Outbox {
     return this.queue[0]?.seq ?? 0n;
   }
 
+  /** Seq of the newest batch still waiting, 0n when none. */
+  lastSeq(): bigint {
+    return this.queue.at(-1)?.seq ?? 0n;
+  }
+
+  /** Kernel records accounted for up to the newest batch in the log, over every run. */
+  accounted(): bigint {
+    return this.accountedTotal;
+  }
+
   /**
-   * Queues `events` as the next batch and returns its seq, or undefined when
-   * there is no room (the drop is counted and later sent as a gap record).
+   * Makes `events` the next batch (and the records they account for part
+   * of the running total); returns its seq, or undefined when the log is
+   * full (the drop is counted and later sent as a gap).
    */
-  enqueue(events: Event[]): bigint | undefined {
+  enqueue(events: Event[], accounts = 0): bigint | undefined {
+    this.accountedTotal += BigInt(accounts);
     const seq = this.nextSeq();
-    if (!this.hasRoom(events)) {
-      this.recordGap(seq, events.length, 'sensor outbox full (memory and spill file) while the control plane was unreachable');
+    if (this.stats.logBytes > this.maxBytes) {
+      this.recordGap(seq, events.length, `sensor outbox full (${this.maxBytes} bytes on disk) while the control plane was unreachable`);
       return undefined;
     }
     if (this.gap) {
-      // The gap travels as a batch of its own right after the dropped range,
-      // then the events get the next seq.
-      const g = this.gap;
-      this.gap = undefined;
-      this.store(seq, [], {
-        first_seq: String(g.first),
-        last_seq: String(g.last),
-        events: String(g.events),
-        reason: g.reason,
-      });
-      return this.enqueue(events);
+      // The gap travels as a batch of its own right after the dropped range; the events get the next seq.
+      this.flushGap(seq);
+      return events.length ? this.enqueue(events) : undefined;
     }
-    this.store(seq, events, null);
+    this.append(seq, events, null);
     return seq;
+  }
+
+  private flushGap(seq = this.nextSeq()): void {
+    const g = this.gap!;
+    this.gap = undefined;
+    this.append(seq, [], { first_seq: String(g.first), last_seq: String(g.last), events: String(g.events), reason: g.reason });
+  }
+
+  /**
+   * Records `events` kernel records lost where no batch could hold them (a
+   * crash before they were batched): a batch of their own, the gap that
+   * names them, under the next seq.
+   */
+  recordLoss(events: number, reason: string): void {
+    const seq = this.nextSeq();
+    this.append(seq, [], { first_seq: String(seq), last_seq: String(seq), events: String(events), reason });
+    this.stats.droppedEvents += events;
   }
 
   private recordGap(seq: bigint, events: number, reason: string): void {
@@ -135,101 +185,153 @@ export class Outbox {
     this.stats.droppedEvents += events;
   }
 
-  /** Drops the oldest batch (the control plane refused it) and reports it as a gap. */
-  discardOldest(reason: string): bigint {
-    const b = this.queue[0];
-    if (!b) return 0n;
-    this.ackUpTo(b.seq);
-    this.recordGap(b.seq, b.events, reason);
-    return b.seq;
-  }
-
-  /** Memory first; once anything is spilled, later batches spill too. */
-  private inMemory(events: Event[]): boolean {
-    return this.memEvents + events.length <= this.memoryEvents && this.stats.spilledBatches === 0;
-  }
-
-  private hasRoom(events: Event[]): boolean {
-    // A batch is a few hundred bytes per event in JSON; the estimate only
-    // decides whether to try, store() checks nothing further.
-    return this.inMemory(events) || this.spillSize + events.length * 1024 + 4096 <= this.spillBytes;
-  }
-
-  private store(seq: bigint, events: Event[], gap: Gap | null): void {
-    if (this.inMemory(events)) {
-      this.queue.push({ seq, events: events.length, body: { events, gap } });
-      this.memEvents += events.length;
-    } else {
-      const line = Buffer.from(`${JSON.stringify({ seq: String(seq), events, gap })}\n`);
-      this.spillFd ??= fs.openSync(this.spillFile, 'a', 0o600);
-      fs.writeSync(this.spillFd, line);
-      this.queue.push({ seq, events: events.length, spill: { offset: this.spillSize, length: line.length } });
-      this.spillSize += line.length;
-      this.stats.spilledBatches++;
+  private currentSegment(bytes: number): Segment {
+    let seg = this.segments.at(-1);
+    if (!seg || seg.size + bytes > this.segmentBytes) {
+      const file = path.join(this.walDir, `${Date.now().toString().padStart(15, '0')}-${this.segments.length}.log`);
+      seg = { file, fd: fs.openSync(file, 'a+', 0o600), size: 0, live: 0 };
+      this.segments.push(seg);
     }
+    return seg;
+  }
+
+  /** Logs a batch; returns where it is, not yet queued. */
+  private append(seq: bigint, events: Event[], gap: Gap | null, queueAt = this.queue.length): void {
+    const payload = Buffer.from(sensorMessageCodec().encode({ batch: { node_name: this.o.nodeName, seq: String(seq), events, gap } }));
+    const header = Buffer.alloc(HEADER);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(payload.length, 4);
+    header.writeUInt32LE(zlib.crc32(payload), 8);
+    header.writeUInt32LE(events.length, 12);
+    header.writeBigUInt64LE(seq, 16);
+    header.writeBigUInt64LE(this.accountedTotal, 24);
+    const record = Buffer.concat([header, payload]);
+    const seg = this.currentSegment(record.length);
+    // One write: the record is in the page cache, safe from any death of this process, before it is sent.
+    fs.writeSync(seg.fd, record);
+    const pending: Pending = { seq, events: events.length, segment: seg, offset: seg.size + HEADER, length: payload.length, bytes: payload };
+    seg.size += record.length;
+    seg.live++;
+    this.queue.splice(queueAt, 0, pending);
+    this.memBytes += payload.length;
+    this.stats.logBytes += record.length;
     this.stats.pending = this.queue.length;
     this.stats.pendingEvents += events.length;
+    this.trimMemory();
+  }
+
+  /** Keeps only the newest batches' bytes in memory; older ones are read back from the log. */
+  private trimMemory(): void {
+    for (const p of this.queue) {
+      if (this.memBytes <= this.memoryBytes) return;
+      if (p.bytes) {
+        this.memBytes -= p.bytes.length;
+        p.bytes = undefined;
+      }
+    }
   }
 
   /** Batches waiting, oldest first, from the first with seq > `after`. */
-  *pendingAfter(after: bigint): Generator<PendingBatch> {
-    for (const b of this.queue) if (b.seq > after) yield b;
+  *pendingAfter(after: bigint): Generator<{ seq: bigint; bytes: Buffer }> {
+    for (const p of this.queue) if (p.seq > after) yield { seq: p.seq, bytes: p.bytes ?? this.read(p) };
   }
 
-  /** The events and gap of a pending batch, read back from disk if spilled. */
-  body(b: PendingBatch): { events: Event[]; gap: Gap | null } {
-    if (b.body) return b.body;
-    const buf = Buffer.alloc(b.spill!.length);
-    const fd = fs.openSync(this.spillFile, 'r');
-    try {
-      fs.readSync(fd, buf, 0, buf.length, b.spill!.offset);
-    } finally {
-      fs.closeSync(fd);
-    }
-    const parsed = JSON.parse(buf.toString('utf8')) as { events: Event[]; gap: Gap | null };
-    return { events: parsed.events, gap: parsed.gap };
+  private read(p: Pending): Buffer {
+    const buf = Buffer.alloc(p.length);
+    fs.readSync(p.segment.fd, buf, 0, p.length, p.offset);
+    return buf;
   }
 
-  /** Forgets every batch with seq <= `seq`: the control plane has it. */
+  /** Forgets every batch with seq <= `seq`: the control plane has it. Segments with nothing live left are deleted. */
   ackUpTo(seq: bigint): void {
-    while (this.queue.length && this.queue[0].seq <= seq) {
-      const b = this.queue.shift()!;
-      this.stats.pendingEvents -= b.events;
-      if (b.body) this.memEvents -= b.events;
-      else this.stats.spilledBatches--;
-    }
+    while (this.queue.length && this.queue[0].seq <= seq) this.forget(this.queue.shift()!);
+    this.dropDeadSegments();
+  }
+
+  /**
+   * The control plane refused batch `seq` for what it holds: it is replaced,
+   * under the same seq and in the same place, by the gap that says what was
+   * lost and why (also in the log, where recovery lets the later record of
+   * a seq win).
+   */
+  discard(seq: bigint, reason: string): boolean {
+    const i = this.queue.findIndex((p) => p.seq === seq);
+    if (i < 0) return false;
+    const [p] = this.queue.splice(i, 1);
+    this.forget(p);
+    this.append(seq, [], { first_seq: String(seq), last_seq: String(seq), events: String(p.events), reason }, i);
+    this.stats.droppedBatches++;
+    this.stats.droppedEvents += p.events;
+    this.dropDeadSegments();
+    return true;
+  }
+
+  private forget(p: Pending): void {
+    this.stats.pendingEvents -= p.events;
+    if (p.bytes) this.memBytes -= p.bytes.length;
+    p.segment.live--;
     this.stats.pending = this.queue.length;
-    if (this.stats.spilledBatches === 0 && this.spillFd !== undefined) {
-      fs.closeSync(this.spillFd);
-      this.spillFd = undefined;
-      fs.rmSync(this.spillFile, { force: true });
-      this.spillSize = 0;
+  }
+
+  private dropDeadSegments(): void {
+    while (this.segments.length > 1 && this.segments[0].live === 0) {
+      const seg = this.segments.shift()!;
+      fs.closeSync(seg.fd);
+      fs.rmSync(seg.file, { force: true });
+      this.stats.logBytes -= seg.size;
+    }
+    // The newest is the one being written, so it is emptied in place rather than removed.
+    const last = this.segments[0];
+    if (this.segments.length === 1 && last.live === 0 && last.size > 0) {
+      fs.ftruncateSync(last.fd, 0);
+      this.stats.logBytes -= last.size;
+      last.size = 0;
     }
   }
 
-  /** Batches a previous run spilled and never saw acknowledged. */
-  private recoverSpill(): void {
-    let data: Buffer;
-    try {
-      data = fs.readFileSync(this.spillFile);
-    } catch {
-      return;
-    }
-    let offset = 0;
-    for (const line of data.toString('utf8').split('\n')) {
-      const length = Buffer.byteLength(line) + 1;
-      try {
-        const parsed = JSON.parse(line) as { seq: string; events: Event[] };
-        this.queue.push({ seq: BigInt(parsed.seq), events: parsed.events.length, spill: { offset, length } });
-        this.stats.spilledBatches++;
-        this.stats.pendingEvents += parsed.events.length;
-      } catch {
-        // a torn last line from a crash: nothing after it was acknowledged-safe
+  /** Batches an earlier run logged and never saw confirmed, and the running total it had accounted for. */
+  private recover(): void {
+    const bySeq = new Map<bigint, number>();
+    for (const name of fs.readdirSync(this.walDir).filter((n) => n.endsWith('.log')).sort()) {
+      const file = path.join(this.walDir, name);
+      const data = fs.readFileSync(file);
+      const seg: Segment = { file, fd: -1, size: 0, live: 0 };
+      let at = 0;
+      while (at + HEADER <= data.length && data.readUInt32LE(at) === MAGIC) {
+        const length = data.readUInt32LE(at + 4);
+        const end = at + HEADER + length;
+        if (end > data.length || zlib.crc32(data.subarray(at + HEADER, end)) !== data.readUInt32LE(at + 8)) break;
+        const seq = data.readBigUInt64LE(at + 16);
+        this.accountedTotal = data.readBigUInt64LE(at + 24);
+        const events = data.readUInt32LE(at + 12);
+        const pending: Pending = { seq, events, segment: seg, offset: at + HEADER, length };
+        const replaced = bySeq.get(seq);
+        if (replaced !== undefined) {
+          // A refused batch, and after it the gap that replaced it: the gap stands.
+          this.forget(this.queue[replaced]);
+          this.queue[replaced] = pending;
+        } else {
+          bySeq.set(seq, this.queue.length);
+          this.queue.push(pending);
+          this.stats.recoveredBatches++;
+        }
+        seg.live++;
+        this.stats.pendingEvents += events;
+        at = end;
       }
-      offset += length;
+      // What follows the last whole record was torn by the death of the writer.
+      if (at < data.length) fs.truncateSync(file, at);
+      seg.size = at;
+      seg.fd = fs.openSync(file, 'a+', 0o600);
+      this.segments.push(seg);
+      this.stats.logBytes += at;
     }
-    this.spillSize = data.length;
-    this.spillFd = fs.openSync(this.spillFile, 'a', 0o600);
     this.stats.pending = this.queue.length;
+    this.dropDeadSegments();
+  }
+
+  close(): void {
+    for (const seg of this.segments) fs.closeSync(seg.fd);
+    this.segments.length = 0;
   }
 }

@@ -1,15 +1,19 @@
 /**
  * Streams the outbox to the control plane: hello, welcome (resume point),
  * then batches in seq order with a bounded window of unacknowledged ones.
- * Reconnects with jittered exponential backoff; a control-plane restart loses
- * nothing because batches leave the outbox only when acknowledged.
+ * A broken stream is reopened (randomized delays that grow while the
+ * control plane stays away, short again once it answered); batches leave
+ * the outbox only when acknowledged, so nothing is lost across restarts of
+ * either side. A batch the control plane refuses for what it holds (it
+ * names it) becomes a gap with the reason; any other refusal (a credential,
+ * a node name) keeps every batch and says why until it is fixed.
  */
 import * as grpc from '@grpc/grpc-js';
-import { loadVigilProtos } from '../../proto/loader';
-import type { ControlMessage__Output } from '../../proto/generated/vigil/v1/ControlMessage';
-import type { SensorMessage } from '../../proto/generated/vigil/v1/SensorMessage';
-import type { SensorServiceClient } from '../../proto/generated/vigil/v1/SensorService';
+import { REFUSED_SEQ } from '../../proto/batch-seq';
 import { callMetadata, channelCredentials, describeGrpcError, type ControlPlaneAddress } from '../../proto/client-connection';
+import { sensorMessageCodec, sensorServiceSendingEncoded } from '../../proto/loader';
+import { keepTrying, type Trier } from '../../proto/retry';
+import type { ControlMessage__Output } from '../../proto/generated/vigil/v1/ControlMessage';
 import type { Outbox } from './outbox';
 
 export interface SensorClientOptions extends ControlPlaneAddress {
@@ -20,20 +24,19 @@ export interface SensorClientOptions extends ControlPlaneAddress {
   log?: (line: string) => void;
 }
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5000;
+const RECONNECT = { minMs: 100, maxMs: 5000 };
+
+type Stream = grpc.ClientDuplexStream<Buffer, ControlMessage__Output>;
 
 export class SensorClient {
-  private readonly client: SensorServiceClient;
+  private readonly client: grpc.Client & { StreamEvents(md: grpc.Metadata): Stream };
   private readonly window: number;
   private readonly log: (line: string) => void;
-  private call: grpc.ClientDuplexStream<SensorMessage, ControlMessage__Output> | undefined;
+  private call: Stream | undefined;
   /** Highest seq written on the current stream; undefined before the welcome. */
   private sentUpTo: bigint | undefined;
   private inFlight = 0;
-  private backoffMs = BACKOFF_MIN_MS;
-  private retry: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private trier: Trier | undefined;
   private lastError = '';
   connected = false;
 
@@ -41,26 +44,45 @@ export class SensorClient {
     private readonly outbox: Outbox,
     private readonly o: SensorClientOptions,
   ) {
-    const { SensorService } = loadVigilProtos().vigil.v1;
-    this.client = new SensorService(o.target, channelCredentials(o), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+    const SensorService = sensorServiceSendingEncoded();
+    this.client = new SensorService(o.target, channelCredentials(o), { 'grpc.max_send_message_length': 64 * 1024 * 1024 }) as unknown as typeof this.client;
     this.window = o.window ?? 32;
     this.log = o.log ?? (() => undefined);
   }
 
   start(): void {
-    this.connect();
+    this.trier = keepTrying(() => this.session(), RECONNECT);
   }
 
-  private connect(): void {
-    if (this.stopped) return;
-    const call = this.client.StreamEvents(callMetadata(this.o));
-    this.call = call;
-    this.sentUpTo = undefined;
-    this.inFlight = 0;
-    call.on('data', (msg: ControlMessage__Output) => this.onControl(msg));
-    call.on('error', (err: grpc.ServiceError) => this.onBroken(call, err));
-    call.on('end', () => this.onBroken(call));
-    call.write({ hello: { node_name: this.o.nodeName, sensor_version: this.o.version, resume_from_seq: String(this.outbox.firstSeq()) } });
+  /**
+   * One stream, from hello to its end: resolves `again` when it ends after a
+   * welcome (the connection worked: reconnect at once), rejects when it
+   * fails before one.
+   */
+  private session(): Promise<'again'> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.StreamEvents(callMetadata(this.o));
+      this.call = call;
+      this.sentUpTo = undefined;
+      this.inFlight = 0;
+      let welcomed = false;
+      const ended = (err?: grpc.ServiceError) => {
+        if (call !== this.call) return;
+        this.call = undefined;
+        this.connected = false;
+        this.onBroken(err);
+        if (welcomed) resolve('again');
+        else reject(err ?? new Error('closed before the welcome'));
+      };
+      call.on('data', (msg: ControlMessage__Output) => {
+        if (msg.welcome) welcomed = true;
+        this.onControl(msg);
+      });
+      call.on('error', (err: grpc.ServiceError) => ended(err));
+      call.on('end', () => ended());
+      const hello = { node_name: this.o.nodeName, sensor_version: this.o.version, resume_from_seq: String(this.outbox.firstSeq()), last_seq: String(this.outbox.lastSeq()) };
+      call.write(Buffer.from(sensorMessageCodec().encode({ hello })));
+    });
   }
 
   private onControl(msg: ControlMessage__Output): void {
@@ -69,7 +91,6 @@ export class SensorClient {
       this.outbox.ackUpTo(committed);
       this.sentUpTo = committed;
       this.connected = true;
-      this.backoffMs = BACKOFF_MIN_MS;
       if (this.lastError) this.log(`connected to ${this.o.target} again; resuming after batch ${committed}`);
       this.lastError = '';
     } else if (msg.ack) {
@@ -85,41 +106,33 @@ export class SensorClient {
     if (!call || this.sentUpTo === undefined) return;
     for (const b of this.outbox.pendingAfter(this.sentUpTo)) {
       if (this.inFlight >= this.window) return;
-      const { events, gap } = this.outbox.body(b);
-      call.write({ batch: { node_name: this.o.nodeName, seq: String(b.seq), events, gap } });
+      call.write(b.bytes);
       this.sentUpTo = b.seq;
       this.inFlight++;
     }
   }
 
-  private onBroken(call: grpc.ClientDuplexStream<SensorMessage, ControlMessage__Output>, err?: grpc.ServiceError): void {
-    if (call !== this.call) return;
-    this.call = undefined;
-    this.connected = false;
-    if (this.stopped) return;
-    const message = err ? describeGrpcError(err, this.o.target) : `control plane at ${this.o.target} closed the stream`;
-    if (err?.code === grpc.status.INVALID_ARGUMENT) {
-      // The control plane refused the oldest batch outright: resending it
-      // forever would stall every later one. Drop it, count it, say so.
-      const refused = this.outbox.discardOldest(`refused by the control plane: ${err.details}`);
-      this.log(`batch ${refused} refused and dropped: ${err.details}`);
-    } else if (message !== this.lastError) {
-      this.log(`${message}; retrying`);
+  private onBroken(err?: grpc.ServiceError): void {
+    const refused = err?.code === grpc.status.INVALID_ARGUMENT ? err.metadata?.get(REFUSED_SEQ)[0] : undefined;
+    if (typeof refused === 'string' && /^\d+$/.test(refused) && this.outbox.discard(BigInt(refused), `refused by the control plane: ${err!.details}`)) {
+      // Resending it forever would stall every later batch: it is kept as a gap, with the reason.
+      this.log(`batch ${refused} refused, kept as a gap: ${err!.details}`);
+      return;
     }
+    const message = err ? describeGrpcError(err, this.o.target) : `control plane at ${this.o.target} closed the stream`;
+    if (message !== this.lastError) this.log(`${message}; retrying (nothing is dropped meanwhile)`);
     this.lastError = message;
-    const jitter = 0.5 + Math.random() / 2;
-    this.retry = setTimeout(() => this.connect(), this.backoffMs * jitter);
-    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
   }
 
   /** Waits up to `ms` for the outbox to drain, then closes the stream. */
   async stop(ms = 5000): Promise<void> {
     const deadline = Date.now() + ms;
     while (this.outbox.firstSeq() !== 0n && this.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    this.stopped = true;
-    clearTimeout(this.retry);
-    this.call?.end();
-    this.call?.cancel();
+    this.trier?.stop();
+    const call = this.call;
+    this.call = undefined;
+    call?.end();
+    call?.cancel();
     this.client.close();
   }
 }

@@ -9,6 +9,7 @@ import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
 import { eventCodec } from '../../../proto/loader';
+import { gapProblem, seqProblem } from '../../../proto/batch-seq';
 import type { AlertStream } from '../alerts/alert-stream';
 import type { DetectionEngine } from '../detections/engine';
 import { toBatchRows, type EventsRepo } from '../store/events-repo';
@@ -56,9 +57,12 @@ export class IngestPipeline {
    * refused batch stops its stream before anything after it is queued.
    */
   ingest(node: string, seqText: string, encoded: readonly Uint8Array[], gap: Gap__Output | null): Promise<IngestResult> {
-    if (!/^\d{1,20}$/.test(seqText) || seqText === '0') throw new VigilError('INVALID_ARGUMENT', `batch from ${node} has no sequence number`);
+    const problem = seqProblem(seqText);
+    if (problem) throw new VigilError('INVALID_ARGUMENT', `batch from ${node}: seq ${problem}`);
     const seq = BigInt(seqText);
-    if (seq <= this.events.lastSeq(node)) return Promise.resolve({ duplicate: true, alerts: 0 });
+    const gapWrong = gap && gapProblem(gap, seq, encoded.length);
+    if (gapWrong) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: its gap ${gapWrong}`);
+    if (this.events.hasBatch(node, seq)) return Promise.resolve({ duplicate: true, alerts: 0 });
     const { decode } = eventCodec();
     const evs = new Array<Event__Output>(encoded.length);
     for (let i = 0; i < evs.length; i++) {

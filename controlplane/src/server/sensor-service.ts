@@ -5,6 +5,7 @@ import type { ControlMessage } from '../../../proto/generated/vigil/v1/ControlMe
 import { VigilError } from '../../../proto/errors';
 import type { IngestPipeline } from '../ingest/pipeline';
 import type { EventsRepo } from '../store/events-repo';
+import { MAX_SEQ, REFUSED_SEQ } from '../../../proto/batch-seq';
 import { nodeNameProblem } from '../../../proto/node-name';
 import { authorize, type Authenticator } from './auth';
 
@@ -51,11 +52,14 @@ export class SensorService {
       });
     });
     call.on('error', close);
-    const fail = (err: unknown) => {
+    /** Ends the stream with the reason; `refusedSeq` names the batch refused for what it holds. */
+    const fail = (err: unknown, refusedSeq?: string) => {
       failed = true;
       const code = !(err instanceof VigilError) ? grpc.status.INTERNAL : err.code === 'INVALID_ARGUMENT' ? grpc.status.INVALID_ARGUMENT : err.code === 'PERMISSION_DENIED' ? grpc.status.PERMISSION_DENIED : grpc.status.INTERNAL;
       this.log(`sensor stream from ${node ?? peer} refused: ${(err as Error).message}`);
-      call.emit('error', { code, details: (err as Error).message });
+      const metadata = new grpc.Metadata();
+      if (refusedSeq !== undefined && code === grpc.status.INVALID_ARGUMENT) metadata.set(REFUSED_SEQ, refusedSeq);
+      call.emit('error', { code, details: (err as Error).message, metadata });
     };
     call.on('data', (msg: SensorMessageEncoded__Output) => {
       if (failed) return;
@@ -66,12 +70,18 @@ export class SensorService {
           if (problem) throw new VigilError('INVALID_ARGUMENT', `hello from ${peer}: ${problem}`);
           if (who.role === 'sensor' && who.name !== name) throw new VigilError('PERMISSION_DENIED', `hello from ${peer}: the credential of node ${who.name} cannot send for node ${name}`);
           node = name;
-          call.write({ welcome: { last_committed_seq: String(this.events.lastSeq(node)) } });
+          const holds = BigInt(/^\d{1,19}$/.test(msg.hello!.last_seq) ? msg.hello!.last_seq : '0');
+          call.write({ welcome: { last_committed_seq: String(this.events.committedUpTo(node, holds === 0n ? MAX_SEQ : holds)) } });
         } else if (msg.msg === 'batch') {
           const b = msg.batch!;
           if (!node) throw new VigilError('INVALID_ARGUMENT', `stream from ${peer} sent a batch before its hello`);
-          if (b.node_name !== node) throw new VigilError('INVALID_ARGUMENT', `batch ${b.seq} names node "${b.node_name}" on the stream of "${node}"`);
-          const committed = this.pipeline.ingest(node, b.seq, b.events, b.gap);
+          let committed;
+          try {
+            if (b.node_name !== node) throw new VigilError('INVALID_ARGUMENT', `batch ${b.seq} names node "${b.node_name}" on the stream of "${node}"`);
+            committed = this.pipeline.ingest(node, b.seq, b.events, b.gap);
+          } catch (err) {
+            return fail(err, b.seq);
+          }
           acked = acked.then(() => committed).then(
             (result) => {
               if (!failed) call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });

@@ -14,6 +14,7 @@ import type { Db } from './db';
 import { EVENT_TYPE_NUMBER } from './event-type-number';
 import { Interner } from './interner';
 import { nowUs, nsToUs } from './time';
+import { skippedBefore } from '../../../proto/batch-seq';
 
 const ROW = '(?, ?, ?, ?, ?, ?, ?)';
 const ROW_PARAMS = 7;
@@ -79,6 +80,8 @@ export class EventsRepo {
   private readonly insertGap;
   private readonly setLastSeq;
   private readonly getLastSeq;
+  private readonly hasBatchStmt;
+  private readonly maxSeqUpTo;
   private readonly countStmt;
 
   constructor(private readonly db: Db) {
@@ -90,8 +93,10 @@ export class EventsRepo {
       'INSERT INTO batches (node_id, seq, first_event_id, last_event_id, events, min_ts_us, max_ts_us, committed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertGap = db.prepare('INSERT INTO gaps (node_id, first_seq, last_seq, events, reason, recorded_at_us) VALUES (?, ?, ?, ?, ?, ?)');
-    this.setLastSeq = db.prepare('UPDATE nodes SET last_seq = ? WHERE id = ?');
+    this.setLastSeq = db.prepare('UPDATE nodes SET last_seq = max(last_seq, ?) WHERE id = ?');
     this.getLastSeq = db.prepare('SELECT last_seq FROM nodes WHERE name = ?').pluck().safeIntegers(true);
+    this.hasBatchStmt = db.prepare('SELECT 1 FROM batches WHERE node_id = (SELECT id FROM nodes WHERE name = ?) AND seq = ?').pluck();
+    this.maxSeqUpTo = db.prepare('SELECT coalesce(max(seq), 0) FROM batches WHERE node_id = (SELECT id FROM nodes WHERE name = ?) AND seq <= ?').pluck().safeIntegers(true);
     this.countStmt = db.prepare('SELECT count(*) FROM events').pluck();
   }
 
@@ -100,13 +105,31 @@ export class EventsRepo {
     return (this.getLastSeq.get(node) as bigint | undefined) ?? 0n;
   }
 
+  /** Whether batch `seq` of `node` was committed (exactly that one: a seq above it proves nothing). */
+  hasBatch(node: string, seq: bigint): boolean {
+    return this.hasBatchStmt.get(node, seq) !== undefined;
+  }
+
+  /**
+   * The highest seq of `node` committed at or below `upTo`: where a sensor
+   * holding batches up to `upTo` resumes. A seq above its own (a forged or
+   * stray batch) never tells a sensor to forget what it holds.
+   */
+  committedUpTo(node: string, upTo: bigint): bigint {
+    const last = this.lastSeq(node);
+    return last <= upTo ? last : ((this.maxSeqUpTo.get(node, upTo) as bigint | undefined) ?? 0n);
+  }
+
   /**
    * Writes one batch; call inside a transaction. Returns false, writing
-   * nothing, when (node, seq) was committed before.
+   * nothing, when (node, seq) was committed before. Batches the sensor's
+   * numbering skipped to reach this one are recorded as a gap, unless the
+   * batch itself reports them.
    */
   insertBatch(node: string, seq: bigint, rows: BatchRows, gap: Gap__Output | null): boolean {
     const nodeId = this.nodes.id(node);
-    if (seq <= this.lastSeq(node)) return false;
+    if (this.hasBatch(node, seq)) return false;
+    const skipped = skippedBefore(this.lastSeq(node), seq);
     const n = rows.bodyEnd.length;
     let minTs = Infinity;
     let maxTs = -Infinity;
@@ -138,6 +161,8 @@ export class EventsRepo {
     const now = nowUs();
     this.insertBatchRow.run(nodeId, seq, first, last, n, first === null ? null : minTs, first === null ? null : maxTs, now);
     if (gap) this.insertGap.run(nodeId, BigInt(gap.first_seq), BigInt(gap.last_seq), BigInt(gap.events), gap.reason, now);
+    if (skipped && !(gap && BigInt(gap.first_seq) <= skipped.first && BigInt(gap.last_seq) >= skipped.last))
+      this.insertGap.run(nodeId, skipped.first, skipped.last, 0, `batches ${skipped.first} to ${skipped.last} never arrived: the sensor's numbering skipped them (the events they held are not counted)`, now);
     this.setLastSeq.run(seq, nodeId);
     return true;
   }

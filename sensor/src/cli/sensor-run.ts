@@ -16,15 +16,15 @@ export interface RunningSensor {
 export function startSensor(f: SensorFlags, version: string, log: (line: string) => void): RunningSensor {
   const address = addressFromFlags(f);
   const nodeName = nodeNameOf(f);
-  const outbox = new Outbox({ dir: f.spillDir ?? path.join(f.dataDir, 'sensor') });
+  const outbox = new Outbox({ dir: f.spillDir ?? path.join(f.dataDir, 'sensor'), nodeName });
   const client = new SensorClient(outbox, { ...address, nodeName, version, log });
   const pipeline = new NodePipeline({
     kernel: { ringBytes: f.ringBytes },
     criSocket: f.criSocket,
     ociBundleRoots: f.ociBundleRoot,
     log,
-    sink: (events) => {
-      outbox.enqueue(events);
+    sink: (events, accounts) => {
+      outbox.enqueue(events, accounts);
       client.pump();
     },
   });
@@ -35,7 +35,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
       const stats = await pipeline.stop();
       await client.stop();
       const o = outbox.stats;
-      log(`stopped: ${stats.events} kernel events, ${stats.drops} dropped in the kernel, ${o.pending} batches unacknowledged (${o.spilledBatches} spilled), ${o.droppedBatches} batches dropped`);
+      log(`stopped: ${stats.events} kernel events, ${stats.drops} dropped in the kernel, ${o.pending} batches unacknowledged (kept in ${o.logBytes} bytes of log), ${o.droppedBatches} batches dropped`);
     },
   };
 }

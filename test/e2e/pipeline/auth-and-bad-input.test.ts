@@ -99,7 +99,7 @@ describe('authentication and malformed input', { timeout: 60_000 }, () => {
     const t = new TestSensorStream(cp.target, cp.token);
     await t.hello('node-x');
     t.call.write({ batch: { node_name: 'node-x', seq: '0', events: [] } });
-    assert.match((await t.failure()).details, /no sequence number/);
+    assert.match((await t.failure()).details, /seq 0 is out of range/);
     t.close();
   });
 
