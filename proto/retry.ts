@@ -2,8 +2,8 @@
  * Every "try again later" in Vigil: reconnecting a sensor's stream,
  * resuming `vigil alerts --follow`, asking a container runtime about a
  * container it has not registered yet. node-retry spaces the attempts
- * (randomized, growing up to a bound) and its timers never keep the process
- * alive on their own.
+ * (randomized, growing up to a bound). Its timers keep the process alive
+ * only when trying is all the process does (`keepAlive`).
  */
 import retry from 'retry';
 
@@ -19,8 +19,13 @@ export interface Trier {
   stop(): void;
 }
 
-export function keepTrying(attempt: Attempt, o: { minMs: number; maxMs: number }): Trier {
-  const op = retry.operation({ forever: true, minTimeout: o.minMs, maxTimeout: o.maxMs, randomize: true, unref: true });
+/** The pause before attempt `attempt` (0 for the first retry) of a task tried again and again. */
+export function delayBefore(attempt: number, o: { minMs: number; maxMs: number }): number {
+  return retry.createTimeout(attempt, { minTimeout: o.minMs, maxTimeout: o.maxMs, factor: 2, randomize: true });
+}
+
+export function keepTrying(attempt: Attempt, o: { minMs: number; maxMs: number; keepAlive?: boolean }): Trier {
+  const op = retry.operation({ forever: true, minTimeout: o.minMs, maxTimeout: o.maxMs, randomize: true, unref: !o.keepAlive });
   let stopped = false;
   op.attempt(() => {
     if (stopped) return;

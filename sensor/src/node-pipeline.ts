@@ -5,7 +5,7 @@
  */
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { ContainerDescriber } from './identity/container-describer';
-import { findCriSocket } from '../../proto/cri-runtime';
+import { CRI_SOCKETS, findCriSocket } from '../../proto/cri-runtime';
 import { CriClient } from './identity/cri-client';
 import { OciSpecLocator } from './identity/oci-spec';
 import { MetadataCache, type MetadataCacheOptions } from './identity/metadata-cache';
@@ -14,8 +14,10 @@ import { ProcessTree } from './process-tree';
 
 export interface NodePipelineOptions {
   kernel?: KernelSensorOptions;
-  /** CRI socket; default: the first found at the usual paths. */
+  /** CRI socket, used even while it does not exist yet; default: the first of `criSocketCandidates` to appear. */
   criSocket?: string;
+  /** Where a runtime's socket may appear (default: the usual paths of containerd, k3s and CRI-O). */
+  criSocketCandidates?: readonly string[];
   /** OCI bundle directories to search besides the usual ones. */
   ociBundleRoots?: readonly string[];
   metadata?: MetadataCacheOptions;
@@ -35,27 +37,37 @@ export class NodePipeline {
   readonly kernel: KernelSensor;
   readonly tree = new ProcessTree();
   readonly metadata: MetadataCache;
-  readonly criSocket: string | undefined;
-  private readonly reaper: NodeJS.Timeout;
+  private readonly timers: NodeJS.Timeout[] = [];
   decodeErrors = 0;
   private unaccountedErrors = 0;
 
   constructor(o: NodePipelineOptions) {
     // The kernel first: when it cannot start, that is the one thing to say.
     this.kernel = KernelSensor.start(o.kernel);
-    this.criSocket = o.criSocket ?? findCriSocket();
-    if (!this.criSocket) o.log('no CRI socket found (give --cri-socket): containers are described from their OCI runtime spec only, without pod names');
-    const describer = new ContainerDescriber(this.criSocket ? new CriClient(this.criSocket) : undefined, new OciSpecLocator(o.ociBundleRoots));
+    const candidates = o.criSocketCandidates ?? CRI_SOCKETS;
+    const criSocket = o.criSocket ?? findCriSocket(candidates);
+    const describer = new ContainerDescriber(criSocket ? new CriClient(criSocket) : undefined, new OciSpecLocator(o.ociBundleRoots));
     this.metadata = new MetadataCache(describer, (events) => {
       let accounts = this.unaccountedErrors;
       this.unaccountedErrors = 0;
       for (const ev of events) if (KERNEL_BODIES.has(ev.body ?? '')) accounts++;
       o.sink(events, accounts);
     }, o.log, o.metadata);
+    if (!criSocket) {
+      o.log(`no CRI socket at ${candidates.join(', ')} (give --cri-socket): containers are described from their OCI runtime spec, without pod labels, until one appears`);
+      // A runtime installed or started after the sensor is picked up within a second.
+      const watch = setInterval(() => {
+        const found = findCriSocket(candidates);
+        if (!found) return;
+        clearInterval(watch);
+        this.metadata.attach(new CriClient(found));
+      }, 1000);
+      this.timers.push(watch);
+    }
     // Read /proc only once the programs are attached: a process forked in
     // between is then either in /proc or in the first batches, never in neither.
     this.tree.bootstrap();
-    this.reaper = setInterval(() => this.tree.reap(Date.now()), 10_000);
+    this.timers.push(setInterval(() => this.tree.reap(Date.now()), 10_000));
     this.kernel.onBatch((batch) => {
       if (batch.errors.length && this.decodeErrors === 0) o.log(`undecodable kernel record skipped: ${batch.errors[0]}`);
       this.decodeErrors += batch.errors.length;
@@ -68,7 +80,7 @@ export class NodePipeline {
   }
 
   async stop(): Promise<SensorStats> {
-    clearInterval(this.reaper);
+    for (const t of this.timers) clearInterval(t);
     const stats = await this.kernel.stop();
     this.metadata.close();
     return stats;

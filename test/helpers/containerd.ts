@@ -143,6 +143,13 @@ state = "${c.dir}/state"
     this.daemon = undefined;
   }
 
+  /** Starts the daemon again, as after an upgrade or a crash, and waits for its CRI to answer. */
+  async restartDaemon(): Promise<void> {
+    if (this.daemon) await this.killDaemon();
+    this.startDaemon();
+    await this.criReady();
+  }
+
   call<Res>(method: string, req: object): Promise<Res> {
     return criCall<Res>(this.cri, method, req, 30_000).catch((err: { details?: string }) => {
       throw new Error(`CRI ${method}: ${err.details}`);

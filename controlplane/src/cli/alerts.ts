@@ -11,6 +11,7 @@ import { ALERT_LINE_HEADER, formatAlertLine } from '../../../proto/format/alert-
 import { loadVigilProtos } from '../../../proto/loader';
 import { VigilError } from '../../../proto/errors';
 import { untilStopped } from '../../../proto/signals';
+import { keepTrying } from '../../../proto/retry';
 import { SEVERITY_RANK } from '../alerts/alert-filter';
 import { AlertsRepo } from '../store/alerts-repo';
 import { openStoreReadOnly } from '../store/db';
@@ -81,32 +82,47 @@ async function follow(f: AlertsFlags, filter: AlertFilter__Output, print: (a: Al
     last = recent.length ? Number(recent[recent.length - 1].id) : 0;
   }
 
-  let backoff = 200;
-  let stopped = false;
-  const done = untilStopped().then(() => {
-    stopped = true;
-  });
-  while (!stopped) {
-    const call = client.Subscribe({ after_id: String(last), filter }, md);
-    const ended = new Promise<grpc.ServiceError | undefined>((resolve) => {
+  // One subscription per attempt; node-retry spaces the attempts while the control plane stays away.
+  let call: grpc.ClientReadableStream<Alert__Output> | undefined;
+  let refused: VigilError | undefined;
+  const attempt = () =>
+    new Promise<'again'>((resolve, reject) => {
+      let printed = false;
+      call = client.Subscribe({ after_id: String(last), filter }, md);
       call.on('data', (a: Alert__Output) => {
-        backoff = 200;
+        printed = true;
         last = Number(a.id);
         print(a);
       });
-      call.on('error', resolve);
-      call.on('end', () => resolve(undefined));
+      let over = false;
+      const ended = (err?: grpc.ServiceError) => {
+        if (stopping || over) return;
+        over = true;
+        if (err?.code === grpc.status.UNAUTHENTICATED) refused = new VigilError('UNAUTHENTICATED', `control plane at ${target} refused the credentials: check --token-file`);
+        else if (err?.code === grpc.status.INVALID_ARGUMENT || err?.code === grpc.status.PERMISSION_DENIED) refused = new VigilError(err.code === grpc.status.INVALID_ARGUMENT ? 'INVALID_ARGUMENT' : 'PERMISSION_DENIED', err.details);
+        if (refused) return stopAll();
+        process.stderr.write(`vigil alerts: stream ended (${err ? err.details : 'closed'}); resuming after alert ${last}\n`);
+        // A stream that delivered resumes at once; one that failed straight away waits longer each time.
+        if (printed) resolve('again');
+        else reject(err ?? new Error('closed'));
+      };
+      call.on('error', ended);
+      call.on('end', () => ended());
     });
-    const err = await Promise.race([ended, done.then(() => undefined)]);
-    call.cancel();
-    if (stopped) break;
-    if (err?.code === grpc.status.UNAUTHENTICATED) throw new VigilError('UNAUTHENTICATED', `control plane at ${target} refused the credentials: check --token-file`);
-    if (err?.code === grpc.status.INVALID_ARGUMENT) throw new VigilError('INVALID_ARGUMENT', err.details);
-    process.stderr.write(`vigil alerts: stream ended (${err ? err.details : 'closed'}); resuming after alert ${last}\n`);
-    await new Promise((r) => setTimeout(r, backoff));
-    backoff = Math.min(5000, backoff * 2);
-  }
+  let stopping = false;
+  let stopAll = () => undefined as void;
+  await new Promise<void>((resolve) => {
+    const trier = keepTrying(attempt, { minMs: 200, maxMs: 5000, keepAlive: true });
+    stopAll = () => {
+      stopping = true;
+      trier.stop();
+      call?.cancel();
+      resolve();
+    };
+    void untilStopped().then(stopAll);
+  });
   client.close();
+  if (refused) throw refused;
 }
 
 export function alertsCommand(): Command {

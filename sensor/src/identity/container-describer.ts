@@ -70,13 +70,18 @@ function specOf(meta: ContainerMetadata): OciFacts | undefined {
 }
 
 export type Description =
-  | { found: ContainerMetadata }
+  /**
+   * `partial`: a Kubernetes container described from its spec alone because
+   * the CRI could not be asked; worth asking again once it answers.
+   */
+  | { found: ContainerMetadata; partial?: boolean }
   /** Neither source knows it yet (the runtime registers a container after its first processes run): ask again. */
   | { retry: true };
 
 export class ContainerDescriber {
   constructor(
-    readonly cri: CriClient | undefined,
+    /** Set later when the runtime's socket appears after the sensor started. */
+    public cri: CriClient | undefined,
     private readonly oci: OciSpecLocator,
   ) {}
 
@@ -87,12 +92,12 @@ export class ContainerDescriber {
    */
   async describe(id: string, pids: readonly number[]): Promise<Description> {
     const oci = this.oci.find(id, pids);
-    if (!this.cri) return oci ? { found: fromSpec(id, oci) } : { retry: true };
+    if (!this.cri) return oci ? { found: fromSpec(id, oci), partial: isCriManaged(oci) } : { retry: true };
     let meta: ContainerMetadata | undefined;
     try {
       meta = await this.cri.inspect(id);
     } catch (err) {
-      if (oci) return { found: fromSpec(id, oci) };
+      if (oci) return { found: fromSpec(id, oci), partial: isCriManaged(oci) };
       throw err;
     }
     if (!meta) return oci && !isCriManaged(oci) ? { found: fromSpec(id, oci) } : { retry: true };
