@@ -50,6 +50,11 @@ function protoRoot(): protobuf.Root {
   return root;
 }
 
+/** A message type of the contract, for code that walks messages by their declared fields. */
+export function messageType(name: string): protobuf.Type {
+  return protoRoot().lookupType(name);
+}
+
 export interface MessageCodec<In, Out> {
   encode(message: In): Uint8Array;
   /** Throws on bytes that are not this message. */

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { COUNTER_MAX, epochNow, epochOf, seqOf } from '../../proto/batch-seq';
 import { sensorMessageCodec } from '../../proto/loader';
+import { MAX_BATCH_EVENTS } from '../../proto/field-limits';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
 
@@ -142,6 +143,11 @@ export class Outbox {
    * full (the drop is counted and later sent as a gap).
    */
   enqueue(events: Event[], accounts = 0): bigint | undefined {
+    if (events.length > MAX_BATCH_EVENTS) {
+      let last: bigint | undefined;
+      for (let i = 0; i < events.length; i += MAX_BATCH_EVENTS) last = this.enqueue(events.slice(i, i + MAX_BATCH_EVENTS), i === 0 ? accounts : 0) ?? last;
+      return last;
+    }
     this.accountedTotal += BigInt(accounts);
     const seq = this.nextSeq();
     if (this.stats.logBytes > this.maxBytes) {

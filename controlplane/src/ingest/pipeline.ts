@@ -10,6 +10,7 @@ import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
 import { eventCodec } from '../../../proto/loader';
 import { gapProblem, seqProblem } from '../../../proto/batch-seq';
+import { MAX_BATCH_EVENTS, MAX_EVENT_BYTES, fieldLimitProblem } from '../../../proto/field-limits';
 import type { AlertStream } from '../alerts/alert-stream';
 import type { DetectionEngine } from '../detections/engine';
 import { toBatchRows, type EventsRepo } from '../store/events-repo';
@@ -37,6 +38,11 @@ class RateMeter {
   }
 }
 
+function fieldProblem(ev: Event__Output): string | undefined {
+  const problem = fieldLimitProblem('vigil.v1.Event', ev);
+  return problem && `field ${problem}`;
+}
+
 export class IngestPipeline {
   private readonly rate = new RateMeter();
   eventsStored: number;
@@ -62,16 +68,18 @@ export class IngestPipeline {
     const seq = BigInt(seqText);
     const gapWrong = gap && gapProblem(gap, seq, encoded.length);
     if (gapWrong) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: its gap ${gapWrong}`);
+    if (encoded.length > MAX_BATCH_EVENTS) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node} holds ${encoded.length} events (limit ${MAX_BATCH_EVENTS}); nothing of the batch was stored`);
     if (this.events.hasBatch(node, seq)) return Promise.resolve({ duplicate: true, alerts: 0 });
     const { decode } = eventCodec();
     const evs = new Array<Event__Output>(encoded.length);
     for (let i = 0; i < evs.length; i++) {
+      if (encoded[i].length > MAX_EVENT_BYTES) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} is ${encoded[i].length} bytes (limit ${MAX_EVENT_BYTES}); nothing of the batch was stored`);
       try {
         evs[i] = decode(encoded[i]);
       } catch (err) {
         throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} is not an encoded Event (${(err as Error).message}); nothing of the batch was stored`);
       }
-      const problem = eventProblem(evs[i]);
+      const problem = eventProblem(evs[i]) ?? fieldProblem(evs[i]);
       if (problem) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} ${problem}; nothing of the batch was stored`);
     }
     const raised = this.engine.evaluate(node, evs);

@@ -12,6 +12,7 @@ import { alertMatches, checkAlertFilter } from '../alerts/alert-filter';
 import type { AlertStream } from '../alerts/alert-stream';
 import type { AlertsRepo } from '../store/alerts-repo';
 import { authorize, type Authenticator } from './auth';
+import { fieldLimitProblem } from '../../../proto/field-limits';
 
 const BACKFILL_PAGE = 500;
 
@@ -36,6 +37,8 @@ export class AlertService {
     }
     const { filter } = call.request;
     try {
+      const tooBig = fieldLimitProblem('vigil.v1.SubscribeRequest', call.request);
+      if (tooBig) throw new Error(`SubscribeRequest: ${tooBig}`);
       checkAlertFilter(filter);
     } catch (err) {
       call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });

@@ -7,6 +7,7 @@ import type { IngestPipeline } from '../ingest/pipeline';
 import type { EventsRepo } from '../store/events-repo';
 import { MAX_SEQ, REFUSED_SEQ } from '../../../proto/batch-seq';
 import { nodeNameProblem } from '../../../proto/node-name';
+import { fieldLimitProblem } from '../../../proto/field-limits';
 import { authorize, type Authenticator } from './auth';
 
 export class SensorService {
@@ -66,7 +67,7 @@ export class SensorService {
       try {
         if (msg.msg === 'hello') {
           const name = msg.hello!.node_name;
-          const problem = nodeNameProblem(name);
+          const problem = nodeNameProblem(name) ?? fieldLimitProblem('vigil.v1.Hello', msg.hello);
           if (problem) throw new VigilError('INVALID_ARGUMENT', `hello from ${peer}: ${problem}`);
           if (who.role === 'sensor' && who.name !== name) throw new VigilError('PERMISSION_DENIED', `hello from ${peer}: the credential of node ${who.name} cannot send for node ${name}`);
           node = name;

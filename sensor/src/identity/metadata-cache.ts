@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import type { ContainerDescriber } from './container-describer';
 import type { ContainerMetadata, CriClient } from './cri-client';
 import { delayBefore, keepTrying, type Trier } from '../../../proto/retry';
+import { clampToLimits } from '../../../proto/field-limits';
 
 export interface MetadataCacheOptions {
   /** Longest an event waits for its container's metadata (default 2 s). */
@@ -201,7 +202,11 @@ export class MetadataCache {
       ancestry: [],
     };
     this.annotate(started, meta);
-    const entry: Entry = { state: 'ready', meta, container: started.container!, started, readyAt: Date.now() };
+    // What the runtime says is the pod's to choose (labels, mounts, names): cut to what the control plane accepts.
+    clampToLimits('vigil.v1.Event', started);
+    const c = started.container!;
+    Object.assign(meta, { name: c.name, image: c.image, podName: c.pod_name, podNamespace: c.pod_namespace, podUid: c.pod_uid });
+    const entry: Entry = { state: 'ready', meta, container: c, started, readyAt: Date.now() };
     this.remember(id, entry);
     return entry;
   }

@@ -70,6 +70,24 @@ describe('authentication and malformed input', { timeout: 60_000 }, () => {
     assert.equal(stored(), 0, 'nothing of the batch was stored');
   });
 
+  test('an event or a field past its bound refuses the batch whole, the event and field named; so do too many events', async () => {
+    const refusal = async (events: ReturnType<typeof execEvent>[]) => {
+      const s = new TestSensorStream(cp.target, cp.token);
+      await s.hello('big-node');
+      s.call.write({ batch: { node_name: 'big-node', seq: '1', events } });
+      const err = await s.failure();
+      s.close();
+      assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
+      return err.details;
+    };
+    const withArg = (n: number) => [execEvent({ pid: 1 }), execEvent({ pid: 2, argv: ['/bin/true', 'x'.repeat(n)] })];
+    assert.match(await refusal(withArg(2 * 1024 * 1024)), /^batch 1 from big-node: event 1 is \d+ bytes \(limit 262144\)/);
+    assert.match(await refusal(withArg(100_000)), /^batch 1 from big-node: event 1 field exec\.argv\[1\] is 100000 characters \(limit 4096\)/);
+    const tiny = { body: 'fork', time_unix_nano: '1', process: { pid: 1 }, fork: { child_pid: 2 } } as unknown as ReturnType<typeof execEvent>;
+    assert.match(await refusal(Array.from({ length: 65_537 }, () => tiny)), /holds 65537 events \(limit 65536\)/);
+    assert.equal(stored(), 0);
+  });
+
   test('a batch carrying bytes that are not an Event is refused whole, with the event named', async () => {
     const raw = new grpc.Client(cp.target, grpc.credentials.createInsecure());
     const call = raw.makeBidiStreamRequest('/vigil.v1.SensorService/StreamEvents', (b: Buffer) => b, (b: Buffer) => b, metadataWith(cp.token));
