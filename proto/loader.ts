@@ -91,13 +91,27 @@ export function eventCodec(): MessageCodec<Event, Event__Output> {
   return events;
 }
 
+/** A message of the sensor stream that is not a SensorMessage, with why. */
+export interface UndecodableMessage {
+  undecodable: string;
+}
+
 /**
  * SensorService as the control plane serves it: the stream's messages are
  * read as SensorMessageEncoded, so each event of a batch arrives as the bytes
- * the sensor encoded.
+ * the sensor encoded. Bytes that are no message at all arrive as an
+ * UndecodableMessage, so the service refuses them with the reason rather
+ * than grpc answering with an internal error.
  */
 export function sensorServiceReadingEncodedEvents(): grpc.ServiceDefinition {
   const service = loadVigilProtos().vigil.v1.SensorService.service;
   const request = messageCodec<never, SensorMessageEncoded__Output>('vigil.v1.SensorMessageEncoded');
-  return { ...service, StreamEvents: { ...service.StreamEvents, requestDeserialize: (bytes: Buffer) => request.decode(bytes) } };
+  const requestDeserialize = (bytes: Buffer): SensorMessageEncoded__Output | UndecodableMessage => {
+    try {
+      return request.decode(bytes);
+    } catch (err) {
+      return { undecodable: (err as Error).message };
+    }
+  };
+  return { ...service, StreamEvents: { ...service.StreamEvents, requestDeserialize } };
 }

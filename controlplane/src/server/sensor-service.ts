@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { SensorMessageEncoded__Output } from '../../../proto/generated/vigil/v1/SensorMessageEncoded';
 import type { ControlMessage } from '../../../proto/generated/vigil/v1/ControlMessage';
 import { VigilError } from '../../../proto/errors';
+import type { UndecodableMessage } from '../../../proto/loader';
 import type { IngestPipeline } from '../ingest/pipeline';
 import type { EventsRepo } from '../store/events-repo';
 import { MAX_SEQ, REFUSED_SEQ } from '../../../proto/batch-seq';
@@ -22,10 +23,10 @@ export class SensorService {
 
   /** For the service from sensorServiceReadingEncodedEvents(): its messages come as SensorMessageEncoded. */
   handlers(): grpc.UntypedServiceImplementation {
-    return { StreamEvents: (call: grpc.ServerDuplexStream<SensorMessageEncoded__Output, ControlMessage>) => this.streamEvents(call) };
+    return { StreamEvents: (call: grpc.ServerDuplexStream<SensorMessageEncoded__Output | UndecodableMessage, ControlMessage>) => this.streamEvents(call) };
   }
 
-  private streamEvents(call: grpc.ServerDuplexStream<SensorMessageEncoded__Output, ControlMessage>): void {
+  private streamEvents(call: grpc.ServerDuplexStream<SensorMessageEncoded__Output | UndecodableMessage, ControlMessage>): void {
     const caller = authorize(this.auth, call, 'send events', 'sensor');
     if ('refusal' in caller) {
       call.emit('error', caller.refusal);
@@ -62,10 +63,12 @@ export class SensorService {
       if (refusedSeq !== undefined && code === grpc.status.INVALID_ARGUMENT) metadata.set(REFUSED_SEQ, refusedSeq);
       call.emit('error', { code, details: (err as Error).message, metadata });
     };
-    call.on('data', (msg: SensorMessageEncoded__Output) => {
+    call.on('data', (msg: SensorMessageEncoded__Output | UndecodableMessage) => {
       if (failed) return;
       try {
-        if (msg.msg === 'hello') {
+        if ('undecodable' in msg) {
+          throw new VigilError('INVALID_ARGUMENT', `stream from ${node ?? peer}: a message that is not a SensorMessage (${msg.undecodable})`);
+        } else if (msg.msg === 'hello') {
           const name = msg.hello!.node_name;
           const problem = nodeNameProblem(name) ?? fieldLimitProblem('vigil.v1.Hello', msg.hello);
           if (problem) throw new VigilError('INVALID_ARGUMENT', `hello from ${peer}: ${problem}`);

@@ -103,6 +103,17 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     const badTime = await runVigil(['events', '--data-dir', dataDir, '--since', 'yesterday-ish']);
     assert.equal(badTime.code, 2);
     assert.match(badTime.stderr, /is not a time/);
+    for (const [args, why] of [
+      [['events', '--data-dir', dataDir, '--since', '1'], /"1" is not a time/],
+      [['up', '--data-dir', tempDir(), '--status-interval', '99999999d'], /out of range: between 1s and 1d/],
+      [['sensor', '--data-dir', tempDir(), '--tls-cert', '/etc/hostname'], /--tls-cert.*--tls-key|--tls-key.*--tls-cert/],
+      [['sensor', '--data-dir', tempDir(), '--ring-bytes', '3MiB'], /power of two/],
+    ] as const) {
+      const r = await runVigil([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+      assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    }
     const badRetention = await runVigil(['controlplane', '--data-dir', tempDir(), '--retention', '7 days']);
     assert.equal(badRetention.code, 2);
     assert.match(badRetention.stderr, /is not a duration/);
