@@ -10,6 +10,7 @@ import { traceCommand } from './sensor/src/cli/trace';
 import { sensorCommand } from './sensor/src/cli/sensor-run';
 import { alertsCommand } from './controlplane/src/cli/alerts';
 import { auditCommand } from './controlplane/src/cli/audit';
+import { gapsCommand } from './controlplane/src/cli/gaps';
 import { containersCommand } from './controlplane/src/cli/containers';
 import { controlplaneCommand } from './controlplane/src/cli/controlplane';
 import { eventsCommand } from './controlplane/src/cli/events';
@@ -33,6 +34,7 @@ const program = new Command('vigil')
   .addCommand(eventsCommand())
   .addCommand(alertsCommand())
   .addCommand(containersCommand())
+  .addCommand(gapsCommand())
   .addCommand(auditCommand())
   .addCommand(rulesCommand())
   .addCommand(tokenCommand())

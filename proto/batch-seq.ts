@@ -5,6 +5,8 @@
  * before (it is persisted), so a restarted sensor never reuses a seq. Within
  * an epoch seqs are consecutive: a counter that skips is a gap.
  */
+import type { Gap__Output } from './generated/vigil/v1/Gap';
+
 export const COUNTER_BITS = 23n;
 export const COUNTER_MAX = (1n << COUNTER_BITS) - 1n;
 /** 2025-01-01T00:00:00Z: keeps epochs far below 2^40 for decades. */
@@ -61,13 +63,16 @@ export function skippedBefore(lastCommitted: bigint, seq: bigint): { first: bigi
  * events: a batch the control plane refused is resent as the gap that
  * replaces it, under its own seq, so the order of seqs is kept.
  */
-export function gapProblem(gap: { first_seq: string; last_seq: string; events: string; reason: string }, batchSeq: bigint, batchEvents: number): string | undefined {
-  for (const f of ['first_seq', 'last_seq', 'events'] as const) if (!/^\d{1,20}$/.test(gap[f])) return `${f} "${gap[f].slice(0, 30)}" is not a number`;
+export function gapProblem(gap: Gap__Output, batchSeq: bigint, batchEvents: number, nowMs = Date.now()): string | undefined {
+  for (const f of ['first_seq', 'last_seq', 'events', 'from_unix_nano', 'to_unix_nano'] as const) if (!/^\d{1,20}$/.test(gap[f])) return `${f} "${gap[f].slice(0, 30)}" is not a number`;
   const first = BigInt(gap.first_seq);
   const last = BigInt(gap.last_seq);
   const upTo = batchEvents ? batchSeq - 1n : batchSeq;
   if (first < 1n || first > last || last > upTo) return `range ${first} to ${last} is not a range of seqs up to ${upTo} (a gap ends before its batch, or at it when the batch has no events)`;
   if (BigInt(gap.events) > MAX_SEQ) return `events ${gap.events} is out of range`;
+  const from = BigInt(gap.from_unix_nano);
+  const to = BigInt(gap.to_unix_nano);
+  if ((from || to) && (from > to || to > BigInt(nowMs + FUTURE_SLACK_MS) * 1_000_000n)) return `window ${from} to ${to} (ns) is not a window of time up to now`;
   if (gap.reason.length > 4096) return `reason is ${gap.reason.length} characters (limit 4096)`;
   return undefined;
 }

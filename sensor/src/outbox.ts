@@ -171,12 +171,14 @@ export class Outbox {
 
   /**
    * Records `events` kernel records lost where no batch could hold them (a
-   * crash before they were batched): a batch of their own, the gap that
-   * names them, under the next seq.
+   * crash before they were batched), or a window of time in which nothing
+   * was observed: a batch of its own, the gap that names them, under the
+   * next seq.
    */
-  recordLoss(events: number, reason: string): void {
+  recordLoss(events: number, reason: string, window?: { fromMs: number; toMs: number }): void {
     const seq = this.nextSeq();
-    this.append(seq, [], { first_seq: String(seq), last_seq: String(seq), events: String(events), reason });
+    const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+    this.append(seq, [], { first_seq: String(seq), last_seq: String(seq), events: String(events), reason, from_unix_nano: window ? ns(window.fromMs) : '0', to_unix_nano: window ? ns(window.toMs) : '0' });
     this.stats.droppedEvents += events;
   }
 

@@ -71,6 +71,11 @@ export interface EventPage {
   nextPageToken: string;
 }
 
+/** A gap's window edge as stored: microseconds, or NULL for a gap that is not about time. */
+function windowEdge(unixNano: string): bigint | null {
+  return unixNano === '0' ? null : BigInt(nsToUs(unixNano));
+}
+
 export class EventsRepo {
   readonly nodes: Interner;
   readonly containers: ContainersRepo;
@@ -92,7 +97,7 @@ export class EventsRepo {
     this.insertBatchRow = db.prepare(
       'INSERT INTO batches (node_id, seq, first_event_id, last_event_id, events, min_ts_us, max_ts_us, committed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.insertGap = db.prepare('INSERT INTO gaps (node_id, first_seq, last_seq, events, reason, recorded_at_us) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertGap = db.prepare('INSERT INTO gaps (node_id, first_seq, last_seq, events, reason, recorded_at_us, from_us, to_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.setLastSeq = db.prepare('UPDATE nodes SET last_seq = max(last_seq, ?) WHERE id = ?');
     this.getLastSeq = db.prepare('SELECT last_seq FROM nodes WHERE name = ?').pluck().safeIntegers(true);
     this.hasBatchStmt = db.prepare('SELECT 1 FROM batches WHERE node_id = (SELECT id FROM nodes WHERE name = ?) AND seq = ?').pluck();
@@ -160,9 +165,9 @@ export class EventsRepo {
     const first = last === null ? null : last - n + 1;
     const now = nowUs();
     this.insertBatchRow.run(nodeId, seq, first, last, n, first === null ? null : minTs, first === null ? null : maxTs, now);
-    if (gap) this.insertGap.run(nodeId, BigInt(gap.first_seq), BigInt(gap.last_seq), BigInt(gap.events), gap.reason, now);
+    if (gap) this.insertGap.run(nodeId, BigInt(gap.first_seq), BigInt(gap.last_seq), BigInt(gap.events), gap.reason, now, windowEdge(gap.from_unix_nano), windowEdge(gap.to_unix_nano));
     if (skipped && !(gap && BigInt(gap.first_seq) <= skipped.first && BigInt(gap.last_seq) >= skipped.last))
-      this.insertGap.run(nodeId, skipped.first, skipped.last, 0, `batches ${skipped.first} to ${skipped.last} never arrived: the sensor's numbering skipped them (the events they held are not counted)`, now);
+      this.insertGap.run(nodeId, skipped.first, skipped.last, 0, `batches ${skipped.first} to ${skipped.last} never arrived: the sensor's numbering skipped them (the events they held are not counted)`, now, null, null);
     this.setLastSeq.run(seq, nodeId);
     return true;
   }

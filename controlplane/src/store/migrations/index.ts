@@ -3,5 +3,6 @@ import { sql as initial } from './001-initial';
 import { sql as audit } from './002-audit';
 import { sql as auditAlertsAndGaps } from './003-audit-alerts-and-gaps';
 import { sql as credentials } from './004-credentials';
+import { sql as gapWindows } from './005-gap-windows';
 
-export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials];
+export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows];
