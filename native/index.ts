@@ -20,6 +20,8 @@ export interface RecordLayout {
   readonly types: number;
   readonly execArgsTruncated: number;
   readonly execFilenameTruncated: number;
+  readonly execInterpreted: number;
+  readonly exeFlags: { readonly present: number; readonly overlay: number; readonly upper: number; readonly layerUnreadable: number; readonly memfd: number };
   readonly eventTypes: { readonly [K in EventKind]: number };
   readonly counterIds: { readonly emitted: number; readonly ringbufFull: number; readonly pendingFull: number };
   readonly mountCalls: { readonly mount: number; readonly moveMount: number; readonly fsmount: number };
@@ -31,14 +33,18 @@ export interface RecordLayout {
     readonly path: number;
     readonly fstype: number;
     readonly sockaddr: number;
+    readonly dname: number;
   };
   readonly hdr: Offsets<
     | 'type' | 'version' | 'size' | 'boot_ns' | 'pid' | 'tgid' | 'ppid' | 'uid' | 'gid'
     | 'mnt_ns' | 'pid_ns' | 'net_ns' | 'cgroup_id' | 'ns_pid' | 'comm' | 'cgroup_name'
   >;
   readonly exec: Offsets<
-    'euid' | 'flags' | 'cap_effective' | 'has_tty' | 'args_len' | 'argc' | 'parent_comm' | 'filename' | 'args'
+    | 'euid' | 'flags' | 'cap_effective' | 'has_tty' | 'args_len' | 'argc' | 'binary' | 'script'
+    | 'parent_comm' | 'filename' | 'interp' | 'args'
   >;
+  /** Offsets inside a vigil_exe_file (exec's `binary` and `script` slots). */
+  readonly exe: Offsets<'ino' | 'size' | 'dev' | 'nlink' | 'flags' | 'name'>;
   readonly fork: Offsets<'child_pid' | 'child_tgid'>;
   readonly exit: Offsets<'exit_code'>;
   readonly connect: Offsets<'result' | 'fd' | 'addr_len' | 'addr'>;

@@ -53,9 +53,29 @@ Napi::Object LayoutToJs(Napi::Env env) {
   VIGIL_FIELD(exec, vigil_exec, has_tty);
   VIGIL_FIELD(exec, vigil_exec, args_len);
   VIGIL_FIELD(exec, vigil_exec, argc);
+  VIGIL_FIELD(exec, vigil_exec, binary);
+  VIGIL_FIELD(exec, vigil_exec, script);
   VIGIL_FIELD(exec, vigil_exec, parent_comm);
   VIGIL_FIELD(exec, vigil_exec, filename);
+  VIGIL_FIELD(exec, vigil_exec, interp);
   VIGIL_FIELD(exec, vigil_exec, args);
+
+  // Offsets inside each of exec's two vigil_exe_file slots.
+  Napi::Object exe = Napi::Object::New(env);
+  exe.Set("size", static_cast<double>(sizeof(vigil_exe_file)));
+  VIGIL_FIELD(exe, vigil_exe_file, ino);
+  VIGIL_FIELD(exe, vigil_exe_file, size);
+  VIGIL_FIELD(exe, vigil_exe_file, dev);
+  VIGIL_FIELD(exe, vigil_exe_file, nlink);
+  VIGIL_FIELD(exe, vigil_exe_file, flags);
+  VIGIL_FIELD(exe, vigil_exe_file, name);
+
+  Napi::Object exe_flags = Napi::Object::New(env);
+  exe_flags.Set("present", VIGIL_EXE_PRESENT);
+  exe_flags.Set("overlay", VIGIL_EXE_OVERLAY);
+  exe_flags.Set("upper", VIGIL_EXE_UPPER);
+  exe_flags.Set("layerUnreadable", VIGIL_EXE_LAYER_UNREADABLE);
+  exe_flags.Set("memfd", VIGIL_EXE_MEMFD);
 
   Napi::Object fork = Napi::Object::New(env);
   fork.Set("size", static_cast<double>(sizeof(vigil_fork)));
@@ -91,6 +111,7 @@ Napi::Object LayoutToJs(Napi::Env env) {
   limits.Set("path", VIGIL_PATH_LEN);
   limits.Set("fstype", VIGIL_FSTYPE_LEN);
   limits.Set("sockaddr", VIGIL_SOCKADDR_LEN);
+  limits.Set("dname", VIGIL_DNAME_LEN);
 
   Napi::Object types = Napi::Object::New(env);
   types.Set("exec", static_cast<int>(VIGIL_EVENT_EXEC));
@@ -118,6 +139,9 @@ Napi::Object LayoutToJs(Napi::Env env) {
   layout.Set("types", static_cast<int>(VIGIL_EVENT_TYPE_MAX));
   layout.Set("execArgsTruncated", VIGIL_EXEC_ARGS_TRUNCATED);
   layout.Set("execFilenameTruncated", VIGIL_EXEC_FILENAME_TRUNCATED);
+  layout.Set("execInterpreted", VIGIL_EXEC_INTERPRETED);
+  layout.Set("exeFlags", exe_flags);
+  layout.Set("exe", exe);
   layout.Set("limits", limits);
   layout.Set("hdr", hdr);
   layout.Set("exec", exec);

@@ -20,7 +20,7 @@
 
 /* Bump whenever a layout below changes; the addon refuses a BPF object that
  * was built against another version (a stale .bpf.o fails with a sentence). */
-#define VIGIL_SCHEMA_VERSION 2
+#define VIGIL_SCHEMA_VERSION 3
 
 #define VIGIL_COMM_LEN 16
 /* A container id is 64 hex chars; systemd scopes wrap it, e.g.
@@ -33,6 +33,8 @@
 #define VIGIL_FSTYPE_LEN 32
 /* sizeof(struct sockaddr_un); large enough for in, in6 and un. */
 #define VIGIL_SOCKADDR_LEN 112
+/* Bound on an executed file's dentry name kept in the record. */
+#define VIGIL_DNAME_LEN 64
 
 enum vigil_event_type {
 	VIGIL_EVENT_UNSPECIFIED = 0,
@@ -88,6 +90,28 @@ struct vigil_hdr {
 
 #define VIGIL_EXEC_ARGS_TRUNCATED 0x1
 #define VIGIL_EXEC_FILENAME_TRUNCATED 0x2
+/* A binfmt handler (#! script, binfmt_misc) substituted an interpreter:
+ * interp names it, and `binary` describes it rather than the named file. */
+#define VIGIL_EXEC_INTERPRETED 0x4
+
+/* vigil_exe_file.flags */
+#define VIGIL_EXE_PRESENT 0x1         /* the slot describes a file */
+#define VIGIL_EXE_OVERLAY 0x2         /* the file is on overlayfs */
+#define VIGIL_EXE_UPPER 0x4           /* ...and has an upper-layer inode: created or copied up after the mount */
+#define VIGIL_EXE_LAYER_UNREADABLE 0x8 /* ...but its overlay inode could not be read */
+#define VIGIL_EXE_MEMFD 0x10          /* an unlinked shmem/hugetlbfs file named "memfd:...": memfd_create(2) */
+
+/* What the kernel holds about one executed file: its inode and superblock,
+ * which no rename or path spelling changes. */
+struct vigil_exe_file {
+	__u64 ino;     /* inode number (on overlayfs: the overlay inode's) */
+	__u64 size;    /* i_size in bytes */
+	__u32 dev;     /* superblock s_dev, kernel encoding: major << 20 | minor */
+	__u32 nlink;   /* hard links; 0 = unlinked while still open (deleted, memfd) */
+	__u32 flags;   /* VIGIL_EXE_* */
+	__u32 pad;
+	char name[VIGIL_DNAME_LEN]; /* dentry name, NUL-terminated, may be cut */
+};
 
 struct vigil_exec {
 	struct vigil_hdr hdr;
@@ -98,8 +122,11 @@ struct vigil_exec {
 	__u32 args_len;   /* bytes used in args: NUL-separated argv */
 	__u32 argc;       /* number of arguments the kernel saw (not just copied) */
 	__u32 pad;
+	struct vigil_exe_file binary; /* bprm->file: the file the kernel loaded */
+	struct vigil_exe_file script; /* for VIGIL_EXEC_INTERPRETED: the file exec was asked to run */
 	char parent_comm[VIGIL_COMM_LEN];
 	char filename[VIGIL_FILENAME_LEN];
+	char interp[VIGIL_PATH_LEN];  /* bprm->interp for VIGIL_EXEC_INTERPRETED, else empty */
 	char args[VIGIL_ARGS_LEN];
 };
 
@@ -144,6 +171,7 @@ struct vigil_mount {
 #define VIGIL_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 VIGIL_ASSERT(sizeof(struct vigil_hdr) == 208, "vigil_hdr layout changed: bump VIGIL_SCHEMA_VERSION");
+VIGIL_ASSERT(sizeof(struct vigil_exe_file) == 96, "vigil_exe_file layout changed");
 VIGIL_ASSERT(sizeof(struct vigil_exec) % 8 == 0, "vigil_exec must stay 8-byte aligned");
 VIGIL_ASSERT(sizeof(struct vigil_fork) == 216, "vigil_fork layout changed");
 VIGIL_ASSERT(sizeof(struct vigil_exit) == 216, "vigil_exit layout changed");

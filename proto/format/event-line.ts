@@ -1,5 +1,6 @@
 /** One event as one terminal line, in the spirit of execsnoop/tcpconnect/mountsnoop. */
 import type { Event__Output } from '../generated/vigil/v1/Event';
+import type { ExecutedFile__Output } from '../generated/vigil/v1/ExecutedFile';
 import { errnoName } from './errno';
 
 const CONTAINER_WIDTH = 28;
@@ -22,12 +23,27 @@ function result(code: number): string {
   return code < 0 ? errnoName(-code) : 'ok';
 }
 
+/** What the kernel found an executed file to be, when it is worth a look. */
+function factsOf(file: ExecutedFile__Output): string[] {
+  return [
+    file.layer === 'LAYER_UPPER' ? 'upper-layer' : file.layer === 'LAYER_UNKNOWN' ? 'layer=?' : '',
+    file.memfd ? `memfd(${file.name})` : file.deleted ? 'deleted' : '',
+  ].filter(Boolean);
+}
+
+function fileFacts(e: NonNullable<Event__Output['exec']>): string {
+  const facts = e.binary ? factsOf(e.binary) : [];
+  if (e.interpreter) facts.push(...(e.script ? factsOf(e.script).map((f) => `script:${f}`) : ['script=?']));
+  if (e.via_fd) facts.push('via-fd');
+  return facts.length ? ` ${facts.join(' ')}` : '';
+}
+
 function details(ev: Event__Output): string {
   switch (ev.body) {
     case 'exec': {
       const e = ev.exec!;
       const cut = e.argv_truncated ? ' …' : '';
-      return `${e.filename} [${e.argv.join(' ')}${cut}]${e.has_tty ? ' tty' : ''}${e.euid !== ev.process?.uid ? ` euid=${e.euid}` : ''}`;
+      return `${e.filename} [${e.argv.join(' ')}${cut}]${e.has_tty ? ' tty' : ''}${e.euid !== ev.process?.uid ? ` euid=${e.euid}` : ''}${fileFacts(e)}`;
     }
     case 'fork':
       return `child=${ev.fork!.child_pid}`;

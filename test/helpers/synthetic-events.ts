@@ -2,6 +2,7 @@
 import { toBatchRows, type BatchRows } from '../../controlplane/src/store/events-repo';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import type { EventFilter__Output } from '../../proto/generated/vigil/v1/EventFilter';
+import type { ExecutedFile__Output } from '../../proto/generated/vigil/v1/ExecutedFile';
 import { eventCodec } from '../../proto/loader';
 
 export interface ExecSpec {
@@ -14,6 +15,16 @@ export interface ExecSpec {
   parentComm?: string;
   uid?: number;
   timeNs?: bigint;
+  /** What the kernel read from the loaded file; default: an image-layer binary. */
+  binary?: Partial<ExecutedFile__Output>;
+  /** For a script: its own file; setting it makes the exec interpreted. */
+  script?: Partial<ExecutedFile__Output>;
+  interpreter?: string;
+  viaFd?: boolean;
+}
+
+export function executedFile(f: Partial<ExecutedFile__Output> = {}): ExecutedFile__Output {
+  return { layer: 'LAYER_LOWER', inode: '1234', device: '66305', size: '35000', links: 1, memfd: false, deleted: false, name: 'true', ...f };
 }
 
 export function nowNs(): bigint {
@@ -41,6 +52,10 @@ export function execEvent(s: ExecSpec = {}): Event__Output {
       cap_effective: '0',
       has_tty: s.tty ?? false,
       parent_comm: s.parentComm ?? 'nginx',
+      binary: executedFile({ name: comm, ...s.binary }),
+      script: s.script ? executedFile(s.script) : null,
+      interpreter: s.interpreter ?? (s.script ? '/bin/sh' : ''),
+      via_fd: s.viaFd ?? false,
     },
   };
 }

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { parsePid, parseTypes, traceMatches } from '../../../../sensor/src/cli/trace';
 import { formatEventLine } from '../../../../proto/format/event-line';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
+import { execEvent } from '../../../helpers/synthetic-events';
 
 const base: Event__Output = {
   boot_ns: '1',
@@ -45,5 +46,13 @@ describe('vigil trace', () => {
   test('one line per event with the details a responder reads', () => {
     const line = formatEventLine(connect);
     assert.match(line, /connect\s+10\s+1\s+0 bash\s+abcdef\s+\[::1\]:22 ECONNREFUSED$/);
+  });
+
+  test('an exec line says what the kernel found the file to be, only when it is worth a look', () => {
+    assert.match(formatEventLine(execEvent({ filename: '/bin/true' })), /\/bin\/true \[\/bin\/true\]$/);
+    assert.match(formatEventLine(execEvent({ filename: '/tmp/x', binary: { layer: 'LAYER_UPPER' } })), /\[\/tmp\/x\] upper-layer$/);
+    assert.match(formatEventLine(execEvent({ filename: '/dev/fd/3', binary: { memfd: true, links: 0, name: 'memfd:p' }, viaFd: true })), / memfd\(memfd:p\) via-fd$/);
+    assert.match(formatEventLine(execEvent({ filename: '/tmp/a.sh', script: { layer: 'LAYER_UPPER' } })), / script:upper-layer$/);
+    assert.match(formatEventLine(execEvent({ filename: '/tmp/a.sh', interpreter: '/bin/sh' })), / script=\?$/);
   });
 });

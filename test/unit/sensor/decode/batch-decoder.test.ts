@@ -36,7 +36,35 @@ describe('BatchDecoder', () => {
       cap_effective: '511',
       has_tty: true,
       parent_comm: 'bash',
+      binary: null,
+      script: null,
+      interpreter: '',
+      via_fd: false,
     });
+  });
+
+  test('decodes the executed file\'s facts: layer, identity, memfd, deleted, script, fd exec', () => {
+    const f = layout.exec;
+    const x = layout.exe;
+    const bits = layout.exeFlags;
+    const slot = (rec: RecordBuilder, base: number, flags: number, name: string, nlink = 1) =>
+      rec.u32(base + x.flags, flags).u64(base + x.ino, 77n).u64(base + x.size, 4096n).u32(base + x.nlink, nlink).u32(base + x.dev, (8 << 20) | 1).str(base + x.name, name);
+    const upper = new RecordBuilder('exec').str(f.filename, '/tmp/x.sh').str(f.interp, '/bin/sh').u32(f.flags, layout.execInterpreted);
+    slot(upper, f.binary, bits.present | bits.overlay, 'sh');
+    slot(upper, f.script, bits.present | bits.overlay | bits.upper, 'x.sh');
+    const memfd = new RecordBuilder('exec').str(f.filename, '/dev/fd/4');
+    slot(memfd, f.binary, bits.present | bits.memfd, 'memfd:x', 0);
+    const gone = new RecordBuilder('exec').str(f.filename, '/proc/self/fd/9').u32(f.flags, layout.execInterpreted);
+    slot(gone, f.binary, bits.present | bits.overlay | bits.layerUnreadable, 'busybox', 0);
+    const [a, b, c] = decoder.decode(frame([upper.buf, memfd.buf, gone.buf])).events.map((e) => e.exec!);
+    assert.deepEqual(a.binary, { layer: 'LAYER_LOWER', inode: '77', device: '2049', size: '4096', links: 1, memfd: false, deleted: false, name: 'sh' });
+    assert.equal(a.script?.layer, 'LAYER_UPPER');
+    assert.equal(a.script?.name, 'x.sh');
+    assert.equal(a.interpreter, '/bin/sh');
+    assert.equal(a.via_fd, false);
+    assert.deepEqual([b.binary?.layer, b.binary?.memfd, b.binary?.deleted, b.via_fd, b.script], ['LAYER_NOT_OVERLAY', true, false, true, null]);
+    assert.deepEqual([c.binary?.layer, c.binary?.deleted, c.via_fd], ['LAYER_UNKNOWN', true, true]);
+    assert.equal(c.script, null, 'interpreted, but the kernel no longer held the script: unknown, not clean');
   });
 
   test('decodes exit status words into code and signal', () => {
