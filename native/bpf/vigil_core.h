@@ -221,8 +221,8 @@ struct trace_event_raw_sys_exit {
 	long ret;
 } __core;
 
-/* Syscall arguments at exit, read from the task's saved user registers
- * (bpf_task_pt_regs); bpf_tracing.h's PT_REGS_PARM*_CORE_SYSCALL name them. */
+/* The task's saved user registers (bpf_task_pt_regs): syscall arguments at
+ * exit. See VIGIL_SYSCALL_ARG in helpers/watch.bpf.h. */
 #if defined(__TARGET_ARCH_x86)
 struct pt_regs {
 	unsigned long di;
@@ -232,7 +232,12 @@ struct pt_regs {
 	unsigned long r8;
 } __core;
 #elif defined(__TARGET_ARCH_arm64)
-#include <asm/ptrace.h> /* struct user_pt_regs; bpf_tracing.h reads orig_x0 */
+struct pt_regs {
+	__u64 regs[31];
+	__u64 orig_x0;
+} __core;
+#else
+#error "file hooks: syscall argument registers not described for this architecture"
 #endif
 
 /* include/linux/sched.h */
@@ -246,5 +251,19 @@ struct pt_regs {
 
 /* include/linux/fs.h: set in f_flags of files opened by exec (open_exec). */
 #define VIGIL_FMODE_EXEC 0x20
+
+/* include/uapi/asm-generic/fcntl.h (x86 and arm64 alike) */
+#define VIGIL_O_ACCMODE 00000003
+#define VIGIL_O_WRONLY 00000001
+#define VIGIL_O_CREAT 00000100
+#define VIGIL_O_TRUNC 00001000
+#define VIGIL_AT_FDCWD -100
+
+/* include/uapi/linux/openat2.h */
+struct open_how {
+	__u64 flags;
+	__u64 mode;
+	__u64 resolve;
+};
 
 #endif /* VIGIL_CORE_H */

@@ -69,9 +69,19 @@ function details(ev: Event__Output): string {
     }
     case 'container_exited':
       return `container ${ev.container!.id.slice(0, 12)} exited: code=${ev.container_exited?.exit_code}`;
+    case 'file': {
+      const f = ev.file!;
+      const call = f.call.replace('CALL_', '').toLowerCase();
+      const access = f.access.replace('ACCESS_', '').toLowerCase();
+      // The name as passed, when it differs from the path that matched: the spelling tells how.
+      const given = f.name && f.name !== f.path ? ` name=${f.name}` : '';
+      const other = f.other_name ? ` other=${f.other_name}` : '';
+      return `${access} ${f.path}${f.path_truncated ? '…' : ''} [${f.category || '?'}] ${call}${given}${other} ${result(f.result)}`;
+    }
     case 'loss': {
       const l = ev.loss!;
-      return `LOST ${l.type.replace('EVENT_TYPE_', '').toLowerCase()}: ${l.ringbuf_full} ring buffer full, ${l.pending_full} pairing map full`;
+      const unresolved = l.unresolved !== '0' ? `, ${l.unresolved} paths unresolved` : '';
+      return `LOST ${l.type.replace('EVENT_TYPE_', '').toLowerCase()}: ${l.ringbuf_full} ring buffer full, ${l.pending_full} pairing map full${unresolved}`;
     }
     default:
       return '';

@@ -8,7 +8,7 @@ import { openStoreReadOnly } from '../store/db';
 import { EventsRepo } from '../store/events-repo';
 import { dataDirOption, parsePositiveInt, parseTime } from './options';
 
-const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited'];
+const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited', 'file'];
 
 interface EventsFlags {
   dataDir: string;

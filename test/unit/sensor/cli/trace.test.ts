@@ -30,7 +30,7 @@ describe('vigil trace', () => {
     assert.equal(traceMatches(connect, { ...all, container: 'abd' }), false);
     const host = { ...connect, container: { ...connect.container!, cgroup_id: '1', cgroup_name: '', id: '' } };
     assert.equal(traceMatches(host, { ...all, container: 'a' }), false);
-    const loss: Event__Output = { ...base, body: 'loss', loss: { type: 'EVENT_TYPE_EXEC', ringbuf_full: '3', pending_full: '0' } };
+    const loss: Event__Output = { ...base, body: 'loss', loss: { type: 'EVENT_TYPE_EXEC', ringbuf_full: '3', pending_full: '0', unresolved: '0' } };
     assert.equal(traceMatches(loss, { types: ['mount'], pid: 99 }), true);
   });
 

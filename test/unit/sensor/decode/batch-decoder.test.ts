@@ -79,12 +79,15 @@ describe('BatchDecoder', () => {
     deltas[layout.eventTypes.exec * layout.counters + layout.counterIds.ringbufFull] = 5;
     deltas[layout.eventTypes.connect * layout.counters + layout.counterIds.pendingFull] = 2;
     deltas[layout.eventTypes.fork * layout.counters + layout.counterIds.emitted] = 100;
+    deltas[layout.eventTypes.file * layout.counters + layout.counterIds.unresolved] = 4;
+    deltas[layout.eventTypes.file * layout.counters + layout.counterIds.filtered] = 9000; // not a loss
     const { events } = decoder.decode(frame([], deltas));
     assert.deepEqual(
       events.map((e) => e.loss),
       [
-        { type: 'EVENT_TYPE_EXEC', ringbuf_full: '5', pending_full: '0' },
-        { type: 'EVENT_TYPE_CONNECT', ringbuf_full: '0', pending_full: '2' },
+        { type: 'EVENT_TYPE_EXEC', ringbuf_full: '5', pending_full: '0', unresolved: '0' },
+        { type: 'EVENT_TYPE_CONNECT', ringbuf_full: '0', pending_full: '2', unresolved: '0' },
+        { type: 'EVENT_TYPE_FILE', ringbuf_full: '0', pending_full: '0', unresolved: '4' },
       ],
     );
   });
