@@ -70,6 +70,7 @@ export interface RecordLayout {
   /** The watch table's LPM key and value, as the addon writes them. */
   readonly watch: {
     readonly pathLen: number;
+    readonly pairWords: number;
     readonly maxPatterns: number;
     readonly noEntry: number;
     readonly match: number;

@@ -135,6 +135,7 @@ Napi::Object LayoutToJs(Napi::Env env) {
 
   Napi::Object watch = Napi::Object::New(env);
   watch.Set("pathLen", VIGIL_WATCH_PATH_LEN);
+  watch.Set("pairWords", VIGIL_WATCH_PAIR_WORDS);
   watch.Set("maxPatterns", VIGIL_WATCH_MAX_PATTERNS);
   watch.Set("noEntry", VIGIL_WATCH_NO_ENTRY);
   watch.Set("match", static_cast<int>(VIGIL_WATCH_MATCH));

@@ -235,14 +235,18 @@ void BpfLoader::Destroy() {
 
 std::string BpfLoader::WriteWatchTable(const uint8_t* table, size_t bytes, uint32_t& gen) {
   constexpr size_t kPair = sizeof(vigil_watch_key) + sizeof(vigil_watch_value);
+  constexpr size_t kPairs = sizeof(skel_->bss->vigil_watch_pairs[0]);
   if (!skel_ || !skel_->bss) return "write watch table: the sensor is not running";
-  if (bytes % kPair != 0)
-    return "write watch table: " + std::to_string(bytes) + " bytes is not a whole number of " +
-           std::to_string(kPair) + "-byte entries; the table was compiled against another layout";
+  if (bytes < kPairs || (bytes - kPairs) % kPair != 0)
+    return "write watch table: " + std::to_string(bytes) + " bytes is not a " + std::to_string(kPairs) +
+           "-byte bitmap and whole " + std::to_string(kPair) +
+           "-byte entries; the table was compiled against another layout";
   int fd = bpf_map__fd(skel_->maps.vigil_watch);
   uint32_t next = (skel_->bss->vigil_watch_gen + 1) & 0xff;
+  // The hooks read only the current generation's bitmap: this one is idle.
+  memcpy(skel_->bss->vigil_watch_pairs[next & 1], table, kPairs);
   std::vector<vigil_watch_key> keys;
-  for (size_t off = 0; off < bytes; off += kPair) {
+  for (size_t off = kPairs; off < bytes; off += kPair) {
     vigil_watch_key key;
     vigil_watch_value value;
     memcpy(&key, table + off, sizeof(key));
@@ -251,7 +255,7 @@ std::string BpfLoader::WriteWatchTable(const uint8_t* table, size_t bytes, uint3
     if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0) {
       int e = errno;
       for (const auto& k : keys) bpf_map_delete_elem(fd, &k);
-      return "write watch table: insert entry " + std::to_string(off / kPair) + ": " + Errno(e) +
+      return "write watch table: insert entry " + std::to_string((off - kPairs) / kPair) + ": " + Errno(e) +
              (e == ENOSPC || e == E2BIG ? "; the table holds at most " +
                                               std::to_string(VIGIL_WATCH_MAX_PATTERNS) + " patterns"
                                         : "");

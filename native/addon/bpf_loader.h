@@ -36,10 +36,11 @@ class BpfLoader {
   void Detach();
   void Destroy();
 
-  // Replaces the watch table at once: `table` is a run of
-  // [vigil_watch_key][vigil_watch_value] pairs (generation byte ignored).
-  // The pairs go in under the next generation, the hooks switch to it, then
-  // the old generation is deleted. Returns an empty string and sets `gen`,
+  // Replaces the watch table at once: `table` is the pair bitmap
+  // (VIGIL_WATCH_PAIR_WORDS u64s), then a run of
+  // [vigil_watch_key][vigil_watch_value] (generation byte ignored). Both go
+  // in under the next generation, the hooks switch to it, then the old
+  // generation's keys are deleted. Returns an empty string and sets `gen`,
   // or the reason (the old table then stays in force).
   std::string WriteWatchTable(const uint8_t* table, size_t bytes, uint32_t& gen);
 

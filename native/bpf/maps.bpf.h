@@ -89,6 +89,10 @@ extern struct vigil_watch_map vigil_watch SEC(".maps");
  * (through the skeleton's mmap of .bss) once a new generation is complete. */
 extern __u32 vigil_watch_gen;
 
+/* The pair bitmap (VIGIL_WATCH_PAIR_WORDS) of each generation, by parity:
+ * the addon fills the next generation's before it switches. */
+extern __u64 vigil_watch_pairs[2][VIGIL_WATCH_PAIR_WORDS];
+
 /* Per-CPU scratch for the file hooks: names and paths are too large for the
  * 512-byte BPF stack. A tracepoint program runs to completion on one CPU,
  * so one slot per CPU is never shared. The walk buffer is twice the longest

@@ -115,6 +115,10 @@ enum vigil_resolution {
  * one-component wildcard of a head whose value says tail = t.
  */
 #define VIGIL_WATCH_PATH_LEN 254 /* LPM keys hold at most 256 data bytes */
+/* The first filter: one bit per pair of bytes that follow a name's leading
+ * '/', set for every pair a pattern starts with. A name whose pair is clear
+ * cannot match as spelled, so the trie is not consulted. */
+#define VIGIL_WATCH_PAIR_WORDS (65536 / 64)
 #define VIGIL_WATCH_MAX_PATTERNS 256
 #define VIGIL_WATCH_NO_ENTRY 0xffff
 

@@ -3,6 +3,7 @@ import { toBatchRows, type BatchRows } from '../../controlplane/src/store/events
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import type { EventFilter__Output } from '../../proto/generated/vigil/v1/EventFilter';
 import type { ExecutedFile__Output } from '../../proto/generated/vigil/v1/ExecutedFile';
+import type { FileAccess__Output } from '../../proto/generated/vigil/v1/FileAccess';
 import { eventCodec } from '../../proto/loader';
 
 export interface ExecSpec {
@@ -56,6 +57,32 @@ export function execEvent(s: ExecSpec = {}): Event__Output {
       script: s.script ? executedFile(s.script) : null,
       interpreter: s.interpreter ?? (s.script ? '/bin/sh' : ''),
       via_fd: s.viaFd ?? false,
+    },
+  };
+}
+
+/** A file access as the sensor reports it; default: cat reading the service-account token in a container. */
+export function fileEvent(f: Partial<FileAccess__Output> = {}, s: Pick<ExecSpec, 'pid' | 'containerId' | 'timeNs' | 'uid'> = {}): Event__Output {
+  const base = execEvent({ filename: '/bin/cat', ...s });
+  const path = f.path ?? '/var/run/secrets/kubernetes.io/serviceaccount/token';
+  return {
+    ...base,
+    body: 'file',
+    exec: null,
+    file: {
+      call: 'CALL_OPENAT',
+      access: 'ACCESS_READ',
+      path,
+      watched: '/var/run/secrets/kubernetes.io/serviceaccount/',
+      category: 'service-account-token',
+      result: 3,
+      flags: 0,
+      name: path,
+      other_name: '',
+      dirfd: -100,
+      resolution: 'RESOLUTION_AS_GIVEN',
+      path_truncated: false,
+      ...f,
     },
   };
 }

@@ -56,6 +56,17 @@ __noinline int vigil_lookup(__u32 len, __u32 access, struct vigil_match *m)
 	return VIGIL_MATCHED;
 }
 
+/* Whether some pattern starts with the two bytes after key.path's leading
+ * '/' (a NUL for a shorter name): a load and a test, where the trie walks
+ * nodes. Most names outside the table stop here. */
+static __always_inline int vigil_pair_watched(struct vigil_path_scratch *s)
+{
+	__u32 gen = *(volatile __u32 *)&vigil_watch_gen;
+	__u32 pair = (__u8)s->key.path[1] << 8 | (__u8)s->key.path[2];
+
+	return (vigil_watch_pairs[gen & 1][(pair >> 6) & (VIGIL_WATCH_PAIR_WORDS - 1)] >> (pair & 63)) & 1;
+}
+
 /* Looks a path just built in key.path (`len` bytes, maybe more than a key
  * holds) up and records how it was obtained. */
 static __always_inline int vigil_lookup_resolved(__u32 len, __u32 access, struct vigil_match *m, __u8 resolution)
@@ -71,7 +82,7 @@ static __always_inline int vigil_lookup_resolved(__u32 len, __u32 access, struct
 /*
  * Whether one name argument of a finished call (`other` picks the second)
  * names a watched path. The name is the user's string (NULL for calls on an
- * fd). A call's `file` (what it opened or acted on) decides for its first
+ * fd). The file a call opened or acted on (its `fd`) decides for its first
  * name by its real path; without one, a name the table cannot judge as
  * spelled is folded onto its directory (cwd or the dirfd).
  */
@@ -79,8 +90,8 @@ __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vi
 {
 	struct vigil_path_scratch *s = vigil_scratch();
 	const char *uname;
-	struct file *file;
-	int dirfd;
+	struct file *file = NULL;
+	int dirfd, fd;
 	__u32 access;
 	struct task_struct *task;
 	struct vfsmount *dmnt;
@@ -93,13 +104,14 @@ __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vi
 	if (!s || !c || !m)
 		return VIGIL_MISSED;
 	uname = other ? c->other : c->name;
-	file = other ? NULL : c->file;
+	fd = other ? -1 : c->fd;
 	dirfd = other ? c->other_dirfd : c->dirfd;
 	access = other ? c->other_access : c->access;
 	if (uname) {
 		n = bpf_probe_read_user_str(s->key.path, VIGIL_WATCH_PATH_LEN, uname);
 		if (n > 1 && s->key.path[0] == '/') {
-			r = vigil_lookup(n - 1, access, m);
+			if (vigil_pair_watched(s))
+				r = vigil_lookup(n - 1, access, m);
 			if (r == VIGIL_MATCHED) {
 				m->resolution = VIGIL_RESOLVED_AS_GIVEN;
 				m->len = n - 1;
@@ -115,6 +127,10 @@ __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vi
 		if (n > 0)
 			bpf_probe_read_kernel(s->name, n & VIGIL_NAME_MASK, s->key.path);
 	}
+	/* Only now, for the few names the table could not judge as spelled,
+	 * is the call's file looked up. */
+	if (fd >= 0)
+		file = vigil_fd_file(fd);
 	if (file) {
 		/* /proc/<pid>/... names that opened a proc file are just that. */
 		if (r == VIGIL_RESOLVE_FIRST && BPF_CORE_READ(file, f_inode, i_sb, s_magic) == VIGIL_PROC_MAGIC)

@@ -40,19 +40,21 @@ static __always_inline struct pt_regs *vigil_user_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
+/* bpf_task_pt_regs returns a BTF pointer: plain loads, checked by the
+ * verifier and relocated by CO-RE, cost less than a probe-read each. */
 #if defined(__TARGET_ARCH_x86)
-#define VIGIL_ARG1(r) BPF_CORE_READ(r, di)
-#define VIGIL_ARG2(r) BPF_CORE_READ(r, si)
-#define VIGIL_ARG3(r) BPF_CORE_READ(r, dx)
-#define VIGIL_ARG4(r) BPF_CORE_READ(r, r10)
-#define VIGIL_ARG5(r) BPF_CORE_READ(r, r8)
+#define VIGIL_ARG1(r) ((r)->di)
+#define VIGIL_ARG2(r) ((r)->si)
+#define VIGIL_ARG3(r) ((r)->dx)
+#define VIGIL_ARG4(r) ((r)->r10)
+#define VIGIL_ARG5(r) ((r)->r8)
 #elif defined(__TARGET_ARCH_arm64)
 /* x0 holds the return value by exit; the entry value is kept in orig_x0. */
-#define VIGIL_ARG1(r) BPF_CORE_READ(r, orig_x0)
-#define VIGIL_ARG2(r) BPF_CORE_READ(r, regs[1])
-#define VIGIL_ARG3(r) BPF_CORE_READ(r, regs[2])
-#define VIGIL_ARG4(r) BPF_CORE_READ(r, regs[3])
-#define VIGIL_ARG5(r) BPF_CORE_READ(r, regs[4])
+#define VIGIL_ARG1(r) ((r)->orig_x0)
+#define VIGIL_ARG2(r) ((r)->regs[1])
+#define VIGIL_ARG3(r) ((r)->regs[2])
+#define VIGIL_ARG4(r) ((r)->regs[3])
+#define VIGIL_ARG5(r) ((r)->regs[4])
 #endif
 
 /* Looks the first `len` bytes of scratch->key.path up in the table
@@ -63,7 +65,7 @@ int vigil_lookup(__u32 len, __u32 access, struct vigil_match *m);
 /* One finished call, with up to two names (rename, link, symlink). */
 struct vigil_call {
 	long ret;
-	struct file *file;   /* the file the call opened or acted on; decides for `name` */
+	int fd;              /* the fd the call opened or acted on (-1: none); its file decides for `name` */
 	const char *name;    /* NULL for calls on an fd */
 	const char *other;   /* the second name, or NULL */
 	__u32 flags;

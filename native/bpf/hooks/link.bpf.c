@@ -14,6 +14,7 @@ static __always_inline int vigil_link_out(long ret, __u16 call, const char *targ
 					  const char *path, int path_dfd, __u32 flags)
 {
 	struct vigil_call c = {
+		.fd = -1,
 		.ret = ret,
 		.name = target,
 		.other = path,

@@ -21,7 +21,7 @@ static __always_inline int vigil_open_out(long ret, __u16 call, const char *name
 {
 	struct vigil_call c = {
 		.ret = ret,
-		.file = ret >= 0 ? vigil_fd_file(ret) : NULL,
+		.fd = ret >= 0 ? ret : -1,
 		.name = name,
 		.flags = flags,
 		.dirfd = dirfd,

@@ -11,6 +11,7 @@ static __always_inline int vigil_rename_out(long ret, __u16 call, const char *fr
 					    const char *to, int to_dfd, __u32 flags)
 {
 	struct vigil_call c = {
+		.fd = -1,
 		.ret = ret,
 		.name = from,
 		.other = to,

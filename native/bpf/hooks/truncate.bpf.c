@@ -12,6 +12,7 @@ int vigil_truncate_out(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
 	struct vigil_call c = {
+		.fd = -1,
 		.ret = ctx->ret,
 		.name = (const char *)VIGIL_ARG1(regs),
 		.dirfd = VIGIL_AT_FDCWD,
@@ -30,13 +31,11 @@ int vigil_ftruncate_out(struct trace_event_raw_sys_exit *ctx)
 	int fd = VIGIL_ARG1(regs);
 	struct vigil_call c = {
 		.ret = ctx->ret,
-		.file = vigil_fd_file(fd),
+		.fd = fd,
 		.dirfd = fd,
 		.call = VIGIL_FILE_FTRUNCATE,
 		.access = VIGIL_ACCESS_TRUNCATE,
 	};
 
-	if (!c.file)
-		return 0;
 	return vigil_watch_call(&c);
 }

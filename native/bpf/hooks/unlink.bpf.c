@@ -13,6 +13,7 @@ int vigil_unlink_out(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
 	struct vigil_call c = {
+		.fd = -1,
 		.ret = ctx->ret,
 		.name = (const char *)VIGIL_ARG1(regs),
 		.dirfd = VIGIL_AT_FDCWD,
@@ -29,6 +30,7 @@ int vigil_unlinkat_out(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
 	struct vigil_call c = {
+		.fd = -1,
 		.ret = ctx->ret,
 		.name = (const char *)VIGIL_ARG2(regs),
 		.flags = VIGIL_ARG3(regs),

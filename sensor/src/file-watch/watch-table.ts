@@ -15,7 +15,8 @@ import { validateWatchedPaths, type WatchedPath } from './watched-paths';
  */
 export const RESOLVE_PREFIXES: readonly string[] = ['/proc/', '/dev/fd/'];
 
-interface Entry {
+/** One key of the table and its value, before encoding. */
+export interface WatchEntry {
   table: number;
   path: string;
   entry: number;
@@ -29,14 +30,31 @@ function accessBits(layout: RecordLayout, access: readonly FileAccessKind[] | un
   return (access ?? FILE_ACCESS_KINDS).reduce((bits, a) => bits | layout.access[a], 0);
 }
 
+/**
+ * The kernel's first filter: a bit for each pair of bytes that follows the
+ * leading '/' of some head (NUL past its end), little-endian u64 words. A
+ * head shorter than that ("/" or "/x") stands for every pair it begins.
+ */
+function pairBitmap(words: number, heads: readonly string[]): Buffer {
+  const bits = Buffer.alloc(words * 8);
+  const set = (pair: number) => (bits[pair >> 3] |= 1 << (pair & 7));
+  for (const head of heads) {
+    const b = Buffer.from(head);
+    if (b.length < 2) for (let p = 0; p < 65536; p++) set(p);
+    else if (b.length < 3) for (let second = 0; second < 256; second++) set((b[1] << 8) | second);
+    else set((b[1] << 8) | b[2]);
+  }
+  return bits;
+}
+
 /** Compiles `paths` (validated first) into the buffer the addon writes. */
 export function compileWatchTable(layout: RecordLayout, paths: readonly WatchedPath[]): Buffer {
   const w = layout.watch;
   validateWatchedPaths(paths, w.maxPatterns, w.pathLen);
-  const heads = new Map<string, Entry>();
-  const tails: Entry[] = [];
+  const heads = new Map<string, WatchEntry>();
+  const tails: WatchEntry[] = [];
   let nextTable = 1;
-  const head = (path: string): Entry => {
+  const head = (path: string): WatchEntry => {
     let e = heads.get(path);
     if (!e) {
       e = { table: 0, path, entry: w.noEntry, kind: w.match, tail: 0, headLen: Buffer.byteLength(path), access: 0 };
@@ -62,10 +80,12 @@ export function compileWatchTable(layout: RecordLayout, paths: readonly WatchedP
     if (!heads.has(path)) heads.set(path, { table: 0, path, entry: w.noEntry, kind: w.resolve, tail: 0, headLen: path.length, access: 0 });
 
   const all = [...heads.values(), ...tails];
+  const bitmap = pairBitmap(w.pairWords, [...heads.keys()]);
   const pair = w.key.size + w.value.size;
-  const out = Buffer.alloc(all.length * pair);
+  const out = Buffer.alloc(bitmap.length + all.length * pair);
+  bitmap.copy(out, 0);
   all.forEach((e, i) => {
-    const k = i * pair;
+    const k = bitmap.length + i * pair;
     const path = Buffer.from(e.path);
     out.writeUInt32LE((2 + path.length) * 8, k + w.key.prefixlen);
     out.writeUInt8(e.table, k + w.key.table);

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { parsePid, parseTypes, traceMatches } from '../../../../sensor/src/cli/trace';
 import { formatEventLine } from '../../../../proto/format/event-line';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
-import { execEvent } from '../../../helpers/synthetic-events';
+import { execEvent, fileEvent } from '../../../helpers/synthetic-events';
 
 const base: Event__Output = {
   boot_ns: '1',
@@ -46,6 +46,14 @@ describe('vigil trace', () => {
   test('one line per event with the details a responder reads', () => {
     const line = formatEventLine(connect);
     assert.match(line, /connect\s+10\s+1\s+0 bash\s+abcdef\s+\[::1\]:22 ECONNREFUSED$/);
+  });
+
+  test('a file line says the access, the path, its category, the call, and how it was spelled', () => {
+    assert.match(formatEventLine(fileEvent()), /file .* read \/var\/run\/secrets\/kubernetes.io\/serviceaccount\/token \[service-account-token\] openat ok$/);
+    const odd = fileEvent({ path: '/root/.bash_history', name: './.bash_history', call: 'CALL_UNLINKAT', access: 'ACCESS_DELETE', category: 'shell-history', result: -2 });
+    assert.match(formatEventLine(odd), /delete \/root\/.bash_history \[shell-history\] unlinkat name=.\/.bash_history ENOENT$/);
+    assert.equal(traceMatches(fileEvent(), { types: ['file'] }), true);
+    assert.equal(traceMatches(fileEvent(), { types: ['exec'] }), false);
   });
 
   test('an exec line says what the kernel found the file to be, only when it is worth a look', () => {

@@ -92,6 +92,53 @@ describe('BatchDecoder', () => {
     );
   });
 
+  test('decodes a file record, naming its pattern by (generation, entry)', () => {
+    const f = layout.file;
+    const patterns = [{ path: '/etc/shadow', category: 'shadow' }, { path: '/home/*/.ssh/', category: 'ssh' }];
+    const named = new BatchDecoder(layout, 0n, (gen, entry) => (gen === 7 ? patterns[entry] : undefined));
+    const rec = (gen: number, call: number, access: number) =>
+      new RecordBuilder('file', { pid: 9, tgid: 9 })
+        .s32(f.result, -13)
+        .bytes(f.call, Buffer.from([call, 0]))
+        .bytes(f.entry, Buffer.from([1, 0]))
+        .u32(f.flags, 0o1001)
+        .s32(f.dirfd, 4)
+        .bytes(f.gen, Buffer.from([gen]))
+        .bytes(f.resolution, Buffer.from([layout.resolutions.file]))
+        .bytes(f.access, Buffer.from([access]))
+        .str(f.path, '/home/bob/.ssh/id_rsa')
+        .str(f.name, '.ssh/id_rsa')
+        .str(f.other, '').buf;
+    const [known, forgotten, garbage] = named.decode(frame([
+      rec(7, layout.fileCalls.openat, layout.access.truncate),
+      rec(3, layout.fileCalls.renameat2, layout.access.replace),
+      rec(7, 200, 0x80),
+    ])).events.map((e) => e.file);
+    assert.deepEqual(known, {
+      call: 'CALL_OPENAT',
+      access: 'ACCESS_TRUNCATE',
+      path: '/home/bob/.ssh/id_rsa',
+      watched: '/home/*/.ssh/',
+      category: 'ssh',
+      result: -13,
+      flags: 0o1001,
+      name: '.ssh/id_rsa',
+      other_name: '',
+      dirfd: 4,
+      resolution: 'RESOLUTION_FILE',
+      path_truncated: false,
+    });
+    assert.deepEqual([forgotten?.call, forgotten?.access, forgotten?.watched, forgotten?.category], ['CALL_RENAMEAT2', 'ACCESS_REPLACE', '', ''], 'an unknown generation is left empty, not guessed');
+    assert.deepEqual([garbage?.call, garbage?.access], ['CALL_UNSPECIFIED', 'ACCESS_UNSPECIFIED']);
+  });
+
+  test('a short file record is an error naming it', () => {
+    const short = new RecordBuilder('file', { size: layout.file.size }).buf.subarray(0, layout.file.path);
+    const { events, errors } = decoder.decode(frame([short]));
+    assert.equal(events.length, 0);
+    assert.match(errors[0], new RegExp(`record 0: file record says ${layout.file.size} bytes, frame has ${layout.file.path}`));
+  });
+
   test('a short record is an error naming it; the next record still decodes', () => {
     const good = new RecordBuilder('fork').u32(layout.fork.child_tgid, 55).buf;
     const short = new RecordBuilder('exec').buf.subarray(0, 100);
