@@ -119,6 +119,7 @@ interface Addon {
   Sensor: new (options: object, onBatch: (batch: RawBatch) => void) => NativeSensorHandle;
   layout: RecordLayout;
   clocks(): { realtimeNs: bigint; boottimeNs: bigint };
+  missingFeatures(): { file: string };
 }
 
 let addon: Addon | undefined;
@@ -137,6 +138,16 @@ function loadAddon(): Addon {
 
 export function recordLayout(): RecordLayout {
   return loadAddon().layout;
+}
+
+/**
+ * Event kinds this kernel cannot serve, each with the reason (the file hooks
+ * need Linux >= 5.15). The default set of kinds leaves them out; asking for
+ * one explicitly fails with that reason.
+ */
+export function unavailableKinds(): Partial<Record<EventKind, string>> {
+  const missing = loadAddon().missingFeatures();
+  return missing.file ? { file: missing.file } : {};
 }
 
 /** Offset to add to a record's boot_ns to get Unix time in nanoseconds. */

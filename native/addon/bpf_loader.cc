@@ -143,15 +143,20 @@ bool SyscallEventExists(bpf_program* prog) {
   return false;
 }
 
-// The file hooks read syscall arguments at exit from the task's saved user
-// registers; the helper for that arrived in Linux 5.15.
 std::string CheckFileHooks() {
-  if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, nullptr) == 1) return "";
-  return "file events need bpf_task_pt_regs (Linux >= 5.15), which this kernel lacks; "
-         "leave \"file\" out of the event types";
+  std::string missing = MissingForFileHooks();
+  if (missing.empty()) return "";
+  return "file events need " + missing + "; leave \"file\" out of the event types";
 }
 
 }  // namespace
+
+// The file hooks read syscall arguments at exit from the task's saved user
+// registers; the helper for that arrived in Linux 5.15.
+std::string MissingForFileHooks() {
+  if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, nullptr) == 1) return "";
+  return "bpf_task_pt_regs (Linux >= 5.15), which this kernel lacks";
+}
 
 BpfLoader::~BpfLoader() { Destroy(); }
 

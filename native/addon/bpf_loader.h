@@ -25,6 +25,9 @@ struct LoaderOptions {
   std::vector<uint8_t> watch_table;
 };
 
+// What this kernel lacks for the file hooks, as a phrase; empty when nothing.
+std::string MissingForFileHooks();
+
 class BpfLoader {
  public:
   ~BpfLoader();

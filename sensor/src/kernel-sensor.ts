@@ -4,7 +4,7 @@
  * Every loss is visible twice: as Loss events in the batches and in stats().
  */
 import type { EventKind, NativeSensorHandle, RawBatch } from '../../native';
-import { EVENT_KINDS, VigilError, bootToUnixOffsetNs, recordLayout, startNativeSensor } from '../../native';
+import { EVENT_KINDS, VigilError, bootToUnixOffsetNs, recordLayout, startNativeSensor, unavailableKinds } from '../../native';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { BatchDecoder } from './decode';
 import { WatchTables, compileWatchTable } from './file-watch/watch-table';
@@ -13,7 +13,7 @@ import { DEFAULT_WATCHED_PATHS, type WatchedPath } from './file-watch/watched-pa
 export interface KernelSensorOptions {
   /** Ring buffer size in bytes, a power of two (default 8 MiB). */
   ringBytes?: number;
-  /** Event types to trace (default: all). */
+  /** Event types to trace (default: all this kernel supports; see `unavailable`). */
   types?: readonly EventKind[];
   /** Flush a batch at this many records (default 1024)... */
   batchRecords?: number;
@@ -62,6 +62,8 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
   private readonly decoder: BatchDecoder;
   private readonly watchTables = new WatchTables();
   private readonly watchesFiles: boolean;
+  /** Default kinds left out because this kernel cannot serve them, with the reason. */
+  readonly unavailable: Partial<Record<EventKind, string>>;
   private batches = 0;
   private delivered = 0;
   private decodeErrors = 0;
@@ -76,7 +78,8 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
     const layout = recordLayout();
     this.decoder = new BatchDecoder(layout, bootToUnixOffsetNs(), (gen, entry) => this.watchTables.pattern(gen, entry));
     this.iteratorQueue = options.iteratorQueue ?? 64;
-    const kinds = options.types ?? EVENT_KINDS;
+    this.unavailable = options.types ? {} : unavailableKinds();
+    const kinds = options.types ?? EVENT_KINDS.filter((k) => !this.unavailable[k]);
     this.watchesFiles = kinds.includes('file');
     const watched = options.watchedPaths ?? DEFAULT_WATCHED_PATHS;
     const started = startNativeSensor(

@@ -29,6 +29,7 @@ export class NodePipeline {
   constructor(o: NodePipelineOptions) {
     // The kernel first: when it cannot start, that is the one thing to say.
     this.kernel = KernelSensor.start(o.kernel);
+    for (const [kind, why] of Object.entries(this.kernel.unavailable)) o.log(`${kind} events are off: this kernel lacks ${why}`);
     this.criSocket = o.criSocket ?? findCriSocket();
     if (!this.criSocket) o.log('no CRI socket found (give --cri-socket): events from containers carry their id only, flagged metadata_incomplete');
     this.metadata = new MetadataCache(this.criSocket ? new CriClient(this.criSocket) : undefined, o.sink, o.log, o.metadata);
