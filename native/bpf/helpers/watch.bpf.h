@@ -34,7 +34,9 @@ struct vigil_match {
 
 /* Syscall arguments at exit, from the task's saved user registers: one
  * program per call instead of an enter/exit pair, because the tracepoint's
- * own dispatch is most of the cost of watching a call as cheap as open. */
+ * own dispatch is most of the cost of watching a call as cheap as open.
+ * Per-syscall events exist only as tp/ tracepoints; the raw sys_exit one
+ * (tp_btf) fires for every syscall and measured costlier here. */
 static __always_inline struct pt_regs *vigil_user_regs(void)
 {
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());

@@ -77,14 +77,12 @@ int vigil_open_out_creat(struct trace_event_raw_sys_exit *ctx)
 
 /* open_by_handle_at(mount_fd, handle, flags): no name at all, so only a
  * successful open's file can say what was opened (the "shocker" escape
- * reads host files this way). */
+ * reads host files this way); a failed one is only counted. */
 SEC("tp/syscalls/sys_exit_open_by_handle_at")
 int vigil_open_out_by_handle(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
 
-	if (ctx->ret < 0)
-		return 0;
 	return vigil_open_out(ctx->ret, VIGIL_FILE_OPEN_BY_HANDLE_AT, NULL, VIGIL_ARG1(regs),
 			      VIGIL_ARG3(regs));
 }
