@@ -77,6 +77,7 @@ export const DEFAULT_WATCHED_PATHS: readonly WatchedPath[] = [
   { path: '/var/run/containerd/containerd.sock', category: C.runtimeSocket },
   { path: '/run/docker.sock', category: C.runtimeSocket },
   { path: '/var/run/docker.sock', category: C.runtimeSocket },
+  { path: '/run/k3s/containerd/containerd.sock', category: C.runtimeSocket },
   { path: '/run/crio/crio.sock', category: C.runtimeSocket },
   { path: '/var/run/crio/crio.sock', category: C.runtimeSocket },
   ...inHomes('.aws/credentials', C.cloudCredentials),
