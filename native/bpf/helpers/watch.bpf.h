@@ -146,4 +146,44 @@ static __always_inline int vigil_watch_call(const struct vigil_call *c)
 	return 0;
 }
 
+/* A finished call on one name (relative to `dirfd`), that opened or acted
+ * on `fd` (-1: none). */
+static __always_inline int vigil_watch_one(long ret, __u16 call, const char *name, int dirfd, int fd, __u32 flags,
+					   __u8 access)
+{
+	struct vigil_call c = {
+		.ret = ret,
+		.fd = fd,
+		.name = name,
+		.flags = flags,
+		.dirfd = dirfd,
+		.call = call,
+		.access = access,
+	};
+
+	return vigil_watch_call(&c);
+}
+
+/* A finished call on two names: what it does to the first (`access`) and
+ * to the second (`other_access`), rename's old and new, link's target and
+ * link. */
+static __always_inline int vigil_watch_two(long ret, __u16 call, const char *name, int dirfd, const char *other,
+					   int other_dirfd, __u32 flags, __u8 access, __u8 other_access)
+{
+	struct vigil_call c = {
+		.ret = ret,
+		.fd = -1,
+		.name = name,
+		.other = other,
+		.flags = flags,
+		.dirfd = dirfd,
+		.other_dirfd = other_dirfd,
+		.call = call,
+		.access = access,
+		.other_access = other_access,
+	};
+
+	return vigil_watch_call(&c);
+}
+
 #endif /* VIGIL_WATCH_BPF_H */

@@ -13,20 +13,7 @@
 static __always_inline int vigil_link_out(long ret, __u16 call, const char *target, int target_dfd,
 					  const char *path, int path_dfd, __u32 flags)
 {
-	struct vigil_call c = {
-		.fd = -1,
-		.ret = ret,
-		.name = target,
-		.other = path,
-		.flags = flags,
-		.dirfd = target_dfd,
-		.other_dirfd = path_dfd,
-		.call = call,
-		.access = VIGIL_ACCESS_LINK,
-		.other_access = VIGIL_ACCESS_REPLACE,
-	};
-
-	return vigil_watch_call(&c);
+	return vigil_watch_two(ret, call, target, target_dfd, path, path_dfd, flags, VIGIL_ACCESS_LINK, VIGIL_ACCESS_REPLACE);
 }
 
 /* link(oldname, newname) */

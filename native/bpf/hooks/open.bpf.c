@@ -19,17 +19,7 @@ static __always_inline __u8 vigil_open_access(__u32 flags)
 
 static __always_inline int vigil_open_out(long ret, __u16 call, const char *name, int dirfd, __u32 flags)
 {
-	struct vigil_call c = {
-		.ret = ret,
-		.fd = ret >= 0 ? ret : -1,
-		.name = name,
-		.flags = flags,
-		.dirfd = dirfd,
-		.call = call,
-		.access = vigil_open_access(flags),
-	};
-
-	return vigil_watch_call(&c);
+	return vigil_watch_one(ret, call, name, dirfd, ret >= 0 ? ret : -1, flags, vigil_open_access(flags));
 }
 
 /* open(filename, flags, mode) */

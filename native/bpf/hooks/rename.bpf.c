@@ -10,20 +10,7 @@
 static __always_inline int vigil_rename_out(long ret, __u16 call, const char *from, int from_dfd,
 					    const char *to, int to_dfd, __u32 flags)
 {
-	struct vigil_call c = {
-		.fd = -1,
-		.ret = ret,
-		.name = from,
-		.other = to,
-		.flags = flags,
-		.dirfd = from_dfd,
-		.other_dirfd = to_dfd,
-		.call = call,
-		.access = VIGIL_ACCESS_DELETE,
-		.other_access = VIGIL_ACCESS_REPLACE,
-	};
-
-	return vigil_watch_call(&c);
+	return vigil_watch_two(ret, call, from, from_dfd, to, to_dfd, flags, VIGIL_ACCESS_DELETE, VIGIL_ACCESS_REPLACE);
 }
 
 /* rename(oldname, newname) */

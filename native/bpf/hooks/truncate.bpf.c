@@ -11,31 +11,16 @@ SEC("tp/syscalls/sys_exit_truncate")
 int vigil_truncate_out(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
-	struct vigil_call c = {
-		.fd = -1,
-		.ret = ctx->ret,
-		.name = (const char *)VIGIL_ARG1(regs),
-		.dirfd = VIGIL_AT_FDCWD,
-		.call = VIGIL_FILE_TRUNCATE,
-		.access = VIGIL_ACCESS_TRUNCATE,
-	};
 
-	return vigil_watch_call(&c);
+	return vigil_watch_one(ctx->ret, VIGIL_FILE_TRUNCATE, (const char *)VIGIL_ARG1(regs), VIGIL_AT_FDCWD, -1, 0,
+			       VIGIL_ACCESS_TRUNCATE);
 }
 
 /* ftruncate(fd, length): the fd stays open, failed call or not. */
 SEC("tp/syscalls/sys_exit_ftruncate")
 int vigil_ftruncate_out(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = vigil_user_regs();
-	int fd = VIGIL_ARG1(regs);
-	struct vigil_call c = {
-		.ret = ctx->ret,
-		.fd = fd,
-		.dirfd = fd,
-		.call = VIGIL_FILE_FTRUNCATE,
-		.access = VIGIL_ACCESS_TRUNCATE,
-	};
+	int fd = VIGIL_ARG1(vigil_user_regs());
 
-	return vigil_watch_call(&c);
+	return vigil_watch_one(ctx->ret, VIGIL_FILE_FTRUNCATE, NULL, fd, fd, 0, VIGIL_ACCESS_TRUNCATE);
 }

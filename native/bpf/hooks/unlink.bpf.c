@@ -12,16 +12,9 @@ SEC("tp/syscalls/sys_exit_unlink")
 int vigil_unlink_out(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
-	struct vigil_call c = {
-		.fd = -1,
-		.ret = ctx->ret,
-		.name = (const char *)VIGIL_ARG1(regs),
-		.dirfd = VIGIL_AT_FDCWD,
-		.call = VIGIL_FILE_UNLINK,
-		.access = VIGIL_ACCESS_DELETE,
-	};
 
-	return vigil_watch_call(&c);
+	return vigil_watch_one(ctx->ret, VIGIL_FILE_UNLINK, (const char *)VIGIL_ARG1(regs), VIGIL_AT_FDCWD, -1, 0,
+			       VIGIL_ACCESS_DELETE);
 }
 
 /* unlinkat(dfd, pathname, flags): flags may hold AT_REMOVEDIR. */
@@ -29,15 +22,7 @@ SEC("tp/syscalls/sys_exit_unlinkat")
 int vigil_unlinkat_out(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs = vigil_user_regs();
-	struct vigil_call c = {
-		.fd = -1,
-		.ret = ctx->ret,
-		.name = (const char *)VIGIL_ARG2(regs),
-		.flags = VIGIL_ARG3(regs),
-		.dirfd = VIGIL_ARG1(regs),
-		.call = VIGIL_FILE_UNLINKAT,
-		.access = VIGIL_ACCESS_DELETE,
-	};
 
-	return vigil_watch_call(&c);
+	return vigil_watch_one(ctx->ret, VIGIL_FILE_UNLINKAT, (const char *)VIGIL_ARG2(regs), VIGIL_ARG1(regs), -1,
+			       VIGIL_ARG3(regs), VIGIL_ACCESS_DELETE);
 }
