@@ -23,7 +23,7 @@
           "action_name": "bpf_skeleton",
           "message": "Compiling BPF programs and their libbpf skeleton",
           "inputs": [
-            "<!@(ls native/bpf/*.c native/bpf/*.h native/bpf/hooks/*.c native/bpf/helpers/*.h native/include/*.h native/Makefile)"
+            "<!@(ls native/bpf/*.c native/bpf/*.h native/bpf/hooks/*.c native/bpf/helpers/*.h native/bpf/helpers/*.c native/include/*.h native/Makefile)"
           ],
           "outputs": ["native/out/vigil.skel.h"],
           "action": ["make", "-s", "-C", "native"]

@@ -8,8 +8,17 @@ import { VigilError } from '../proto/errors';
 
 export { VigilError } from '../proto/errors';
 
-export type EventKind = 'exec' | 'fork' | 'exit' | 'connect' | 'mount';
-export const EVENT_KINDS: readonly EventKind[] = ['exec', 'fork', 'exit', 'connect', 'mount'];
+export type EventKind = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'file';
+export const EVENT_KINDS: readonly EventKind[] = ['exec', 'fork', 'exit', 'connect', 'mount', 'file'];
+
+/** What a file call does to a watched path (VIGIL_ACCESS_* of vigil_event.h). */
+export type FileAccessKind = 'read' | 'write' | 'truncate' | 'delete' | 'replace' | 'link';
+export const FILE_ACCESS_KINDS: readonly FileAccessKind[] = ['read', 'write', 'truncate', 'delete', 'replace', 'link'];
+
+/** The file calls the kernel reports (enum vigil_file_call). */
+export type FileCallName =
+  | 'open' | 'openat' | 'openat2' | 'creat' | 'open_by_handle_at' | 'unlink' | 'unlinkat' | 'truncate'
+  | 'ftruncate' | 'rename' | 'renameat' | 'renameat2' | 'link' | 'linkat' | 'symlink' | 'symlinkat';
 
 type Offsets<K extends string> = { readonly size: number } & { readonly [F in K]: number };
 
@@ -20,8 +29,16 @@ export interface RecordLayout {
   readonly types: number;
   readonly execArgsTruncated: number;
   readonly execFilenameTruncated: number;
+  readonly execInterpreted: number;
+  readonly exeFlags: { readonly present: number; readonly overlay: number; readonly upper: number; readonly layerUnreadable: number; readonly memfd: number };
   readonly eventTypes: { readonly [K in EventKind]: number };
-  readonly counterIds: { readonly emitted: number; readonly ringbufFull: number; readonly pendingFull: number };
+  readonly counterIds: {
+    readonly emitted: number;
+    readonly ringbufFull: number;
+    readonly pendingFull: number;
+    readonly filtered: number;
+    readonly unresolved: number;
+  };
   readonly mountCalls: { readonly mount: number; readonly moveMount: number; readonly fsmount: number };
   readonly limits: {
     readonly comm: number;
@@ -31,18 +48,39 @@ export interface RecordLayout {
     readonly path: number;
     readonly fstype: number;
     readonly sockaddr: number;
+    readonly dname: number;
   };
   readonly hdr: Offsets<
     | 'type' | 'version' | 'size' | 'boot_ns' | 'pid' | 'tgid' | 'ppid' | 'uid' | 'gid'
     | 'mnt_ns' | 'pid_ns' | 'net_ns' | 'cgroup_id' | 'ns_pid' | 'comm' | 'cgroup_name'
   >;
   readonly exec: Offsets<
-    'euid' | 'flags' | 'cap_effective' | 'has_tty' | 'args_len' | 'argc' | 'parent_comm' | 'filename' | 'args'
+    | 'euid' | 'flags' | 'cap_effective' | 'has_tty' | 'args_len' | 'argc' | 'binary' | 'script'
+    | 'parent_comm' | 'filename' | 'interp' | 'args'
   >;
+  /** Offsets inside a vigil_exe_file (exec's `binary` and `script` slots). */
+  readonly exe: Offsets<'ino' | 'size' | 'dev' | 'nlink' | 'flags' | 'name'>;
   readonly fork: Offsets<'child_pid' | 'child_tgid'>;
   readonly exit: Offsets<'exit_code'>;
   readonly connect: Offsets<'result' | 'fd' | 'addr_len' | 'addr'>;
   readonly mount: Offsets<'result' | 'call' | 'flags' | 'fd' | 'source' | 'target' | 'fstype'>;
+  readonly file: Offsets<
+    'result' | 'call' | 'entry' | 'flags' | 'dirfd' | 'gen' | 'resolution' | 'access' | 'truncated' | 'path' | 'name' | 'other'
+  >;
+  /** The watch table's LPM key and value, as the addon writes them. */
+  readonly watch: {
+    readonly pathLen: number;
+    readonly pairWords: number;
+    readonly maxPatterns: number;
+    readonly noEntry: number;
+    readonly match: number;
+    readonly resolve: number;
+    readonly key: Offsets<'prefixlen' | 'gen' | 'table' | 'path'>;
+    readonly value: Offsets<'entry' | 'kind' | 'tail' | 'head_len' | 'access'>;
+  };
+  readonly access: { readonly [K in FileAccessKind]: number };
+  readonly fileCalls: { readonly [K in FileCallName]: number };
+  readonly resolutions: { readonly asGiven: number; readonly file: number; readonly lexical: number };
 }
 
 /** One delivery from the drain thread. */
@@ -64,18 +102,24 @@ export interface NativeSensorOptions {
   selfTgid: number;
   batchRecords: number;
   flushMs: number;
+  /** The file hooks' first watch table, compiled (sensor/src/file-watch); needed with kind "file". */
+  watchTable?: Buffer;
 }
 
-interface NativeSensorHandle {
-  start(): void;
+export interface NativeSensorHandle {
+  /** Loads and attaches; returns the generation of the first watch table (0 without file hooks). */
+  start(): number;
   stop(): Promise<void>;
   counters(): number[];
+  /** Replaces the watch table at once; returns its generation. */
+  setWatchTable(table: Buffer): number;
 }
 
 interface Addon {
   Sensor: new (options: object, onBatch: (batch: RawBatch) => void) => NativeSensorHandle;
   layout: RecordLayout;
   clocks(): { realtimeNs: bigint; boottimeNs: bigint };
+  missingFeatures(): { file: string };
 }
 
 let addon: Addon | undefined;
@@ -94,6 +138,16 @@ function loadAddon(): Addon {
 
 export function recordLayout(): RecordLayout {
   return loadAddon().layout;
+}
+
+/**
+ * Event kinds this kernel cannot serve, each with the reason (the file hooks
+ * need Linux >= 5.15). The default set of kinds leaves them out; asking for
+ * one explicitly fails with that reason.
+ */
+export function unavailableKinds(): Partial<Record<EventKind, string>> {
+  const missing = loadAddon().missingFeatures();
+  return missing.file ? { file: missing.file } : {};
 }
 
 /** Offset to add to a record's boot_ns to get Unix time in nanoseconds. */
@@ -121,26 +175,35 @@ function validate(o: NativeSensorOptions): void {
 function classify(message: string): VigilError {
   const code = message.includes('privileges') || message.includes('EPERM')
     ? 'PERMISSION_DENIED'
-    : message.includes('too old') || message.includes('BTF')
+    : message.includes('too old') || message.includes('BTF') || message.includes('Linux >=')
       ? 'UNSUPPORTED_KERNEL'
       : 'BPF_LOAD_FAILED';
   return new VigilError(code, message);
 }
 
 /** Loads and attaches the BPF programs; batches arrive on `onBatch`. */
-export function startNativeSensor(options: NativeSensorOptions, onBatch: (batch: RawBatch) => void): NativeSensorHandle {
+export function startNativeSensor(
+  options: NativeSensorOptions,
+  onBatch: (batch: RawBatch) => void,
+): { handle: NativeSensorHandle; watchGeneration: number } {
   validate(options);
   const { Sensor, layout } = loadAddon();
   let typeMask = 0;
   for (const k of options.kinds) typeMask |= 1 << layout.eventTypes[k];
   const handle = new Sensor(
-    { ringBytes: options.ringBytes, typeMask, selfTgid: options.selfTgid, batchRecords: options.batchRecords, flushMs: options.flushMs },
+    {
+      ringBytes: options.ringBytes,
+      typeMask,
+      selfTgid: options.selfTgid,
+      batchRecords: options.batchRecords,
+      flushMs: options.flushMs,
+      watchTable: options.watchTable,
+    },
     onBatch,
   );
   try {
-    handle.start();
+    return { handle, watchGeneration: handle.start() };
   } catch (err) {
     throw classify((err as Error).message);
   }
-  return handle;
 }

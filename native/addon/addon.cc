@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "batch_to_js.h"
+#include "bpf_loader.h"
 #include "sensor_wrap.h"
 
 namespace {
@@ -24,10 +25,19 @@ Napi::Value Clocks(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// What the kernel lacks for optional hooks, so the default set of event
+// types can leave them out instead of failing: { file: "" | reason }.
+Napi::Value MissingFeatures(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("file", vigil::MissingForFileHooks());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Sensor", vigil::SensorWrap::Define(env));
   exports.Set("layout", vigil::LayoutToJs(env));
   exports.Set("clocks", Napi::Function::New(env, Clocks, "clocks"));
+  exports.Set("missingFeatures", Napi::Function::New(env, MissingFeatures, "missingFeatures"));
   return exports;
 }
 

@@ -120,11 +120,43 @@ std::vector<bpf_program*> ProgramsFor(vigil_bpf* skel, int type) {
     case VIGIL_EVENT_MOUNT:
       return {p.vigil_mount_in, p.vigil_mount_out, p.vigil_mvmnt_in,
               p.vigil_mvmnt_out, p.vigil_fsmnt_in, p.vigil_fsmnt_out};
+    case VIGIL_EVENT_FILE:
+      return {p.vigil_open_out_open,     p.vigil_open_out_openat,     p.vigil_open_out_openat2,
+              p.vigil_open_out_creat,    p.vigil_open_out_by_handle,  p.vigil_unlink_out,
+              p.vigil_unlinkat_out,      p.vigil_truncate_out,        p.vigil_ftruncate_out,
+              p.vigil_rename_out_rename, p.vigil_rename_out_renameat, p.vigil_rename_out_renameat2,
+              p.vigil_link_out_link,     p.vigil_link_out_linkat,     p.vigil_link_out_symlink,
+              p.vigil_link_out_symlinkat};
   }
   return {};
 }
 
+// Whether the syscall tracepoint a "tp/syscalls/<event>" program attaches
+// to exists. Architectures without the legacy calls (arm64 has no open,
+// creat, unlink, rename, link or symlink) have no such event.
+bool SyscallEventExists(bpf_program* prog) {
+  const char* sec = bpf_program__section_name(prog);
+  const char* event = strrchr(sec, '/');
+  if (!event) return true;
+  for (const char* root : {kTracefs, kDebugfsTracing})
+    if (access((std::string(root) + "/events/syscalls" + event).c_str(), F_OK) == 0) return true;
+  return false;
+}
+
+std::string CheckFileHooks() {
+  std::string missing = MissingForFileHooks();
+  if (missing.empty()) return "";
+  return "file events need " + missing + "; leave \"file\" out of the event types";
+}
+
 }  // namespace
+
+// The file hooks read syscall arguments at exit from the task's saved user
+// registers; the helper for that arrived in Linux 5.15.
+std::string MissingForFileHooks() {
+  if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, nullptr) == 1) return "";
+  return "bpf_task_pt_regs (Linux >= 5.15), which this kernel lacks";
+}
 
 BpfLoader::~BpfLoader() { Destroy(); }
 
@@ -134,9 +166,15 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
     std::string err = check();
     if (!err.empty()) return err;
   }
-  bool needs_tracefs = options.type_mask & ((1u << VIGIL_EVENT_CONNECT) | (1u << VIGIL_EVENT_MOUNT));
+  bool needs_tracefs = options.type_mask &
+                       ((1u << VIGIL_EVENT_CONNECT) | (1u << VIGIL_EVENT_MOUNT) | (1u << VIGIL_EVENT_FILE));
   if (needs_tracefs) {
     std::string err = EnsureTracefs();
+    if (!err.empty()) return err;
+  }
+  bool files = options.type_mask & (1u << VIGIL_EVENT_FILE);
+  if (files) {
+    std::string err = CheckFileHooks();
     if (!err.empty()) return err;
   }
 
@@ -156,7 +194,8 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
   if (err) return "size ring buffer to " + std::to_string(options.ring_bytes) + " bytes: " + Errno(err);
   for (int type = VIGIL_EVENT_EXEC; type < VIGIL_EVENT_TYPE_MAX; type++) {
     bool on = options.type_mask & (1u << type);
-    for (bpf_program* prog : ProgramsFor(skel_, type)) bpf_program__set_autoload(prog, on);
+    for (bpf_program* prog : ProgramsFor(skel_, type))
+      bpf_program__set_autoload(prog, on && (type != VIGIL_EVENT_FILE || SyscallEventExists(prog)));
   }
 
   err = vigil_bpf__load(skel_);
@@ -165,6 +204,11 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
                            ? "; need CAP_BPF+CAP_PERFMON or root (in a container: privileged)"
                            : "";
     return "load BPF programs: " + Errno(err) + hint + "\nlast libbpf/verifier lines:\n" + TakeLog();
+  }
+  if (files) {
+    uint32_t gen = 0;
+    std::string werr = WriteWatchTable(options.watch_table.data(), options.watch_table.size(), gen);
+    if (!werr.empty()) return werr;
   }
   err = vigil_bpf__attach(skel_);
   if (err) return "attach BPF programs: " + Errno(err) + "\n" + TakeLog();
@@ -186,11 +230,50 @@ void BpfLoader::Detach() {
 }
 
 void BpfLoader::Destroy() {
+  watch_keys_.clear();
   if (ring_) ring_buffer__free(ring_);
   ring_ = nullptr;
   if (skel_) vigil_bpf__destroy(skel_);
   skel_ = nullptr;
   counters_fd_ = -1;
+}
+
+std::string BpfLoader::WriteWatchTable(const uint8_t* table, size_t bytes, uint32_t& gen) {
+  constexpr size_t kPair = sizeof(vigil_watch_key) + sizeof(vigil_watch_value);
+  constexpr size_t kPairs = sizeof(skel_->bss->vigil_watch_pairs[0]);
+  if (!skel_ || !skel_->bss) return "write watch table: the sensor is not running";
+  if (bytes < kPairs || (bytes - kPairs) % kPair != 0)
+    return "write watch table: " + std::to_string(bytes) + " bytes is not a " + std::to_string(kPairs) +
+           "-byte bitmap and whole " + std::to_string(kPair) +
+           "-byte entries; the table was compiled against another layout";
+  int fd = bpf_map__fd(skel_->maps.vigil_watch);
+  uint32_t next = (skel_->bss->vigil_watch_gen + 1) & 0xff;
+  // The hooks read only the current generation's bitmap: this one is idle.
+  memcpy(skel_->bss->vigil_watch_pairs[next & 1], table, kPairs);
+  std::vector<vigil_watch_key> keys;
+  for (size_t off = kPairs; off < bytes; off += kPair) {
+    vigil_watch_key key;
+    vigil_watch_value value;
+    memcpy(&key, table + off, sizeof(key));
+    memcpy(&value, table + off + sizeof(key), sizeof(value));
+    key.gen = static_cast<uint8_t>(next);
+    if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0) {
+      int e = errno;
+      for (const auto& k : keys) bpf_map_delete_elem(fd, &k);
+      return "write watch table: insert entry " + std::to_string((off - kPairs) / kPair) + ": " + Errno(e) +
+             (e == ENOSPC || e == E2BIG ? "; the table holds at most " +
+                                              std::to_string(VIGIL_WATCH_MAX_PATTERNS) + " patterns"
+                                        : "");
+    }
+    keys.push_back(key);
+  }
+  // The hooks read the generation once per call: from here on they see only
+  // the new entries, complete.
+  __atomic_store_n(&skel_->bss->vigil_watch_gen, next, __ATOMIC_RELEASE);
+  for (const auto& k : watch_keys_) bpf_map_delete_elem(fd, &k);
+  watch_keys_ = std::move(keys);
+  gen = next;
+  return "";
 }
 
 bool BpfLoader::ReadCounters(CounterTable& out) const {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "batch.h"
 
@@ -19,7 +20,13 @@ struct LoaderOptions {
   uint32_t ring_bytes = 8u << 20;
   uint32_t type_mask = ~0u;  // bit (1 << enum vigil_event_type)
   uint32_t self_tgid = 0;
+  // The file hooks' first watch table, written before they attach: a
+  // compiled table (see WriteWatchTable).
+  std::vector<uint8_t> watch_table;
 };
+
+// What this kernel lacks for the file hooks, as a phrase; empty when nothing.
+std::string MissingForFileHooks();
 
 class BpfLoader {
  public:
@@ -32,6 +39,14 @@ class BpfLoader {
   void Detach();
   void Destroy();
 
+  // Replaces the watch table at once: `table` is the pair bitmap
+  // (VIGIL_WATCH_PAIR_WORDS u64s), then a run of
+  // [vigil_watch_key][vigil_watch_value] (generation byte ignored). Both go
+  // in under the next generation, the hooks switch to it, then the old
+  // generation's keys are deleted. Returns an empty string and sets `gen`,
+  // or the reason (the old table then stays in force).
+  std::string WriteWatchTable(const uint8_t* table, size_t bytes, uint32_t& gen);
+
   // Totals since load, summed over CPUs.
   bool ReadCounters(CounterTable& out) const;
   ring_buffer* ring() const { return ring_; }
@@ -41,6 +56,8 @@ class BpfLoader {
   ring_buffer* ring_ = nullptr;
   int counters_fd_ = -1;
   int ncpus_ = 0;
+  // Keys of the watch table generation in force, deleted on replacement.
+  std::vector<vigil_watch_key> watch_keys_;
 };
 
 }  // namespace vigil

@@ -21,10 +21,11 @@ Napi::Function SensorWrap::Define(Napi::Env env) {
   return DefineClass(env, "Sensor",
                      {InstanceMethod("start", &SensorWrap::Start),
                       InstanceMethod("stop", &SensorWrap::Stop),
-                      InstanceMethod("counters", &SensorWrap::Counters)});
+                      InstanceMethod("counters", &SensorWrap::Counters),
+                      InstanceMethod("setWatchTable", &SensorWrap::SetWatchTable)});
 }
 
-// new Sensor({ ringBytes, typeMask, selfTgid, batchRecords, flushMs }, onBatch)
+// new Sensor({ ringBytes, typeMask, selfTgid, batchRecords, flushMs, watchTable }, onBatch)
 // Options are validated in native/index.ts; only types are checked here.
 SensorWrap::SensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SensorWrap>(info) {
   Napi::Env env = info.Env();
@@ -39,6 +40,11 @@ SensorWrap::SensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor
   loader_options_.self_tgid = OptionalUint(o, "selfTgid", loader_options_.self_tgid);
   drain_options_.batch_records = OptionalUint(o, "batchRecords", drain_options_.batch_records);
   drain_options_.flush_ms = OptionalUint(o, "flushMs", drain_options_.flush_ms);
+  Napi::Value table = o.Get("watchTable");
+  if (table.IsBuffer()) {
+    auto buf = table.As<Napi::Buffer<uint8_t>>();
+    loader_options_.watch_table.assign(buf.Data(), buf.Data() + buf.Length());
+  }
   on_batch_ = Napi::Persistent(info[1].As<Napi::Function>());
 }
 
@@ -75,7 +81,31 @@ Napi::Value SensorWrap::Start(const Napi::CallbackInfo& info) {
   running_ = true;
   Ref();  // kept alive until the TSFN finalizer has run
   cleanup_hook_ = env.AddCleanupHook(&SensorWrap::OnEnvCleanup, this);
-  return env.Undefined();
+  // The first watch table, if the file hooks run, went in as generation 1.
+  return Napi::Number::New(env, (loader_options_.type_mask & (1u << VIGIL_EVENT_FILE)) ? 1 : 0);
+}
+
+// setWatchTable(buffer) -> generation: replaces the file hooks' watch table
+// while running. The buffer is compiled by the TypeScript side.
+Napi::Value SensorWrap::SetWatchTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) {
+    Napi::TypeError::New(env, "setWatchTable(table): expected a Buffer").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!running_ || !(loader_options_.type_mask & (1u << VIGIL_EVENT_FILE))) {
+    Napi::Error::New(env, "replace watch table: the file hooks are not running (start the sensor with type \"file\")")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto buf = info[0].As<Napi::Buffer<uint8_t>>();
+  uint32_t gen = 0;
+  std::string err = loader_.WriteWatchTable(buf.Data(), buf.Length(), gen);
+  if (!err.empty()) {
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, gen);
 }
 
 void SensorWrap::CallJs(Napi::Env env, Napi::Function callback, Batch* batch) {

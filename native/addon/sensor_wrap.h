@@ -24,6 +24,7 @@ class SensorWrap : public Napi::ObjectWrap<SensorWrap> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value SetWatchTable(const Napi::CallbackInfo& info);
 
   static void CallJs(Napi::Env env, Napi::Function callback, Batch* batch);
   static void OnTsfnFinalize(Napi::Env env, void*, SensorWrap* self);

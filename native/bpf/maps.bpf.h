@@ -71,4 +71,51 @@ struct vigil_pending_mount_map {
 };
 extern struct vigil_pending_mount_map vigil_pending_mount SEC(".maps");
 
+/* The watch table (vigil_event.h), written by the addon: at start before
+ * the programs attach, and on every replacement. Patterns are bounded by
+ * VIGIL_WATCH_MAX_PATTERNS; each adds at most a head and a tail key, plus
+ * a few internal resolve prefixes, and two generations coexist while a
+ * replacement switches over: 2 * (2 * 256 + 16) = 1056. */
+struct vigil_watch_map {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 2 * (2 * VIGIL_WATCH_MAX_PATTERNS + 16));
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
+	__type(key, struct vigil_watch_key);
+	__type(value, struct vigil_watch_value);
+};
+extern struct vigil_watch_map vigil_watch SEC(".maps");
+
+/* The watch table generation the hooks look up, switched by the addon
+ * (through the skeleton's mmap of .bss) once a new generation is complete. */
+extern __u32 vigil_watch_gen;
+
+/* The pair bitmap (VIGIL_WATCH_PAIR_WORDS) of each generation, by parity:
+ * the addon fills the next generation's before it switches. */
+extern __u64 vigil_watch_pairs[2][VIGIL_WATCH_PAIR_WORDS];
+
+/* Per-CPU scratch for the file hooks: names and paths are too large for the
+ * 512-byte BPF stack. A tracepoint program runs to completion on one CPU,
+ * so one slot per CPU is never shared. The walk buffer is twice the longest
+ * path it builds, so every masked offset plus a name's length stays inside. */
+#define VIGIL_WALK_LEN 1024
+#define VIGIL_WALK_DEPTH 32
+struct vigil_path_scratch {
+	struct vigil_watch_key key;      /* what is looked up: the name, then its resolved path */
+	struct vigil_watch_key tail;     /* a wildcard's tail lookup */
+	char name[VIGIL_PATH_LEN];       /* the name argument, kept while key is rebuilt */
+	/* Loop state of the path walk and the folding, kept here rather than in
+	 * registers: reloaded each iteration it is unknown to the verifier, so
+	 * iterations that differ only in it are pruned instead of explored. */
+	__u64 pos, w, mark, depth, end;
+	__u32 marks[VIGIL_WALK_DEPTH];   /* lexical folding: where each kept component starts */
+	char walk[2 * VIGIL_WALK_LEN];   /* a dentry walk writes its path backwards, ending at VIGIL_WALK_LEN */
+};
+struct vigil_path_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_path_scratch);
+};
+extern struct vigil_path_scratch_map vigil_path_scratch SEC(".maps");
+
 #endif /* VIGIL_MAPS_BPF_H */

@@ -1,5 +1,6 @@
 /** One event as one terminal line, in the spirit of execsnoop/tcpconnect/mountsnoop. */
 import type { Event__Output } from '../generated/vigil/v1/Event';
+import type { ExecutedFile__Output } from '../generated/vigil/v1/ExecutedFile';
 import { errnoName } from './errno';
 
 const CONTAINER_WIDTH = 28;
@@ -22,12 +23,27 @@ function result(code: number): string {
   return code < 0 ? errnoName(-code) : 'ok';
 }
 
+/** What the kernel found an executed file to be, when it is worth a look. */
+function factsOf(file: ExecutedFile__Output): string[] {
+  return [
+    file.layer === 'LAYER_UPPER' ? 'upper-layer' : file.layer === 'LAYER_UNKNOWN' ? 'layer=?' : '',
+    file.memfd ? `memfd(${file.name})` : file.deleted ? 'deleted' : '',
+  ].filter(Boolean);
+}
+
+function fileFacts(e: NonNullable<Event__Output['exec']>): string {
+  const facts = e.binary ? factsOf(e.binary) : [];
+  if (e.interpreter) facts.push(...(e.script ? factsOf(e.script).map((f) => `script:${f}`) : ['script=?']));
+  if (e.via_fd) facts.push('via-fd');
+  return facts.length ? ` ${facts.join(' ')}` : '';
+}
+
 function details(ev: Event__Output): string {
   switch (ev.body) {
     case 'exec': {
       const e = ev.exec!;
       const cut = e.argv_truncated ? ' …' : '';
-      return `${e.filename} [${e.argv.join(' ')}${cut}]${e.has_tty ? ' tty' : ''}${e.euid !== ev.process?.uid ? ` euid=${e.euid}` : ''}`;
+      return `${e.filename} [${e.argv.join(' ')}${cut}]${e.has_tty ? ' tty' : ''}${e.euid !== ev.process?.uid ? ` euid=${e.euid}` : ''}${fileFacts(e)}`;
     }
     case 'fork':
       return `child=${ev.fork!.child_pid}`;
@@ -53,9 +69,19 @@ function details(ev: Event__Output): string {
     }
     case 'container_exited':
       return `container ${ev.container!.id.slice(0, 12)} exited: code=${ev.container_exited?.exit_code}`;
+    case 'file': {
+      const f = ev.file!;
+      const call = f.call.replace('CALL_', '').toLowerCase();
+      const access = f.access.replace('ACCESS_', '').toLowerCase();
+      // The name as passed, when it differs from the path that matched: the spelling tells how.
+      const given = f.name && f.name !== f.path ? ` name=${f.name}` : '';
+      const other = f.other_name ? ` other=${f.other_name}` : '';
+      return `${access} ${f.path}${f.path_truncated ? '…' : ''} [${f.category || '?'}] ${call}${given}${other} ${result(f.result)}`;
+    }
     case 'loss': {
       const l = ev.loss!;
-      return `LOST ${l.type.replace('EVENT_TYPE_', '').toLowerCase()}: ${l.ringbuf_full} ring buffer full, ${l.pending_full} pairing map full`;
+      const unresolved = l.unresolved !== '0' ? `, ${l.unresolved} paths unresolved` : '';
+      return `LOST ${l.type.replace('EVENT_TYPE_', '').toLowerCase()}: ${l.ringbuf_full} ring buffer full, ${l.pending_full} pairing map full${unresolved}`;
     }
     default:
       return '';

@@ -3,15 +3,17 @@
  * decoded event batches (callback or async iterator), read stats, stop.
  * Every loss is visible twice: as Loss events in the batches and in stats().
  */
-import type { EventKind, RawBatch } from '../../native';
-import { EVENT_KINDS, VigilError, bootToUnixOffsetNs, recordLayout, startNativeSensor } from '../../native';
+import type { EventKind, NativeSensorHandle, RawBatch } from '../../native';
+import { EVENT_KINDS, VigilError, bootToUnixOffsetNs, recordLayout, startNativeSensor, unavailableKinds } from '../../native';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { BatchDecoder } from './decode';
+import { WatchTables, compileWatchTable } from './file-watch/watch-table';
+import { DEFAULT_WATCHED_PATHS, type WatchedPath } from './file-watch/watched-paths';
 
 export interface KernelSensorOptions {
   /** Ring buffer size in bytes, a power of two (default 8 MiB). */
   ringBytes?: number;
-  /** Event types to trace (default: all). */
+  /** Event types to trace (default: all this kernel supports; see `unavailable`). */
   types?: readonly EventKind[];
   /** Flush a batch at this many records (default 1024)... */
   batchRecords?: number;
@@ -21,6 +23,8 @@ export interface KernelSensorOptions {
   filterSelf?: boolean;
   /** Batches the async iterator may hold before it counts them as lost (default 64). */
   iteratorQueue?: number;
+  /** Paths whose access type "file" reports (default DEFAULT_WATCHED_PATHS); see setWatchedPaths. */
+  watchedPaths?: readonly WatchedPath[];
 }
 
 export interface TypeStats {
@@ -28,6 +32,10 @@ export interface TypeStats {
   events: number;
   /** Records the kernel could not submit (ring full or pairing map full). */
   drops: number;
+  /** Calls the watch table did not match (file only): not losses. */
+  filtered: number;
+  /** Calls whose real path could not be worked out (file only): possibly watched, so reported as losses too. */
+  unresolved: number;
 }
 
 export interface SensorStats {
@@ -50,8 +58,12 @@ export interface EventBatch {
 
 export class KernelSensor implements AsyncIterable<EventBatch> {
   private readonly listeners: ((batch: EventBatch) => void)[] = [];
-  private readonly handle;
+  private readonly handle: NativeSensorHandle;
   private readonly decoder: BatchDecoder;
+  private readonly watchTables = new WatchTables();
+  private readonly watchesFiles: boolean;
+  /** Default kinds left out because this kernel cannot serve them, with the reason. */
+  readonly unavailable: Partial<Record<EventKind, string>>;
   private batches = 0;
   private delivered = 0;
   private decodeErrors = 0;
@@ -63,23 +75,53 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
   private failure: VigilError | undefined;
 
   private constructor(options: KernelSensorOptions) {
-    this.decoder = new BatchDecoder(recordLayout(), bootToUnixOffsetNs());
+    const layout = recordLayout();
+    this.decoder = new BatchDecoder(layout, bootToUnixOffsetNs(), (gen, entry) => this.watchTables.pattern(gen, entry));
     this.iteratorQueue = options.iteratorQueue ?? 64;
-    this.handle = startNativeSensor(
+    this.unavailable = options.types ? {} : unavailableKinds();
+    const kinds = options.types ?? EVENT_KINDS.filter((k) => !this.unavailable[k]);
+    this.watchesFiles = kinds.includes('file');
+    const watched = options.watchedPaths ?? DEFAULT_WATCHED_PATHS;
+    const started = startNativeSensor(
       {
         ringBytes: options.ringBytes ?? 8 * 1024 * 1024,
-        kinds: options.types ?? EVENT_KINDS,
+        kinds,
         selfTgid: options.filterSelf === false ? 0 : process.pid,
         batchRecords: options.batchRecords ?? 1024,
         flushMs: options.flushMs ?? 50,
+        watchTable: this.watchesFiles ? compileWatchTable(layout, watched) : undefined,
       },
       (raw) => this.onRaw(raw),
     );
+    this.handle = started.handle;
+    if (this.watchesFiles) this.watchTables.set(started.watchGeneration, watched);
   }
 
   /** Loads and attaches the BPF programs. Throws VigilError with the reason. */
   static start(options: KernelSensorOptions = {}): KernelSensor {
     return new KernelSensor(options);
+  }
+
+  /**
+   * Replaces the watched paths while running, at once: calls that start
+   * after this returns are judged by the new table only. A bad pattern
+   * throws VigilError INVALID_ARGUMENT and the old table stays.
+   */
+  setWatchedPaths(paths: readonly WatchedPath[]): void {
+    if (!this.watchesFiles) throw new VigilError('INVALID_ARGUMENT', 'setWatchedPaths: the sensor was started without type "file"; add it to options.types');
+    const table = compileWatchTable(recordLayout(), paths);
+    let gen: number;
+    try {
+      gen = this.handle.setWatchTable(table);
+    } catch (cause) {
+      throw new VigilError('INTERNAL', `setWatchedPaths: ${(cause as Error).message}`, { cause });
+    }
+    this.watchTables.set(gen, [...paths]);
+  }
+
+  /** The watched paths in force (empty without type "file"). */
+  watchedPaths(): readonly WatchedPath[] {
+    return this.watchTables.current();
   }
 
   /** Calls `listener` synchronously with every decoded batch. */
@@ -131,6 +173,8 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
       const t = {
         events: counters[base + layout.counterIds.emitted],
         drops: counters[base + layout.counterIds.ringbufFull] + counters[base + layout.counterIds.pendingFull],
+        filtered: counters[base + layout.counterIds.filtered],
+        unresolved: counters[base + layout.counterIds.unresolved],
       };
       byType[kind] = t;
       events += t.events;

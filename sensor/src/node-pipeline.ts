@@ -31,7 +31,7 @@ export interface NodePipelineOptions {
 }
 
 /** Events that are kernel records (the others the sensor makes: container lifecycle, losses). */
-const KERNEL_BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount']);
+const KERNEL_BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'file']);
 
 export class NodePipeline {
   readonly kernel: KernelSensor;
@@ -44,6 +44,7 @@ export class NodePipeline {
   constructor(o: NodePipelineOptions) {
     // The kernel first: when it cannot start, that is the one thing to say.
     this.kernel = KernelSensor.start(o.kernel);
+    for (const [kind, why] of Object.entries(this.kernel.unavailable)) o.log(`${kind} events are off: this kernel lacks ${why}`);
     const candidates = o.criSocketCandidates ?? CRI_SOCKETS;
     const criSocket = o.criSocket ?? findCriSocket(candidates);
     const describer = new ContainerDescriber(criSocket ? new CriClient(criSocket) : undefined, new OciSpecLocator(o.ociBundleRoots));

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark and prints one JSON document.
  * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS, BENCH_AUDIT_LOG_EVENTS
- * and BENCH_PODS change the run lengths. Each benchmark runs in a fresh process of its own (this file,
+ * and BENCH_PODS change the run lengths; BENCH_STORMS (e.g. "open,exec") picks the sensor's storms. Each benchmark runs in a fresh process of its own (this file,
  * given its name), so none measures the heap or the children another left.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +15,8 @@ import { benchSensorOverhead } from './sensor-overhead';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   container_churn: () => benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
-  sensor_overhead: () => benchSensorOverhead(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
+  sensor_overhead: () =>
+    benchSensorOverhead(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2), process.env.BENCH_STORMS?.split(',')),
   controlplane_ingest: () => benchIngest(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   audit_webhook: () => benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   audit_log_file: () => benchAuditLogFile(Number(process.env.BENCH_AUDIT_LOG_EVENTS ?? 200_000)),

@@ -50,6 +50,8 @@ function buildImage(dir: string): string {
   fs.writeFileSync(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   fs.writeFileSync(path.join(rootfs, 'etc/group'), 'root:x:0:\n');
   fs.writeFileSync(path.join(rootfs, 'etc/hostname'), 'vigil\n');
+  // A script shipped in the image, for tests that tell image files from written ones.
+  fs.writeFileSync(path.join(rootfs, 'bin/image-script'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   execFileSync('tar', ['-C', rootfs, '-cf', path.join(img, 'layer.tar'), '.']);
   const diff = createHash('sha256').update(fs.readFileSync(path.join(img, 'layer.tar'))).digest('hex');
   // The sandbox (pause) process: sleeps until TERM.
@@ -101,7 +103,12 @@ export class TestContainerd {
     this.cri = criRuntimeClient(this.socket);
   }
 
-  static async start(): Promise<TestContainerd> {
+  /**
+   * `snapshotter`: "native" (default) copies the image into each container;
+   * "overlayfs" stacks a writable layer on the image, as production nodes
+   * do, for tests that tell image files from files written later.
+   */
+  static async start(o: { snapshotter?: 'native' | 'overlayfs' } = {}): Promise<TestContainerd> {
     const c = new TestContainerd(tempDir('vigil-containerd-'));
     const tar = buildImage(c.dir);
     fs.writeFileSync(
@@ -116,7 +123,7 @@ state = "${c.dir}/state"
   restrict_oom_score_adj = true
   systemd_cgroup = false
   [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "native"
+    snapshotter = "${o.snapshotter ?? 'native'}"
     default_runtime_name = "runc"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"

@@ -5,6 +5,8 @@ import type { ContainerDetails__Output } from '../../proto/generated/vigil/v1/Co
 import type { ProcessNode__Output } from '../../proto/generated/vigil/v1/ProcessNode';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import type { EventFilter__Output } from '../../proto/generated/vigil/v1/EventFilter';
+import type { ExecutedFile__Output } from '../../proto/generated/vigil/v1/ExecutedFile';
+import type { FileAccess__Output } from '../../proto/generated/vigil/v1/FileAccess';
 import { eventCodec } from '../../proto/loader';
 
 export interface ExecSpec {
@@ -21,6 +23,16 @@ export interface ExecSpec {
   nsPid?: number;
   comm?: string;
   ancestry?: ProcessNode__Output[];
+  /** What the kernel read from the loaded file; default: an image-layer binary. */
+  binary?: Partial<ExecutedFile__Output>;
+  /** For a script: its own file; setting it makes the exec interpreted. */
+  script?: Partial<ExecutedFile__Output>;
+  interpreter?: string;
+  viaFd?: boolean;
+}
+
+export function executedFile(f: Partial<ExecutedFile__Output> = {}): ExecutedFile__Output {
+  return { layer: 'LAYER_LOWER', inode: '1234', device: '66305', size: '35000', links: 1, memfd: false, deleted: false, name: 'true', ...f };
 }
 
 export function nowNs(): bigint {
@@ -48,6 +60,36 @@ export function execEvent(s: ExecSpec = {}): Event__Output {
       cap_effective: '0',
       has_tty: s.tty ?? false,
       parent_comm: s.parentComm ?? 'nginx',
+      binary: executedFile({ name: comm, ...s.binary }),
+      script: s.script ? executedFile(s.script) : null,
+      interpreter: s.interpreter ?? (s.script ? '/bin/sh' : ''),
+      via_fd: s.viaFd ?? false,
+    },
+  };
+}
+
+/** A file access as the sensor reports it; default: cat reading the service-account token in a container. */
+export function fileEvent(f: Partial<FileAccess__Output> = {}, s: Pick<ExecSpec, 'pid' | 'containerId' | 'timeNs' | 'uid'> = {}): Event__Output {
+  const base = execEvent({ filename: '/bin/cat', ...s });
+  const path = f.path ?? '/var/run/secrets/kubernetes.io/serviceaccount/token';
+  return {
+    ...base,
+    body: 'file',
+    exec: null,
+    file: {
+      call: 'CALL_OPENAT',
+      access: 'ACCESS_READ',
+      path,
+      watched: '/var/run/secrets/kubernetes.io/serviceaccount/',
+      category: 'service-account-token',
+      result: 3,
+      flags: 0,
+      name: path,
+      other_name: '',
+      dirfd: -100,
+      resolution: 'RESOLUTION_AS_GIVEN',
+      path_truncated: false,
+      ...f,
     },
   };
 }

@@ -9,7 +9,7 @@ import { EventsRepo } from '../store/events-repo';
 import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
 import { dataDirOption } from '../../../proto/client-connection';
 
-const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited'];
+const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited', 'file'];
 
 interface EventsFlags {
   dataDir: string;

@@ -5,7 +5,7 @@
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 
-const BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited']);
+const BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited', 'file']);
 /** Records about the node or a container rather than one process. */
 const PROCESSLESS = new Set(['loss', 'container_started']);
 

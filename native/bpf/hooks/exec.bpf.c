@@ -3,10 +3,12 @@
  * exec: sched_process_exec fires once the new image is committed (after
  * de_thread, so the caller is the thread-group leader) and only for a
  * successful execve/execveat. The new mm already holds argv between
- * arg_start and arg_end, faulted in by copy_strings.
+ * arg_start and arg_end, faulted in by copy_strings. bprm->file is the file
+ * the kernel loaded; what it is (layer, memfd, links) comes from its inode.
  */
 #include "../helpers/task.bpf.h"
 #include "../helpers/emit.bpf.h"
+#include "../helpers/exe.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 SEC("tp_btf/sched_process_exec")
@@ -15,6 +17,8 @@ int BPF_PROG(vigil_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	struct vigil_exec *e;
 	struct mm_struct *mm;
 	const struct cred *cred;
+	const char *filename, *interp;
+	struct file *script;
 	unsigned long arg_start, len;
 	int n;
 
@@ -35,9 +39,22 @@ int BPF_PROG(vigil_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	e->pad = 0;
 	BPF_CORE_READ_STR_INTO(&e->parent_comm, task, real_parent, comm);
 
-	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	filename = BPF_CORE_READ(bprm, filename);
+	interp = BPF_CORE_READ(bprm, interp);
+	n = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), filename);
 	if (n == sizeof(e->filename))
 		e->flags |= VIGIL_EXEC_FILENAME_TRUNCATED;
+
+	vigil_exe_file(BPF_CORE_READ(bprm, file), &e->binary);
+	e->script.flags = 0;
+	e->interp[0] = '\0';
+	if (interp != filename) {
+		e->flags |= VIGIL_EXEC_INTERPRETED;
+		bpf_probe_read_kernel_str(e->interp, sizeof(e->interp), interp);
+		script = vigil_script_file(task);
+		if (script)
+			vigil_exe_file(script, &e->script);
+	}
 
 	mm = BPF_CORE_READ(task, mm);
 	arg_start = BPF_CORE_READ(mm, arg_start);

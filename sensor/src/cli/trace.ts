@@ -96,7 +96,7 @@ async function runTrace(opts: TraceOptions): Promise<void> {
 
 export function traceCommand(): Command {
   return new Command('trace')
-    .description('print live exec, connect and mount events from the kernel, one per line')
+    .description('print live exec, connect, mount and file events from the kernel, one per line')
     .option('-t, --type <types>', `comma list of event types: ${EVENT_KINDS.join(',')}`, parseTypes, ['exec', 'connect', 'mount'] as EventKind[])
     .option('-p, --pid <pid>', 'only events of this process id', parsePid)
     .option('-c, --container <id>', 'only events from this container (id or prefix)', parseContainer)

@@ -1,6 +1,46 @@
 import type { Exec__Output } from '../../../proto/generated/vigil/v1/Exec';
+import type { ExecutedFile__Output } from '../../../proto/generated/vigil/v1/ExecutedFile';
 import type { RecordLayout } from '../../../native';
 import type { RecordReader } from './record-reader';
+
+/**
+ * How the kernel names an exec through a file descriptor: execveat(fd, "",
+ * AT_EMPTY_PATH) becomes "/dev/fd/N"; callers may also pass /dev/fd/N or
+ * /proc/<pid|self|thread-self>[/task/<tid>]/fd/N themselves.
+ */
+const VIA_FD = /^(?:\/dev\/fd|\/proc\/(?:self|thread-self|\d+)(?:\/task\/\d+)?\/fd)\/\d+$/;
+
+/** The kernel's dev_t (major << 20 | minor) in stat(2)'s st_dev encoding (glibc makedev). */
+export function userDev(kernelDev: number): bigint {
+  const major = BigInt(kernelDev >>> 20);
+  const minor = BigInt(kernelDev & 0xfffff);
+  return ((major & 0xfffff000n) << 32n) | ((major & 0xfffn) << 8n) | ((minor & 0xffffff00n) << 12n) | (minor & 0xffn);
+}
+
+function decodeExeFile(r: RecordReader, layout: RecordLayout, base: number, field: string): ExecutedFile__Output | null {
+  const f = layout.exe;
+  const bits = layout.exeFlags;
+  const flags = r.u32(base + f.flags, `${field}.flags`);
+  if ((flags & bits.present) === 0) return null;
+  const links = r.u32(base + f.nlink, `${field}.nlink`);
+  const memfd = (flags & bits.memfd) !== 0;
+  return {
+    layer: (flags & bits.overlay) === 0
+      ? 'LAYER_NOT_OVERLAY'
+      : (flags & bits.upper) !== 0
+        ? 'LAYER_UPPER'
+        : (flags & bits.layerUnreadable) !== 0
+          ? 'LAYER_UNKNOWN'
+          : 'LAYER_LOWER',
+    inode: r.u64(base + f.ino, `${field}.ino`).toString(),
+    device: userDev(r.u32(base + f.dev, `${field}.dev`)).toString(),
+    size: r.u64(base + f.size, `${field}.size`).toString(),
+    links,
+    memfd,
+    deleted: links === 0 && !memfd,
+    name: r.cstr(base + f.name, layout.limits.dname, `${field}.name`),
+  };
+}
 
 export function decodeExec(r: RecordReader, layout: RecordLayout): Exec__Output {
   const f = layout.exec;
@@ -9,8 +49,10 @@ export function decodeExec(r: RecordReader, layout: RecordLayout): Exec__Output 
   const args = r.bytes(f.args, argsLen, 'exec.args');
   // argv is NUL-separated with a trailing NUL; a cut copy may end mid-string.
   const argv = argsLen === 0 ? [] : args.toString('utf8').replace(/\0$/, '').split('\0');
+  const filename = r.cstr(f.filename, layout.limits.filename, 'exec.filename');
+  const interpreted = (flags & layout.execInterpreted) !== 0;
   return {
-    filename: r.cstr(f.filename, layout.limits.filename, 'exec.filename'),
+    filename,
     argv,
     argc: r.u32(f.argc, 'exec.argc'),
     argv_truncated: (flags & layout.execArgsTruncated) !== 0,
@@ -19,5 +61,9 @@ export function decodeExec(r: RecordReader, layout: RecordLayout): Exec__Output 
     cap_effective: r.u64(f.cap_effective, 'exec.cap_effective').toString(),
     has_tty: r.u32(f.has_tty, 'exec.has_tty') !== 0,
     parent_comm: r.cstr(f.parent_comm, layout.limits.comm, 'exec.parent_comm'),
+    binary: decodeExeFile(r, layout, f.binary, 'exec.binary'),
+    script: interpreted ? decodeExeFile(r, layout, f.script, 'exec.script') : null,
+    interpreter: interpreted ? r.cstr(f.interp, layout.limits.path, 'exec.interp') : '',
+    via_fd: VIA_FD.test(filename),
   };
 }

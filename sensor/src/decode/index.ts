@@ -11,20 +11,13 @@ import type { EventType__Output } from '../../../proto/generated/vigil/v1/EventT
 import { decodeConnect } from './connect';
 import { decodeExec } from './exec';
 import { decodeExit } from './exit';
+import { FileDecoder, type PatternLookup } from './file';
 import { decodeFork } from './fork';
 import { decodeHeader } from './header';
 import { decodeMount } from './mount';
 import { RecordReader } from './record-reader';
 
-type BodyDecoder = (r: RecordReader, layout: RecordLayout, ev: Event__Output) => void;
-
-const BODY: { readonly [K in EventKind]: BodyDecoder } = {
-  exec: (r, l, ev) => void (ev.exec = decodeExec(r, l)),
-  fork: (r, l, ev) => void (ev.fork = decodeFork(r, l)),
-  exit: (r, l, ev) => void (ev.exit = decodeExit(r, l)),
-  connect: (r, l, ev) => void (ev.connect = decodeConnect(r, l)),
-  mount: (r, l, ev) => void (ev.mount = decodeMount(r, l)),
-};
+type BodyDecoder = (r: RecordReader, ev: Event__Output) => void;
 
 const EVENT_TYPE: { readonly [K in EventKind]: EventType__Output } = {
   exec: 'EVENT_TYPE_EXEC',
@@ -32,6 +25,7 @@ const EVENT_TYPE: { readonly [K in EventKind]: EventType__Output } = {
   exit: 'EVENT_TYPE_EXIT',
   connect: 'EVENT_TYPE_CONNECT',
   mount: 'EVENT_TYPE_MOUNT',
+  file: 'EVENT_TYPE_FILE',
 };
 
 export interface DecodedBatch {
@@ -43,11 +37,24 @@ export interface DecodedBatch {
 export class BatchDecoder {
   private readonly kindByType = new Map<number, EventKind>();
   private readonly minSize = new Map<number, number>();
+  private readonly body: { readonly [K in EventKind]: BodyDecoder };
 
   constructor(
     private readonly layout: RecordLayout,
     private readonly bootToUnixNs: bigint,
+    /** Names the watch-table pattern of a file record (none: watched and category stay empty). */
+    pattern: PatternLookup = () => undefined,
   ) {
+    const l = layout;
+    const file = new FileDecoder(layout, pattern);
+    this.body = {
+      exec: (r, ev) => void (ev.exec = decodeExec(r, l)),
+      fork: (r, ev) => void (ev.fork = decodeFork(r, l)),
+      exit: (r, ev) => void (ev.exit = decodeExit(r, l)),
+      connect: (r, ev) => void (ev.connect = decodeConnect(r, l)),
+      mount: (r, ev) => void (ev.mount = decodeMount(r, l)),
+      file: (r, ev) => void (ev.file = file.decode(r)),
+    };
     for (const kind of EVENT_KINDS) {
       this.kindByType.set(layout.eventTypes[kind], kind);
       this.minSize.set(layout.eventTypes[kind], layout[kind].size);
@@ -91,7 +98,7 @@ export class BatchDecoder {
     if (size !== r.length || size < (this.minSize.get(type) ?? 0))
       throw new VigilError('DECODE_FAILED', `${kind} record says ${size} bytes, frame has ${r.length}, struct needs ${this.minSize.get(type)}`);
     const ev = decodeHeader(r, this.layout, this.bootToUnixNs);
-    BODY[kind](r, this.layout, ev);
+    this.body[kind](r, ev);
     ev.body = kind;
     return ev;
   }
@@ -103,10 +110,11 @@ export class BatchDecoder {
       const base = this.layout.eventTypes[kind] * counters;
       const ringbuf = deltas[base + counterIds.ringbufFull] ?? 0;
       const pending = deltas[base + counterIds.pendingFull] ?? 0;
-      if (ringbuf === 0 && pending === 0) continue;
+      const unresolved = deltas[base + counterIds.unresolved] ?? 0;
+      if (ringbuf === 0 && pending === 0 && unresolved === 0) continue;
       events.push({
         body: 'loss',
-        loss: { type: EVENT_TYPE[kind], ringbuf_full: String(ringbuf), pending_full: String(pending) },
+        loss: { type: EVENT_TYPE[kind], ringbuf_full: String(ringbuf), pending_full: String(pending), unresolved: String(unresolved) },
         boot_ns: '0',
         time_unix_nano: String(BigInt(Date.now()) * 1_000_000n),
         process: null,

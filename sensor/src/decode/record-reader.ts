@@ -24,6 +24,10 @@ export class RecordReader {
     return this.start + offset;
   }
 
+  u8(offset: number, field: string): number {
+    return this.view.getUint8(this.at(offset, 1, field));
+  }
+
   u16(offset: number, field: string): number {
     return this.view.getUint16(this.at(offset, 2, field), true);
   }

@@ -41,6 +41,18 @@ describe('vigil trace', kernelTestOptions(), () => {
     assert.match(lines[1], new RegExp(`exec\\s+${shell.pid}\\s+${process.pid}\\s+0 echo\\s+-\\s+/bin/echo \\[/bin/echo ${token}\\]`));
   });
 
+  test('--type file shows accesses to the default watched paths, one line each', async () => {
+    const trace = startVigil(['trace', '--type', 'file']);
+    await trace.waitFor(/tracing file/);
+    const reader = await run('/bin/cat', ['/etc/shadow']);
+    assert.equal(reader.code, 0, reader.stderr);
+    await trace.waitFor(new RegExp(`file\\s+${reader.pid}\\s.*read /etc/shadow \\[shadow\\] openat ok`));
+    trace.child.kill('SIGINT');
+    const { code } = await trace.exited;
+    assert.equal(code, 0, trace.stderr());
+    assert.match(trace.stderr(), /file=\d+/);
+  });
+
   test('bad arguments: one clear message and a non-zero exit', async () => {
     const badType = await runVigil(['trace', '--type', 'exec,open']);
     assert.equal(badType.code, 2);

@@ -53,6 +53,20 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     assert.ok(Number(found.batch_seq) > 0);
   });
 
+  test('a read of a watched file goes through the sensor\'s stages to vigil events --type file', async () => {
+    const reader = await run('/bin/cat', ['/etc/shadow']);
+    assert.equal(reader.code, 0, reader.stderr);
+    const found = await eventually('file event in the store', async () => {
+      const r = await runVigil(['events', '--data-dir', dataDir, '--type', 'file', '--pid', String(reader.pid), '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event.file.path === '/etc/shadow');
+    });
+    assert.equal(found.event.file.category, 'shadow');
+    assert.equal(found.event.file.access, 'ACCESS_READ');
+    assert.equal(found.event.process.exe, '/bin/cat', 'the process tree named the executable');
+    assert.deepEqual(found.event.process.argv, ['/bin/cat', '/etc/shadow']);
+  });
+
   test('a shell in a container reaches vigil alerts --follow', async () => {
     follow = startVigil(['alerts', '--follow', '--json', '--data-dir', dataDir]);
     await new Promise((r) => setTimeout(r, 500));

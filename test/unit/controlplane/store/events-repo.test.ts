@@ -7,7 +7,8 @@ import { AuditRepo } from '../../../../controlplane/src/store/audit-repo';
 import { auditEvent } from '../../../../controlplane/src/audit/audit-event-builder';
 import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
 import type { EventFilter__Output } from '../../../../proto/generated/vigil/v1/EventFilter';
-import { CONTAINER_ID, batchRowsOf, eventFilter, execEvent } from '../../../helpers/synthetic-events';
+import { eventProblem } from '../../../../controlplane/src/ingest/validate-event';
+import { CONTAINER_ID, batchRowsOf, eventFilter, execEvent, fileEvent } from '../../../helpers/synthetic-events';
 import { tempDir } from '../../../helpers/temp-dir';
 
 const at = (s: number) => BigInt(s) * 1_000_000_000n;
@@ -35,6 +36,17 @@ describe('EventsRepo', () => {
     assert.deepEqual(pids({ container_id: CONTAINER_ID.slice(0, 6) }), [2]);
     assert.deepEqual(pids({ node_name: 'n2' }), [5]);
     assert.deepEqual(pids({ node_name: 'nope' }), []);
+  });
+
+  test('file events are accepted, stored and found by type', () => {
+    const fresh = new EventsRepo(openStore(tempDir()));
+    const file = fileEvent({}, { pid: 31, containerId: CONTAINER_ID });
+    assert.equal(eventProblem(file), undefined);
+    fresh.insertBatch('n1', 1n, batchRowsOf([ev(30, 10), file]), null);
+    const found = fresh.list(eventFilter({ type: 'EVENT_TYPE_FILE' }), 10, '').events.map((e) => e.event);
+    assert.deepEqual(found.map((e) => [e?.body, e?.process?.pid, e?.file?.category, e?.file?.path]), [
+      ['file', 31, 'service-account-token', '/var/run/secrets/kubernetes.io/serviceaccount/token'],
+    ]);
   });
 
   test('pages follow their tokens to the end', () => {

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { parsePid, parseTypes, traceMatches } from '../../../../sensor/src/cli/trace';
 import { formatEventLine } from '../../../../proto/format/event-line';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
+import { execEvent, fileEvent } from '../../../helpers/synthetic-events';
 
 const base: Event__Output = {
   boot_ns: '1',
@@ -29,7 +30,7 @@ describe('vigil trace', () => {
     assert.equal(traceMatches(connect, { ...all, container: 'abd' }), false);
     const host = { ...connect, container: { ...connect.container!, cgroup_id: '1', cgroup_name: '', id: '' } };
     assert.equal(traceMatches(host, { ...all, container: 'a' }), false);
-    const loss: Event__Output = { ...base, body: 'loss', loss: { type: 'EVENT_TYPE_EXEC', ringbuf_full: '3', pending_full: '0' } };
+    const loss: Event__Output = { ...base, body: 'loss', loss: { type: 'EVENT_TYPE_EXEC', ringbuf_full: '3', pending_full: '0', unresolved: '0' } };
     assert.equal(traceMatches(loss, { types: ['mount'], pid: 99 }), true);
   });
 
@@ -45,5 +46,21 @@ describe('vigil trace', () => {
   test('one line per event with the details a responder reads', () => {
     const line = formatEventLine(connect);
     assert.match(line, /connect\s+10\s+1\s+0 bash\s+abcdef\s+\[::1\]:22 ECONNREFUSED$/);
+  });
+
+  test('a file line says the access, the path, its category, the call, and how it was spelled', () => {
+    assert.match(formatEventLine(fileEvent()), /file .* read \/var\/run\/secrets\/kubernetes.io\/serviceaccount\/token \[service-account-token\] openat ok$/);
+    const odd = fileEvent({ path: '/root/.bash_history', name: './.bash_history', call: 'CALL_UNLINKAT', access: 'ACCESS_DELETE', category: 'shell-history', result: -2 });
+    assert.match(formatEventLine(odd), /delete \/root\/.bash_history \[shell-history\] unlinkat name=.\/.bash_history ENOENT$/);
+    assert.equal(traceMatches(fileEvent(), { types: ['file'] }), true);
+    assert.equal(traceMatches(fileEvent(), { types: ['exec'] }), false);
+  });
+
+  test('an exec line says what the kernel found the file to be, only when it is worth a look', () => {
+    assert.match(formatEventLine(execEvent({ filename: '/bin/true' })), /\/bin\/true \[\/bin\/true\]$/);
+    assert.match(formatEventLine(execEvent({ filename: '/tmp/x', binary: { layer: 'LAYER_UPPER' } })), /\[\/tmp\/x\] upper-layer$/);
+    assert.match(formatEventLine(execEvent({ filename: '/dev/fd/3', binary: { memfd: true, links: 0, name: 'memfd:p' }, viaFd: true })), / memfd\(memfd:p\) via-fd$/);
+    assert.match(formatEventLine(execEvent({ filename: '/tmp/a.sh', script: { layer: 'LAYER_UPPER' } })), / script:upper-layer$/);
+    assert.match(formatEventLine(execEvent({ filename: '/tmp/a.sh', interpreter: '/bin/sh' })), / script=\?$/);
   });
 });

@@ -36,7 +36,35 @@ describe('BatchDecoder', () => {
       cap_effective: '511',
       has_tty: true,
       parent_comm: 'bash',
+      binary: null,
+      script: null,
+      interpreter: '',
+      via_fd: false,
     });
+  });
+
+  test('decodes the executed file\'s facts: layer, identity, memfd, deleted, script, fd exec', () => {
+    const f = layout.exec;
+    const x = layout.exe;
+    const bits = layout.exeFlags;
+    const slot = (rec: RecordBuilder, base: number, flags: number, name: string, nlink = 1) =>
+      rec.u32(base + x.flags, flags).u64(base + x.ino, 77n).u64(base + x.size, 4096n).u32(base + x.nlink, nlink).u32(base + x.dev, (8 << 20) | 1).str(base + x.name, name);
+    const upper = new RecordBuilder('exec').str(f.filename, '/tmp/x.sh').str(f.interp, '/bin/sh').u32(f.flags, layout.execInterpreted);
+    slot(upper, f.binary, bits.present | bits.overlay, 'sh');
+    slot(upper, f.script, bits.present | bits.overlay | bits.upper, 'x.sh');
+    const memfd = new RecordBuilder('exec').str(f.filename, '/dev/fd/4');
+    slot(memfd, f.binary, bits.present | bits.memfd, 'memfd:x', 0);
+    const gone = new RecordBuilder('exec').str(f.filename, '/proc/self/fd/9').u32(f.flags, layout.execInterpreted);
+    slot(gone, f.binary, bits.present | bits.overlay | bits.layerUnreadable, 'busybox', 0);
+    const [a, b, c] = decoder.decode(frame([upper.buf, memfd.buf, gone.buf])).events.map((e) => e.exec!);
+    assert.deepEqual(a.binary, { layer: 'LAYER_LOWER', inode: '77', device: '2049', size: '4096', links: 1, memfd: false, deleted: false, name: 'sh' });
+    assert.equal(a.script?.layer, 'LAYER_UPPER');
+    assert.equal(a.script?.name, 'x.sh');
+    assert.equal(a.interpreter, '/bin/sh');
+    assert.equal(a.via_fd, false);
+    assert.deepEqual([b.binary?.layer, b.binary?.memfd, b.binary?.deleted, b.via_fd, b.script], ['LAYER_NOT_OVERLAY', true, false, true, null]);
+    assert.deepEqual([c.binary?.layer, c.binary?.deleted, c.via_fd], ['LAYER_UNKNOWN', true, true]);
+    assert.equal(c.script, null, 'interpreted, but the kernel no longer held the script: unknown, not clean');
   });
 
   test('decodes exit status words into code and signal', () => {
@@ -51,14 +79,64 @@ describe('BatchDecoder', () => {
     deltas[layout.eventTypes.exec * layout.counters + layout.counterIds.ringbufFull] = 5;
     deltas[layout.eventTypes.connect * layout.counters + layout.counterIds.pendingFull] = 2;
     deltas[layout.eventTypes.fork * layout.counters + layout.counterIds.emitted] = 100;
+    deltas[layout.eventTypes.file * layout.counters + layout.counterIds.unresolved] = 4;
+    deltas[layout.eventTypes.file * layout.counters + layout.counterIds.filtered] = 9000; // not a loss
     const { events } = decoder.decode(frame([], deltas));
     assert.deepEqual(
       events.map((e) => e.loss),
       [
-        { type: 'EVENT_TYPE_EXEC', ringbuf_full: '5', pending_full: '0' },
-        { type: 'EVENT_TYPE_CONNECT', ringbuf_full: '0', pending_full: '2' },
+        { type: 'EVENT_TYPE_EXEC', ringbuf_full: '5', pending_full: '0', unresolved: '0' },
+        { type: 'EVENT_TYPE_CONNECT', ringbuf_full: '0', pending_full: '2', unresolved: '0' },
+        { type: 'EVENT_TYPE_FILE', ringbuf_full: '0', pending_full: '0', unresolved: '4' },
       ],
     );
+  });
+
+  test('decodes a file record, naming its pattern by (generation, entry)', () => {
+    const f = layout.file;
+    const patterns = [{ path: '/etc/shadow', category: 'shadow' }, { path: '/home/*/.ssh/', category: 'ssh' }];
+    const named = new BatchDecoder(layout, 0n, (gen, entry) => (gen === 7 ? patterns[entry] : undefined));
+    const rec = (gen: number, call: number, access: number) =>
+      new RecordBuilder('file', { pid: 9, tgid: 9 })
+        .s32(f.result, -13)
+        .bytes(f.call, Buffer.from([call, 0]))
+        .bytes(f.entry, Buffer.from([1, 0]))
+        .u32(f.flags, 0o1001)
+        .s32(f.dirfd, 4)
+        .bytes(f.gen, Buffer.from([gen]))
+        .bytes(f.resolution, Buffer.from([layout.resolutions.file]))
+        .bytes(f.access, Buffer.from([access]))
+        .str(f.path, '/home/bob/.ssh/id_rsa')
+        .str(f.name, '.ssh/id_rsa')
+        .str(f.other, '').buf;
+    const [known, forgotten, garbage] = named.decode(frame([
+      rec(7, layout.fileCalls.openat, layout.access.truncate),
+      rec(3, layout.fileCalls.renameat2, layout.access.replace),
+      rec(7, 200, 0x80),
+    ])).events.map((e) => e.file);
+    assert.deepEqual(known, {
+      call: 'CALL_OPENAT',
+      access: 'ACCESS_TRUNCATE',
+      path: '/home/bob/.ssh/id_rsa',
+      watched: '/home/*/.ssh/',
+      category: 'ssh',
+      result: -13,
+      flags: 0o1001,
+      name: '.ssh/id_rsa',
+      other_name: '',
+      dirfd: 4,
+      resolution: 'RESOLUTION_FILE',
+      path_truncated: false,
+    });
+    assert.deepEqual([forgotten?.call, forgotten?.access, forgotten?.watched, forgotten?.category], ['CALL_RENAMEAT2', 'ACCESS_REPLACE', '', ''], 'an unknown generation is left empty, not guessed');
+    assert.deepEqual([garbage?.call, garbage?.access], ['CALL_UNSPECIFIED', 'ACCESS_UNSPECIFIED']);
+  });
+
+  test('a short file record is an error naming it', () => {
+    const short = new RecordBuilder('file', { size: layout.file.size }).buf.subarray(0, layout.file.path);
+    const { events, errors } = decoder.decode(frame([short]));
+    assert.equal(events.length, 0);
+    assert.match(errors[0], new RegExp(`record 0: file record says ${layout.file.size} bytes, frame has ${layout.file.path}`));
   });
 
   test('a short record is an error naming it; the next record still decodes', () => {

@@ -1,0 +1,114 @@
+/**
+ * The paths whose access the kernel reports as FileAccess events, and why.
+ * Every event carries the pattern that matched (`watched`) and its
+ * `category`: rules match on those, so the category strings below are the
+ * contract with the rules side (which cannot import the sensor).
+ *
+ * A pattern is an absolute path prefix matched byte for byte: "/etc/shadow"
+ * also covers "/etc/shadow-" (the backup), and a trailing "/" watches
+ * everything below a directory. One component may be a lone "*", standing
+ * for exactly one name: "/home/" + "*" + "/.ssh/" covers /home/alice/.ssh/
+ * and every other user's keys, but not /home/a/b/.ssh/. When two heads
+ * before a "*" nest ("/home/" and "/home/x/"), the longer one wins.
+ */
+import type { FileAccessKind } from '../../../native';
+import { FILE_ACCESS_KINDS, VigilError } from '../../../native';
+
+export interface WatchedPath {
+  /** Absolute path prefix; see the module comment for "/" and "*". */
+  readonly path: string;
+  /** Why it is watched; events carry it as FileAccess.category. */
+  readonly category: string;
+  /** Which accesses to report (default: all). */
+  readonly access?: readonly FileAccessKind[];
+}
+
+/** The categories of the default table. */
+export const WATCH_CATEGORY = {
+  /** Kubernetes service-account tokens and CA, mounted or projected into pods. */
+  serviceAccountToken: 'service-account-token',
+  /** Password hashes: /etc/shadow, /etc/gshadow and their backups. */
+  shadow: 'shadow',
+  sudoers: 'sudoers',
+  /** SSH private keys, authorized_keys, host keys. */
+  ssh: 'ssh',
+  /** The kubelet's client certificates and the node's control-plane credentials. */
+  kubeletCredentials: 'kubelet-credentials',
+  /** Users' kubeconfig files. */
+  kubeconfig: 'kubeconfig',
+  /** Container runtime sockets (see DEFAULT_WATCHED_PATHS on connect). */
+  runtimeSocket: 'runtime-socket',
+  /** AWS, Google Cloud and Azure CLI credentials. */
+  cloudCredentials: 'cloud-credentials',
+  /** Shell histories: reported when truncated, deleted or replaced. */
+  shellHistory: 'shell-history',
+} as const;
+
+const C = WATCH_CATEGORY;
+/** The shell rewriting or appending its history is normal; erasing it is not. */
+const TAMPERING: readonly FileAccessKind[] = ['truncate', 'delete', 'replace'];
+const HOMES = ['/root/', '/home/*/'];
+const inHomes = (rest: string, category: string, access?: readonly FileAccessKind[]): WatchedPath[] =>
+  HOMES.map((home) => ({ path: `${home}${rest}`, category, ...(access ? { access } : {}) }));
+
+/**
+ * The default table. Runtime sockets are used through connect(2), which the
+ * connect events report (Connect.destination.address); opening, deleting or
+ * replacing one is what this table adds.
+ */
+export const DEFAULT_WATCHED_PATHS: readonly WatchedPath[] = [
+  { path: '/var/run/secrets/kubernetes.io/serviceaccount/', category: C.serviceAccountToken },
+  { path: '/run/secrets/kubernetes.io/serviceaccount/', category: C.serviceAccountToken },
+  // The Kubernetes docs' place for projected tokens, and every pod's tokens on the node.
+  { path: '/var/run/secrets/tokens/', category: C.serviceAccountToken },
+  { path: '/run/secrets/tokens/', category: C.serviceAccountToken },
+  { path: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/', category: C.serviceAccountToken },
+  { path: '/etc/shadow', category: C.shadow },
+  { path: '/etc/gshadow', category: C.shadow },
+  { path: '/etc/sudoers', category: C.sudoers },
+  { path: '/etc/sudoers.d/', category: C.sudoers },
+  ...inHomes('.ssh/', C.ssh),
+  { path: '/etc/ssh/ssh_host_', category: C.ssh },
+  { path: '/var/lib/kubelet/pki/', category: C.kubeletCredentials },
+  { path: '/var/lib/kubelet/kubeconfig', category: C.kubeletCredentials },
+  { path: '/etc/kubernetes/', category: C.kubeletCredentials },
+  ...inHomes('.kube/', C.kubeconfig),
+  { path: '/run/containerd/containerd.sock', category: C.runtimeSocket },
+  { path: '/var/run/containerd/containerd.sock', category: C.runtimeSocket },
+  { path: '/run/docker.sock', category: C.runtimeSocket },
+  { path: '/var/run/docker.sock', category: C.runtimeSocket },
+  { path: '/run/k3s/containerd/containerd.sock', category: C.runtimeSocket },
+  { path: '/run/crio/crio.sock', category: C.runtimeSocket },
+  { path: '/var/run/crio/crio.sock', category: C.runtimeSocket },
+  ...inHomes('.aws/credentials', C.cloudCredentials),
+  ...inHomes('.config/gcloud/', C.cloudCredentials),
+  ...inHomes('.azure/', C.cloudCredentials),
+  ...['.bash_history', '.zsh_history', '.ash_history', '.sh_history', '.history'].flatMap((f) => inHomes(f, C.shellHistory, TAMPERING)),
+];
+
+/** Throws VigilError INVALID_ARGUMENT naming the first bad pattern and why. */
+export function validateWatchedPaths(paths: readonly WatchedPath[], maxPatterns: number, maxBytes: number): void {
+  if (!Array.isArray(paths)) throw new VigilError('INVALID_ARGUMENT', 'watchedPaths must be an array of { path, category, access? }');
+  if (paths.length > maxPatterns)
+    throw new VigilError('INVALID_ARGUMENT', `watchedPaths holds ${paths.length} patterns; the kernel table takes at most ${maxPatterns}`);
+  const seen = new Set<string>();
+  paths.forEach((p, i) => {
+    const bad: (why: string) => never = (why) => {
+      throw new VigilError('INVALID_ARGUMENT', `watchedPaths[${i}] ${JSON.stringify(p?.path)}: ${why}`);
+    };
+    if (typeof p?.path !== 'string' || !p.path.startsWith('/')) bad('must be an absolute path (start with "/")');
+    if (Buffer.byteLength(p.path) > maxBytes) bad(`is longer than the ${maxBytes} bytes the kernel matches`);
+    if (p.path.includes('\0')) bad('must not contain NUL');
+    const parts: string[] = p.path.split('/').slice(1, p.path.endsWith('/') ? -1 : undefined);
+    if (parts.some((c) => c === '' || c === '.' || c === '..')) bad('must be canonical: no "//", "." or ".." components (the kernel folds those before matching)');
+    if (parts.some((c) => c.includes('*') && c !== '*')) bad('"*" must be a whole path component, e.g. /home/*/.ssh/');
+    if (parts.filter((c) => c === '*').length > 1) bad('at most one "*" component');
+    if (typeof p.category !== 'string' || p.category === '') bad('needs a category (events carry it, rules match on it)');
+    if (p.access !== undefined) {
+      if (!Array.isArray(p.access) || p.access.length === 0) bad(`access must list at least one of ${FILE_ACCESS_KINDS.join(', ')}`);
+      for (const a of p.access) if (!FILE_ACCESS_KINDS.includes(a)) bad(`unknown access "${a}"; expected ${FILE_ACCESS_KINDS.join(', ')}`);
+    }
+    if (seen.has(p.path)) bad('is listed twice');
+    seen.add(p.path);
+  });
+}
