@@ -104,13 +104,18 @@ export interface NativeSensorOptions {
   flushMs: number;
   /** The file hooks' first watch table, compiled (sensor/src/file-watch); needed with kind "file". */
   watchTable?: Buffer;
+  /** bpffs path to pin the counters map at, so its totals outlive the process (default: not pinned). */
+  countersPin?: string;
 }
 
 export interface NativeSensorHandle {
   /** Loads and attaches; returns the generation of the first watch table (0 without file hooks). */
   start(): number;
   stop(): Promise<void>;
+  /** This run's totals, [type * layout.counters + counter]. */
   counters(): number[];
+  /** The pinned counters as earlier runs left them (zeros when not pinned, or new), and the map's id. */
+  countersBefore(): { mapId: number; counters: number[] };
   /** Replaces the watch table at once; returns its generation. */
   setWatchTable(table: Buffer): number;
 }
@@ -198,6 +203,7 @@ export function startNativeSensor(
       batchRecords: options.batchRecords,
       flushMs: options.flushMs,
       watchTable: options.watchTable,
+      countersPin: options.countersPin,
     },
     onBatch,
   );

@@ -3,7 +3,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -24,6 +27,7 @@ namespace {
 constexpr const char* kBtfPath = "/sys/kernel/btf/vmlinux";
 constexpr const char* kTracefs = "/sys/kernel/tracing";
 constexpr const char* kDebugfsTracing = "/sys/kernel/debug/tracing";
+constexpr const char* kBpffs = "/sys/fs/bpf";
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
 
@@ -107,6 +111,34 @@ std::string EnsureTracefs() {
     return "";
   return std::string("tracefs is not mounted at ") + kTracefs + " and mounting it failed: " +
          Errno(errno) + "; run: mount -t tracefs tracefs " + kTracefs;
+}
+
+// The counters map pinned at `path`: bpffs mounted, the directory made, and
+// a pin left by a build with another layout removed (libbpf would refuse to
+// reuse it; its totals describe other records anyway).
+std::string PrepareCountersPin(bpf_map* map, const std::string& path) {
+  struct statfs fs;
+  if (statfs(kBpffs, &fs) != 0 || fs.f_type != BPF_FS_MAGIC) {
+    if (mount("bpf", kBpffs, "bpf", 0, nullptr) != 0)
+      return std::string("bpffs is not mounted at ") + kBpffs + " and mounting it failed: " + Errno(errno) +
+             "; run: mount -t bpf bpf " + kBpffs;
+  }
+  for (size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+    std::string dir = path.substr(0, slash);
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "make " + dir + ": " + Errno(errno);
+  }
+  int fd = bpf_obj_get(path.c_str());
+  if (fd >= 0) {
+    bpf_map_info info = {};
+    uint32_t len = sizeof(info);
+    bool same = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == bpf_map__type(map) &&
+                info.key_size == bpf_map__key_size(map) && info.value_size == bpf_map__value_size(map) &&
+                info.max_entries == bpf_map__max_entries(map);
+    close(fd);
+    if (!same && unlink(path.c_str()) != 0) return "remove stale counters pin " + path + ": " + Errno(errno);
+  }
+  int err = bpf_map__set_pin_path(map, path.c_str());
+  return err ? "pin counters at " + path + ": " + Errno(err) : "";
 }
 
 // Which programs serve which event type.
@@ -198,6 +230,10 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
       bpf_program__set_autoload(prog, on && (type != VIGIL_EVENT_FILE || SyscallEventExists(prog)));
   }
 
+  if (!options.counters_pin.empty()) {
+    std::string perr = PrepareCountersPin(skel_->maps.vigil_counters, options.counters_pin);
+    if (!perr.empty()) return perr;
+  }
   err = vigil_bpf__load(skel_);
   if (err) {
     std::string hint = (err == -EPERM || err == -EACCES)
@@ -210,12 +246,18 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
     std::string werr = WriteWatchTable(options.watch_table.data(), options.watch_table.size(), gen);
     if (!werr.empty()) return werr;
   }
-  err = vigil_bpf__attach(skel_);
-  if (err) return "attach BPF programs: " + Errno(err) + "\n" + TakeLog();
-
   counters_fd_ = bpf_map__fd(skel_->maps.vigil_counters);
   ncpus_ = libbpf_num_possible_cpus();
   if (ncpus_ <= 0) return "count possible CPUs: " + Errno(ncpus_);
+  // Nothing of this run is counted yet: the programs are not attached.
+  if (!ReadCounters(baseline_)) return "read counters: " + Errno(errno);
+  bpf_map_info info = {};
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(counters_fd_, &info, &len) != 0) return "identify counters map: " + Errno(errno);
+  counters_map_id_ = info.id;
+
+  err = vigil_bpf__attach(skel_);
+  if (err) return "attach BPF programs: " + Errno(err) + "\n" + TakeLog();
   return "";
 }
 

@@ -23,6 +23,10 @@ struct LoaderOptions {
   // The file hooks' first watch table, written before they attach: a
   // compiled table (see WriteWatchTable).
   std::vector<uint8_t> watch_table;
+  // Where the counters map is pinned in bpffs, so its totals outlive the
+  // process: a sensor that died learns from them how many records it had
+  // not yet accounted for. Empty: not pinned.
+  std::string counters_pin;
 };
 
 // What this kernel lacks for the file hooks, as a phrase; empty when nothing.
@@ -47,8 +51,15 @@ class BpfLoader {
   // or the reason (the old table then stays in force).
   std::string WriteWatchTable(const uint8_t* table, size_t bytes, uint32_t& gen);
 
-  // Totals since load, summed over CPUs.
+  // Totals of the counters map, summed over CPUs (over every run that used
+  // it, when it is pinned).
   bool ReadCounters(CounterTable& out) const;
+  // What the counters held when this run loaded them, before its programs
+  // attached: what earlier runs counted into a pinned map, else zeros.
+  const CounterTable& baseline() const { return baseline_; }
+  // The kernel's id of the counters map: the same id across runs is the
+  // same pinned map (ids are not reused within a boot).
+  uint32_t counters_map_id() const { return counters_map_id_; }
   ring_buffer* ring() const { return ring_; }
 
  private:
@@ -56,6 +67,8 @@ class BpfLoader {
   ring_buffer* ring_ = nullptr;
   int counters_fd_ = -1;
   int ncpus_ = 0;
+  CounterTable baseline_ = {};
+  uint32_t counters_map_id_ = 0;
   // Keys of the watch table generation in force, deleted on replacement.
   std::vector<vigil_watch_key> watch_keys_;
 };

@@ -22,6 +22,7 @@ Napi::Function SensorWrap::Define(Napi::Env env) {
                      {InstanceMethod("start", &SensorWrap::Start),
                       InstanceMethod("stop", &SensorWrap::Stop),
                       InstanceMethod("counters", &SensorWrap::Counters),
+                      InstanceMethod("countersBefore", &SensorWrap::CountersBefore),
                       InstanceMethod("setWatchTable", &SensorWrap::SetWatchTable)});
 }
 
@@ -40,6 +41,8 @@ SensorWrap::SensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor
   loader_options_.self_tgid = OptionalUint(o, "selfTgid", loader_options_.self_tgid);
   drain_options_.batch_records = OptionalUint(o, "batchRecords", drain_options_.batch_records);
   drain_options_.flush_ms = OptionalUint(o, "flushMs", drain_options_.flush_ms);
+  Napi::Value pin = o.Get("countersPin");
+  if (pin.IsString()) loader_options_.counters_pin = pin.As<Napi::String>().Utf8Value();
   Napi::Value table = o.Get("watchTable");
   if (table.IsBuffer()) {
     auto buf = table.As<Napi::Buffer<uint8_t>>();
@@ -152,17 +155,33 @@ void SensorWrap::ShutDownNative() {
     drain_->Join();
     drain_.reset();
   }
-  if (running_) loader_.ReadCounters(final_counters_);
+  if (running_) ReadRunCounters(final_counters_);
   loader_.Destroy();
   running_ = false;
+}
+
+bool SensorWrap::ReadRunCounters(CounterTable& out) const {
+  if (!loader_.ReadCounters(out)) return false;
+  const CounterTable& before = loader_.baseline();
+  for (int t = 0; t < VIGIL_EVENT_TYPE_MAX; t++)
+    for (int c = 0; c < VIGIL_CNT_MAX; c++) out[t][c] -= before[t][c];
+  return true;
 }
 
 // Totals since start, [type * counters + counter]; after stop, the totals at
 // the moment the programs were freed.
 Napi::Value SensorWrap::Counters(const Napi::CallbackInfo& info) {
   CounterTable now = {};
-  if (!running_ || !loader_.ReadCounters(now)) return CountersToJs(info.Env(), final_counters_);
+  if (!running_ || !ReadRunCounters(now)) return CountersToJs(info.Env(), final_counters_);
   return CountersToJs(info.Env(), now);
+}
+
+// { mapId, counters }: the pinned counters as earlier runs left them.
+Napi::Value SensorWrap::CountersBefore(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("mapId", Napi::Number::New(info.Env(), loader_.counters_map_id()));
+  out.Set("counters", CountersToJs(info.Env(), loader_.baseline()));
+  return out;
 }
 
 }  // namespace vigil

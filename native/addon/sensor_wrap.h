@@ -24,6 +24,9 @@ class SensorWrap : public Napi::ObjectWrap<SensorWrap> {
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value CountersBefore(const Napi::CallbackInfo& info);
+  // This run's totals: the map's, less what earlier runs left in a pinned one.
+  bool ReadRunCounters(CounterTable& out) const;
   Napi::Value SetWatchTable(const Napi::CallbackInfo& info);
 
   static void CallJs(Napi::Env env, Napi::Function callback, Batch* batch);

@@ -25,6 +25,11 @@ export interface KernelSensorOptions {
   iteratorQueue?: number;
   /** Paths whose access type "file" reports (default DEFAULT_WATCHED_PATHS); see setWatchedPaths. */
   watchedPaths?: readonly WatchedPath[];
+  /**
+   * bpffs path at which the kernel's counters are pinned, so a run after a
+   * crash learns how many records the kernel had submitted (see emittedBefore).
+   */
+  countersPin?: string;
 }
 
 export interface TypeStats {
@@ -90,6 +95,7 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
         batchRecords: options.batchRecords ?? 1024,
         flushMs: options.flushMs ?? 50,
         watchTable: this.watchesFiles ? compileWatchTable(layout, watched) : undefined,
+        countersPin: options.countersPin,
       },
       (raw) => this.onRaw(raw),
     );
@@ -160,6 +166,19 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
       if (this.stopped) return;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+  }
+
+  /**
+   * Records the kernel submitted before this run, into the pinned counters
+   * (0 when they were not pinned, or new), and which counters map that is:
+   * the same id on a later run is the same map.
+   */
+  emittedBefore(): { mapId: number; emitted: number } {
+    const layout = recordLayout();
+    const { mapId, counters } = this.handle.countersBefore();
+    let emitted = 0;
+    for (const kind of EVENT_KINDS) emitted += counters[layout.eventTypes[kind] * layout.counters + layout.counterIds.emitted];
+    return { mapId, emitted };
   }
 
   stats(): SensorStats {

@@ -77,6 +77,8 @@ export class Outbox {
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly epochFile: string;
+  /** The running total as it stood when the log last emptied: the log alone no longer holds it then. */
+  private readonly accountedFile: string;
   private readonly walDir: string;
   private memBytes = 0;
   private epoch: bigint;
@@ -93,6 +95,7 @@ export class Outbox {
     // Segments small against the bound, so acknowledged space is given back well before the log is full.
     this.segmentBytes = o.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(this.maxBytes / 8)));
     this.epochFile = path.join(o.dir, 'outbox.epoch');
+    this.accountedFile = path.join(o.dir, 'outbox.accounted');
     this.walDir = path.join(o.dir, 'wal');
     fs.mkdirSync(this.walDir, { recursive: true, mode: 0o700 });
     this.recover();
@@ -176,6 +179,8 @@ export class Outbox {
    * next seq.
    */
   recordLoss(events: number, reason: string, window?: { fromMs: number; toMs: number }): void {
+    // The lost records are accounted for now: by this gap.
+    this.accountedTotal += BigInt(events);
     const seq = this.nextSeq();
     const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
     this.append(seq, [], { first_seq: String(seq), last_seq: String(seq), events: String(events), reason, from_unix_nano: window ? ns(window.fromMs) : '0', to_unix_nano: window ? ns(window.toMs) : '0' });
@@ -282,6 +287,7 @@ export class Outbox {
   }
 
   private dropDeadSegments(): void {
+    if (this.segments.every((seg) => seg.live === 0) && this.segments.some((seg) => seg.size > 0)) fs.writeFileSync(this.accountedFile, `${this.accountedTotal}\n`, { mode: 0o600 });
     while (this.segments.length > 1 && this.segments[0].live === 0) {
       const seg = this.segments.shift()!;
       fs.closeSync(seg.fd);
@@ -300,6 +306,11 @@ export class Outbox {
   /** Batches an earlier run logged and never saw confirmed, and the running total it had accounted for. */
   private recover(): void {
     const bySeq = new Map<bigint, number>();
+    try {
+      this.accountedTotal = BigInt(fs.readFileSync(this.accountedFile, 'utf8').trim());
+    } catch {
+      // never emptied yet: the log holds the whole count
+    }
     for (const name of fs.readdirSync(this.walDir).filter((n) => n.endsWith('.log')).sort()) {
       const file = path.join(this.walDir, name);
       const data = fs.readFileSync(file);
@@ -310,7 +321,8 @@ export class Outbox {
         const end = at + HEADER + length;
         if (end > data.length || zlib.crc32(data.subarray(at + HEADER, end)) !== data.readUInt32LE(at + 8)) break;
         const seq = data.readBigUInt64LE(at + 16);
-        this.accountedTotal = data.readBigUInt64LE(at + 24);
+        const accounted = data.readBigUInt64LE(at + 24);
+        if (accounted > this.accountedTotal) this.accountedTotal = accounted;
         const events = data.readUInt32LE(at + 12);
         const pending: Pending = { seq, events, segment: seg, offset: at + HEADER, length };
         const replaced = bySeq.get(seq);

@@ -1,4 +1,5 @@
 /** `vigil sensor`: the node agent, streaming kernel events to a control plane. */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { untilStopped } from '../../../proto/signals';
 import { Command } from 'commander';
@@ -14,12 +15,17 @@ export interface RunningSensor {
   stop(): Promise<void>;
 }
 
-/** Why the node went unwatched between the run before and this one. */
-function unwatched(before: PreviousRun, now: number): string {
+/** Where this sensor's kernel counters are pinned: one map per outbox directory, so two sensors never share one. */
+function countersPinFor(dir: string): string {
+  return `/sys/fs/bpf/vigil/${createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16)}/counters`;
+}
+
+/** Why the node went unwatched between the run before and this one, and what a dead run lost. */
+function unwatched(before: PreviousRun, now: number, lost: number | undefined): string {
   const at = (ms: number) => new Date(ms).toISOString();
-  return before.clean
-    ? `sensor not running from ${at(before.endedAt)} to ${at(now)} (stopped, then started again): activity on the node in this window was not observed`
-    : `sensor died (killed, out of memory, or the node went down) after ${at(before.endedAt)} and ran again from ${at(now)}: activity in this window was not observed, and kernel records read but not yet logged were lost`;
+  if (before.clean) return `sensor not running from ${at(before.endedAt)} to ${at(now)} (stopped, then started again): activity on the node in this window was not observed`;
+  const count = lost === undefined ? 'an unknown number of kernel records it had read were lost (the kernel\'s counts did not survive: the node restarted, or bpffs was cleared)' : `${lost} kernel records it had read but not yet logged were lost`;
+  return `sensor died (killed, out of memory, or the node went down) after ${at(before.endedAt)} and ran again from ${at(now)}: activity in this window was not observed, and ${count}`;
 }
 
 export function startSensor(f: SensorFlags, version: string, log: (line: string) => void): RunningSensor {
@@ -31,7 +37,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   const before = runs.previous();
   const client = new SensorClient(outbox, { ...address, nodeName, version, log });
   const pipeline = new NodePipeline({
-    kernel: { ringBytes: f.ringBytes },
+    kernel: { ringBytes: f.ringBytes, countersPin: countersPinFor(dir) },
     criSocket: f.criSocket,
     ociBundleRoots: f.ociBundleRoot,
     log,
@@ -40,8 +46,15 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
       client.pump();
     },
   });
-  runs.start();
-  if (before) outbox.recordLoss(0, unwatched(before, Date.now()), { fromMs: before.endedAt, toMs: Date.now() });
+  const kernel = pipeline.kernel.emittedBefore();
+  const sameCounters = before?.counters.mapId === kernel.mapId;
+  // Records the run before read from the kernel and never logged: what the kernel submitted, less what it logged.
+  const lost = sameCounters ? BigInt(kernel.emitted) - (outbox.accounted() - before.counters.base) : undefined;
+  runs.start({ mapId: kernel.mapId, base: sameCounters ? before.counters.base : outbox.accounted() - BigInt(kernel.emitted) });
+  if (before) {
+    const count = lost !== undefined && lost >= 0n ? Number(lost) : undefined;
+    outbox.recordLoss(count ?? 0, unwatched(before, Date.now(), count), { fromMs: before.endedAt, toMs: Date.now() });
+  }
   client.start();
   log(`streaming ${nodeName}'s events to ${address.target}`);
   return {
