@@ -36,9 +36,9 @@ export interface OutboxOptions {
   nodeName: string;
   /** Bytes of recent batches also kept in memory, so sending rarely reads the log. */
   memoryBytes?: number;
-  /** Bytes the log may grow to before new batches are dropped (and sent as a gap). */
+  /** Bytes of unacknowledged batches the log may hold before new ones are dropped (and sent as a gap); the files may hold one segment more. */
   maxBytes?: number;
-  /** A log file is closed and a new one begun past this size (default 64 MiB). */
+  /** A log file is closed and a new one begun past this size (default an eighth of maxBytes, at most 64 MiB). */
   segmentBytes?: number;
 }
 
@@ -63,7 +63,10 @@ interface Segment {
 export interface OutboxStats {
   pending: number;
   pendingEvents: number;
+  /** Bytes of the log files on disk. */
   logBytes: number;
+  /** Bytes of the batches not yet acknowledged: what the bound applies to. */
+  pendingBytes: number;
   droppedBatches: number;
   droppedEvents: number;
   /** Batches found in the log at start: made by an earlier run, not confirmed. */
@@ -77,8 +80,6 @@ export class Outbox {
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly epochFile: string;
-  /** The running total as it stood when the log last emptied: the log alone no longer holds it then. */
-  private readonly accountedFile: string;
   private readonly walDir: string;
   private memBytes = 0;
   private epoch: bigint;
@@ -86,7 +87,7 @@ export class Outbox {
   /** Kernel records accounted for (batched, or undecodable and reported), cumulative over runs. */
   private accountedTotal = 0n;
   private gap: { first: bigint; last: bigint; events: number; reason: string } | undefined;
-  readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, logBytes: 0, droppedBatches: 0, droppedEvents: 0, recoveredBatches: 0 };
+  readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, logBytes: 0, pendingBytes: 0, droppedBatches: 0, droppedEvents: 0, recoveredBatches: 0 };
 
   constructor(private readonly o: OutboxOptions) {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
@@ -95,7 +96,6 @@ export class Outbox {
     // Segments small against the bound, so acknowledged space is given back well before the log is full.
     this.segmentBytes = o.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(this.maxBytes / 8)));
     this.epochFile = path.join(o.dir, 'outbox.epoch');
-    this.accountedFile = path.join(o.dir, 'outbox.accounted');
     this.walDir = path.join(o.dir, 'wal');
     fs.mkdirSync(this.walDir, { recursive: true, mode: 0o700 });
     this.recover();
@@ -153,7 +153,7 @@ export class Outbox {
     }
     this.accountedTotal += BigInt(accounts);
     const seq = this.nextSeq();
-    if (this.stats.logBytes > this.maxBytes) {
+    if (this.stats.pendingBytes > this.maxBytes) {
       this.recordGap(seq, events.length, `sensor outbox full (${this.maxBytes} bytes on disk) while the control plane was unreachable`);
       return undefined;
     }
@@ -228,6 +228,7 @@ export class Outbox {
     this.queue.splice(queueAt, 0, pending);
     this.memBytes += payload.length;
     this.stats.logBytes += record.length;
+    this.stats.pendingBytes += record.length;
     this.stats.pending = this.queue.length;
     this.stats.pendingEvents += events.length;
     this.trimMemory();
@@ -281,36 +282,30 @@ export class Outbox {
 
   private forget(p: Pending): void {
     this.stats.pendingEvents -= p.events;
+    this.stats.pendingBytes -= p.length + HEADER;
     if (p.bytes) this.memBytes -= p.bytes.length;
     p.segment.live--;
     this.stats.pending = this.queue.length;
   }
 
+  /**
+   * Deletes the log files with nothing left to send, except the newest: it
+   * is the one being written, and its last record keeps the running total
+   * of kernel records for the next run (its acknowledged batches, found
+   * again then, are acknowledged by the welcome before anything is sent).
+   */
   private dropDeadSegments(): void {
-    if (this.segments.every((seg) => seg.live === 0) && this.segments.some((seg) => seg.size > 0)) fs.writeFileSync(this.accountedFile, `${this.accountedTotal}\n`, { mode: 0o600 });
     while (this.segments.length > 1 && this.segments[0].live === 0) {
       const seg = this.segments.shift()!;
       fs.closeSync(seg.fd);
       fs.rmSync(seg.file, { force: true });
       this.stats.logBytes -= seg.size;
     }
-    // The newest is the one being written, so it is emptied in place rather than removed.
-    const last = this.segments[0];
-    if (this.segments.length === 1 && last.live === 0 && last.size > 0) {
-      fs.ftruncateSync(last.fd, 0);
-      this.stats.logBytes -= last.size;
-      last.size = 0;
-    }
   }
 
   /** Batches an earlier run logged and never saw confirmed, and the running total it had accounted for. */
   private recover(): void {
     const bySeq = new Map<bigint, number>();
-    try {
-      this.accountedTotal = BigInt(fs.readFileSync(this.accountedFile, 'utf8').trim());
-    } catch {
-      // never emptied yet: the log holds the whole count
-    }
     for (const name of fs.readdirSync(this.walDir).filter((n) => n.endsWith('.log')).sort()) {
       const file = path.join(this.walDir, name);
       const data = fs.readFileSync(file);
@@ -337,6 +332,7 @@ export class Outbox {
         }
         seg.live++;
         this.stats.pendingEvents += events;
+        this.stats.pendingBytes += end - at;
         at = end;
       }
       // What follows the last whole record was torn by the death of the writer.

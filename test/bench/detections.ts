@@ -9,38 +9,18 @@
  *  2. A 100,000-entry feed (CIDRs and addresses, IPv4 and IPv6) is loaded
  *     and looked up with addresses that hit and miss.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { recordMix } from './kernel-mix';
 import { DetectionEngine } from '../../controlplane/src/detections/engine';
 import { RuleSet } from '../../controlplane/src/detections/rule-set';
 import { RULES } from '../../controlplane/src/detections/rules';
 import { ThreatIntel } from '../../controlplane/src/intel/threat-intel';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
-import { NodePipeline } from '../../sensor/src/node-pipeline';
 import { containerStarted } from '../helpers/synthetic-events';
 import { tempDir } from '../helpers/temp-dir';
 import { round } from './stats';
-
-const WORKLOAD = `
-for i in $(seq 1 150); do
-  /bin/sh -c '/usr/bin/id >/dev/null; /bin/cat /etc/hostname >/dev/null; /usr/bin/uname -a >/dev/null'
-  /usr/bin/env true; /bin/ls / >/dev/null
-  (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.settimeout(0.01); s.connect_ex(("127.0.0.1", 9))' 2>/dev/null
-done`;
-
-async function recordMix(): Promise<Event__Output[]> {
-  const events: Event__Output[] = [];
-  const pipeline = new NodePipeline({ kernel: { flushMs: 10 }, criSocket: '/nonexistent', log: () => undefined, sink: (evs) => events.push(...evs) });
-  spawnSync('bash', ['-c', WORKLOAD], { stdio: 'ignore' });
-  const dir = tempDir('vigil-bench-mnt-');
-  spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `for i in $(seq 1 100); do mount -t tmpfs t ${dir} && umount ${dir}; done`], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 300));
-  await pipeline.stop();
-  return events.filter((e) => e.body && e.body !== 'loss');
-}
 
 /** Three events in four move into one of 50 containers, each announced first. */
 function containerize(events: Event__Output[]): Event__Output[] {

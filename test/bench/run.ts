@@ -12,6 +12,7 @@ import { benchContainerChurn } from './container-churn';
 import { benchDetections } from './detections';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
+import { benchSensorOutbox } from './sensor-outbox';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   container_churn: () => benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   audit_webhook: () => benchAuditWebhook(Number(process.env.BENCH_INGEST_SECONDS ?? 10)),
   audit_log_file: () => benchAuditLogFile(Number(process.env.BENCH_AUDIT_LOG_EVENTS ?? 200_000)),
   detections: () => benchDetections(),
+  sensor_outbox: () => benchSensorOutbox(),
 };
 
 async function main(): Promise<void> {

@@ -69,7 +69,7 @@ describe('Outbox', () => {
   test('when the log is full: drops are counted and sent as one gap', () => {
     const o = open(tempDir(), { maxBytes: 3000 });
     let kept = 0n;
-    while (o.stats.logBytes <= 3000) kept = o.enqueue(events(2))!;
+    while (o.stats.pendingBytes <= 3000) kept = o.enqueue(events(2))!;
     const dropped = [o.enqueue(events(10)), o.enqueue(events(10))];
     assert.deepEqual(dropped, [undefined, undefined]);
     assert.equal(o.stats.droppedEvents, 20);
