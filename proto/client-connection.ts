@@ -17,7 +17,7 @@ import { defaultNodeName, nodeNameProblem, parseNodeName } from './node-name';
 export const DEFAULT_DATA_DIR = '/var/lib/vigil';
 
 export function dataDirOption(): Option {
-  return new Option('--data-dir <dir>', 'where the store, tokens, socket and spill files live').default(DEFAULT_DATA_DIR);
+  return new Option('--data-dir <dir>', 'where the store, tokens, socket and the sensor\'s log live').default(DEFAULT_DATA_DIR);
 }
 
 /** The flags of every command that talks to a control plane over gRPC, declared once. */
@@ -97,6 +97,7 @@ export function callMetadata(a: ControlPlaneAddress): grpc.Metadata {
 export function describeGrpcError(err: grpc.ServiceError, target: string): string {
   switch (err.code) {
     case grpc.status.UNAVAILABLE:
+      if (/certificate required/.test(err.details)) return `control plane at ${target} requires a client certificate (it runs with --tls-ca): give --tls-cert and --tls-key (vigil certs issue)`;
       return `control plane at ${target} is unreachable (${err.details}); is it running?`;
     case grpc.status.UNAUTHENTICATED:
       return `control plane at ${target} refused the credentials: check the token file (or client certificate)`;
@@ -114,7 +115,7 @@ export function describeGrpcError(err: grpc.ServiceError, target: string): strin
 export function addSensorOptions(cmd: Command): Command {
   return cmd
     .option('--node-name <name>', 'this node as alerts name it (default: the host name, lower-cased)', parseNodeName)
-    .option('--spill-dir <dir>', 'where unacknowledged batches are kept on disk (default: <data-dir>/sensor)')
+    .option('--spill-dir <dir>', 'where the sensor keeps its write-ahead log of batches not yet acknowledged (default: <data-dir>/sensor)')
     .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, 8 * 1024 * 1024)
     .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
     .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect, [] as string[]);

@@ -11,7 +11,11 @@ import { VigilError } from '../../../proto/errors';
 export interface TlsFiles {
   cert: string;
   key: string;
-  /** CA that signs client certificates; with it, clients must present one. */
+  /**
+   * CA that signs client certificates; with it, every TCP client must
+   * present one (grpc cannot ask for a certificate without requiring it and
+   * still tell a verified one apart): tokens then serve the unix socket.
+   */
   ca?: string;
 }
 

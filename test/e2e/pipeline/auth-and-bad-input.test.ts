@@ -141,6 +141,20 @@ describe('listeners', { timeout: 60_000 }, () => {
     await assert.rejects(startControlPlane({ dataDir: tempDir(), listen: '0.0.0.0:0', log: () => undefined }), /refusing to listen on 0\.0\.0\.0:0 without TLS/);
   });
 
+  test('--insecure turns authentication off, and says so in the log', async () => {
+    const lines: string[] = [];
+    const cp = await startTestControlPlane({ insecure: true, log: (l) => lines.push(l) });
+    try {
+      assert.ok(lines.some((l) => /authentication is OFF \(--insecure\)/.test(l)), lines.join(' | '));
+      const s = new TestSensorStream(cp.target, undefined);
+      await s.hello('open-node');
+      assert.equal((await s.send('open-node', 1n, [execEvent()])).duplicate, false, 'no credentials needed');
+      s.close();
+    } finally {
+      await cp.stop();
+    }
+  });
+
   test('a second control plane on the same data dir is refused', async () => {
     const cp = await startTestControlPlane();
     try {

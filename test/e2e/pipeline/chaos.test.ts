@@ -18,7 +18,7 @@ import { eventCodec } from '../../../proto/loader';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { uniqueToken } from '../../helpers/processes';
 import { tempDir } from '../../helpers/temp-dir';
-import { startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
 
 const run = promisify(execFile);
 const NODE = 'chaos-node';
@@ -180,6 +180,14 @@ describe('what a dead sensor had read is counted', kernelTestOptions(), () => {
       const restarted = gapsOf()[1];
       assert.match(restarted.reason, /sensor not running from .* \(stopped, then started again\)/);
       assert.equal(restarted.events, 0, 'a clean stop logs everything it read');
+
+      const listed = await runVigil(['gaps', '--data-dir', dataDir, '--node', 'frozen-node', '--json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; source: string; events: number; fromUs?: number; toUs?: number });
+      assert.deepEqual(rows.map((r) => [r.kind, r.source, r.events]), [['node', 'frozen-node', 0], ['node', 'frozen-node', died.events]], 'newest first');
+      assert.ok(rows.every((r) => r.fromUs! < r.toUs!));
+      const text = await runVigil(['gaps', '--data-dir', dataDir]);
+      assert.match(text.stdout, /node  frozen-node .* unwatched .* to .*: sensor died/);
     } finally {
       sensor.child.kill('SIGINT');
       await sensor.exited;

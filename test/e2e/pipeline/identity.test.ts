@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { startTestControlPlane, type TestControlPlane } from '../../helpers/controlplane';
 import { TestSensorStream, metadataWith, queryClient, subscribeAlerts } from '../../helpers/grpc-clients';
 import { execEvent } from '../../helpers/synthetic-events';
@@ -135,6 +137,47 @@ describe('identities and roles', { timeout: 90_000 }, () => {
       assert.match(again.stderr, /already exist/);
     } finally {
       await tls.stop();
+    }
+  });
+
+  test('the README\'s several-node setup, as written: certs, a node token, a sensor over TLS', kernelTestOptions(), async () => {
+    const pki = path.join(tempDir('vigil-pki-'), 'pki');
+    assert.equal((await runVigil(['certs', 'init', '--dir', pki, '--host', 'localhost'])).code, 0);
+    const dataDir = tempDir('vigil-multi-');
+    const cp = startVigil(['controlplane', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--tls-cert', `${pki}/server.crt`, '--tls-key', `${pki}/server.key`]);
+    let sensor: ReturnType<typeof startVigil> | undefined;
+    try {
+      await cp.waitFor(/listening on .* and 127\.0\.0\.1:\d+ \(TLS\)/);
+      const port = /127\.0\.0\.1:(\d+)/.exec(cp.stderr())![1];
+      const tokenFile = path.join(tempDir(), 'node-a.token');
+      assert.equal((await runVigil(['token', 'create', '--data-dir', dataDir, '--node', 'node-a', '--out', tokenFile])).code, 0);
+      sensor = startVigil(['sensor', '--node-name', 'node-a', '--data-dir', tempDir('vigil-node-a-'), '--controlplane', `localhost:${port}`, '--tls-ca', `${pki}/ca.crt`, '--token-file', tokenFile]);
+      await sensor.waitFor(/streaming/);
+      const marker = `multi-node-${process.pid}`;
+      const deadline = Date.now() + 20_000;
+      let found = '';
+      while (!found.includes(marker) && Date.now() < deadline) {
+        spawnSync('/bin/true', [marker]);
+        found = (await runVigil(['events', '--data-dir', dataDir, '--type', 'exec', '--node', 'node-a', '-n', '1000'])).stdout;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      assert.match(found, new RegExp(marker), 'the node\'s exec reached the store over TLS with its token');
+      // A reader follows alerts over the same listener; with a sensor's token it may not.
+      const readerFile = path.join(tempDir(), 'reader.token');
+      assert.equal((await runVigil(['token', 'create', '--data-dir', dataDir, '--reader', 'soc-team', '--out', readerFile])).code, 0);
+      const follow = startVigil(['alerts', '--follow', '--controlplane', `localhost:${port}`, '--tls-ca', `${pki}/ca.crt`, '--token-file', readerFile]);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(follow.child.exitCode, null, follow.stderr());
+      follow.child.kill('SIGINT');
+      assert.equal((await follow.exited).code, 0);
+      const asSensor = await runVigil(['alerts', '--follow', '--controlplane', `localhost:${port}`, '--tls-ca', `${pki}/ca.crt`, '--token-file', tokenFile]);
+      assert.equal(asSensor.code, 1);
+      assert.match(asSensor.stderr, /sensor credential \(node-a\) cannot read/);
+    } finally {
+      sensor?.child.kill('SIGINT');
+      await sensor?.exited;
+      cp.child.kill('SIGINT');
+      await cp.exited;
     }
   });
 
