@@ -1,20 +1,26 @@
 /**
- * The types of the audit Event fields Vigil reads, checked with one compiled
- * ajv validator: a field of the wrong JSON type is named and the event
- * skipped at intake, instead of failing later in the store or in a rule.
+ * The types and bounds of the audit Event fields Vigil reads, checked with
+ * one compiled ajv validator: a field of the wrong JSON type, or longer than
+ * any API server writes, is named and the event skipped at intake, instead
+ * of failing later in the store or in a rule.
  * Every field is optional here (what must be there is decided in
  * normalize-event.ts) and may be null, which exports write for "absent";
  * fields Vigil does not read are let through unchecked.
  */
 import Ajv from 'ajv';
 
-const str = { type: 'string', nullable: true } as const;
-const strings = { type: 'array', nullable: true, items: { type: 'string' } } as const;
+/** Bounds as those of the sensor's events (proto/field-limits.ts); a request URI may carry a long query. */
+const STRING_CHARS = 4096;
+const URI_CHARS = 16_384;
+const ENTRIES = 1024;
+
+const str = { type: 'string', nullable: true, maxLength: STRING_CHARS } as const;
+const strings = { type: 'array', nullable: true, maxItems: ENTRIES, items: { type: 'string', maxLength: STRING_CHARS } } as const;
 
 const user = {
   type: 'object',
   nullable: true,
-  properties: { username: str, uid: str, groups: strings, extra: { type: 'object', nullable: true, additionalProperties: strings } },
+  properties: { username: str, uid: str, groups: strings, extra: { type: 'object', nullable: true, maxProperties: ENTRIES, additionalProperties: strings } },
 } as const;
 
 export const AUDIT_EVENT_SCHEMA = {
@@ -25,7 +31,7 @@ export const AUDIT_EVENT_SCHEMA = {
     level: str,
     auditID: str,
     stage: str,
-    requestURI: str,
+    requestURI: { type: 'string', nullable: true, maxLength: URI_CHARS },
     verb: str,
     user,
     impersonatedUser: user,
@@ -44,7 +50,7 @@ export const AUDIT_EVENT_SCHEMA = {
     requestReceivedTimestamp: str,
     stageTimestamp: str,
     timestamp: str,
-    annotations: { type: 'object', nullable: true, additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', nullable: true, maxProperties: ENTRIES, additionalProperties: { type: 'string', maxLength: STRING_CHARS } },
   },
 } as const;
 
@@ -71,7 +77,7 @@ function valueAt(v: unknown, pointer: string): unknown {
   return at;
 }
 
-/** Each field of `v` whose type is wrong, as "field X must be T, got U"; empty when all are right. */
+/** Each field of `v` whose type or size is wrong, as "field X must be T, got U"; empty when all are right. */
 export function typeProblems(v: object): string[] {
   if (validate(v)) return [];
   const seen = new Set<string>();
@@ -79,7 +85,9 @@ export function typeProblems(v: object): string[] {
   for (const e of validate.errors ?? []) {
     if (seen.has(e.instancePath)) continue;
     seen.add(e.instancePath);
-    out.push(`field ${fieldName(e.instancePath) || '(the event)'} ${e.message ?? 'is invalid'}, got ${jsonType(valueAt(v, e.instancePath))}`);
+    const value = valueAt(v, e.instancePath);
+    const got = e.keyword === 'maxLength' ? `${(value as string).length} characters` : e.keyword === 'maxItems' ? `${(value as unknown[]).length} entries` : e.keyword === 'maxProperties' ? `${Object.keys(value as object).length} entries` : jsonType(value);
+    out.push(`field ${fieldName(e.instancePath) || '(the event)'} ${e.message ?? 'is invalid'}, got ${got}`);
   }
   return out;
 }

@@ -127,6 +127,16 @@ describe('parseAuditPayload: refusals name the item and why', () => {
   });
 });
 
+describe('parseAuditPayload: bounds', () => {
+  test('a field longer than any API server writes is named with its size, and the item kept for the record', () => {
+    const big = { ...ev(), user: { username: 'u'.repeat(5000), groups: Array.from({ length: 1025 }, () => 'g') }, requestURI: `/api/v1/pods?${'x'.repeat(20_000)}` };
+    const r = parse({ kind: 'EventList', items: [big, ev()] });
+    assert.equal(r.events.length, 1);
+    for (const field of ['user.username must NOT have more than 4096 characters, got 5000 characters', 'user.groups must NOT have more than 1024 items, got 1025 entries', 'requestURI must NOT have more than 16384 characters, got 20013 characters'])
+      assert.ok(r.problems[0].reason.includes(`field ${field}`), `${field} in ${r.problems[0].reason}`);
+  });
+});
+
 describe('toAuditRecord', () => {
   test('reads what the API server authenticated, and whom it impersonated', () => {
     const e = { ...auditEvent({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'shop', name: 'web-1', username: 'bob', code: 101 }), impersonatedUser: { username: 'alice' } };
