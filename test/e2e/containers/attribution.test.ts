@@ -16,15 +16,17 @@ describe('containers and pods, against real containerd', containerdTestOptions()
   const events: Event__Output[] = [];
   const logs: string[] = [];
 
-  async function waitFor(what: string, pred: (e: Event__Output) => boolean, ms = 10_000): Promise<Event__Output> {
+  /** Polls `seen` for the first event matching `pred`. */
+  async function found(seen: Event__Output[], what: string, pred: (e: Event__Output) => boolean, ms = 10_000): Promise<Event__Output> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const hit = events.find(pred);
+      const hit = seen.find(pred);
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms (${events.length} events)`);
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms (${seen.length} events)`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+  const waitFor = (what: string, pred: (e: Event__Output) => boolean, ms?: number) => found(events, what, pred, ms);
 
   before(async () => {
     ctd = await TestContainerd.start();
@@ -105,16 +107,6 @@ describe('containers and pods, against real containerd', containerdTestOptions()
     }
   });
 
-  /** Polls `seen` for the first event matching `pred`. */
-  async function found(seen: Event__Output[], what: string, pred: (e: Event__Output) => boolean, ms = 10_000): Promise<Event__Output> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const hit = seen.find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms (${seen.length} events)`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   const startedBy = (id: string, source: string) => (e: Event__Output) => e.body === 'container_started' && e.container?.id === id && e.container_started?.details?.source === source;
 
   test('a pod first seen while the CRI is down is described from its OCI spec, then by the runtime as soon as it answers again', async () => {
