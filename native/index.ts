@@ -11,9 +11,9 @@ export { VigilError } from '../proto/errors';
 export type EventKind = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'file';
 export const EVENT_KINDS: readonly EventKind[] = ['exec', 'fork', 'exit', 'connect', 'mount', 'file'];
 
-/** What a file call does to a watched path (VIGIL_ACCESS_* of vigil_event.h). */
-export type FileAccessKind = 'read' | 'write' | 'truncate' | 'delete' | 'replace' | 'link';
-export const FILE_ACCESS_KINDS: readonly FileAccessKind[] = ['read', 'write', 'truncate', 'delete', 'replace', 'link'];
+import type { FileAccessKind } from '../proto/watched-paths';
+
+export { FILE_ACCESS_KINDS, type FileAccessKind } from '../proto/watched-paths';
 
 /** The file calls the kernel reports (enum vigil_file_call). */
 export type FileCallName =

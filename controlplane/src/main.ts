@@ -12,6 +12,8 @@ import { AuditIngest } from './audit/audit-ingest';
 import { AuditLogTailer } from './audit/log-tailer';
 import { AuditWebhook } from './audit/webhook';
 import { ConfiguredRules } from './detections/configured-rules';
+import { watchedPathsOf } from './config/rules-file';
+import type { WatchedPath } from '../../proto/watched-paths';
 import { DetectionEngine } from './detections/engine';
 import { ThreatIntel } from './intel/threat-intel';
 import { IngestPipeline } from './ingest/pipeline';
@@ -91,9 +93,13 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   // Intel feeds dropped into this directory load without touching the rules file.
   const intel = new ThreatIntel([path.join(o.dataDir, 'intel')], log);
   let engine: DetectionEngine | undefined;
+  let sensorService: SensorService | undefined;
+  let watchedPaths: WatchedPath[] = [];
   const rules = new ConfiguredRules(o.rulesFile, (ruleSet, file) => {
     engine?.setRuleSet(ruleSet);
     intel.configure(file?.intel.feeds ?? []);
+    watchedPaths = watchedPathsOf(file);
+    sensorService?.configure(watchedPaths);
   }, log);
   // First, so that a bad rules file is the one thing said and nothing was started.
   const ruleSet = rules.load();
@@ -120,7 +126,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const pipeline = new IngestPipeline(events, engine, writer, stream);
   const auditRepo = new AuditRepo(db);
   const audit = new AuditIngest(writer, engine, stream);
-  const sensorService = new SensorService(auth, pipeline, events, log);
+  sensorService = new SensorService(auth, pipeline, events, log, watchedPaths);
 
   const protos = loadVigilProtos().vigil.v1;
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });

@@ -8,7 +8,7 @@ import { EVENT_KINDS, VigilError, bootToUnixOffsetNs, recordLayout, startNativeS
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { BatchDecoder } from './decode';
 import { WatchTables, compileWatchTable } from './file-watch/watch-table';
-import { DEFAULT_WATCHED_PATHS, type WatchedPath } from './file-watch/watched-paths';
+import { DEFAULT_WATCHED_PATHS, type WatchedPath } from '../../proto/watched-paths';
 
 export interface KernelSensorOptions {
   /** Ring buffer size in bytes, a power of two (default 8 MiB). */

@@ -14,6 +14,7 @@ import { callMetadata, channelCredentials, describeGrpcError, type ControlPlaneA
 import { sensorMessageCodec, sensorServiceSendingEncoded } from '../../proto/loader';
 import { keepTrying, type Trier } from '../../proto/retry';
 import type { ControlMessage__Output } from '../../proto/generated/vigil/v1/ControlMessage';
+import type { SensorConfig__Output } from '../../proto/generated/vigil/v1/SensorConfig';
 import type { Outbox } from './outbox';
 
 export interface SensorClientOptions extends ControlPlaneAddress {
@@ -22,6 +23,8 @@ export interface SensorClientOptions extends ControlPlaneAddress {
   /** Batches sent and not yet acknowledged, at most. */
   window?: number;
   log?: (line: string) => void;
+  /** What the control plane asks of this sensor: after every welcome, and when its rules change. */
+  onConfig?: (config: SensorConfig__Output) => void;
 }
 
 const RECONNECT = { minMs: 100, maxMs: 5000 };
@@ -96,6 +99,8 @@ export class SensorClient {
     } else if (msg.ack) {
       this.outbox.ackUpTo(BigInt(msg.ack.seq));
       this.inFlight = Math.max(0, this.inFlight - 1);
+    } else if (msg.config) {
+      this.o.onConfig?.(msg.config);
     }
     this.pump();
   }

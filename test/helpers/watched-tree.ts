@@ -8,7 +8,7 @@ import { after, before } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileAccess__Output } from '../../proto/generated/vigil/v1/FileAccess';
-import type { WatchedPath } from '../../sensor/src/file-watch/watched-paths';
+import type { WatchedPath } from '../../proto/watched-paths';
 import { EventRecorder } from './event-recorder';
 import { run } from './processes';
 import { tempDir } from './temp-dir';

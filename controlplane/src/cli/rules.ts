@@ -1,7 +1,7 @@
 /** `vigil rules list` and `vigil rules check FILE`: what ships, and whether a rules file is right. */
 import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { formatProblems, loadRulesFile, parseRulesFile, type RulesFile } from '../config/rules-file';
+import { formatProblems, loadRulesFile, parseRulesFile, watchedPathsOf, type RulesFile } from '../config/rules-file';
 import { RULES } from '../detections/rules';
 import { KNOWN_LISTS, RuleSet, isAuditRule, ruleCatalog } from '../detections/rule-set';
 import { parseFeed } from '../intel/feed-parser';
@@ -51,8 +51,14 @@ export function rulesCommand(): Command {
     .description('every rule with its severity and MITRE ATT&CK technique (as a rules file sets them, with --rules)')
     .option('--rules <file>', 'show the rules as this rules file sets them up')
     .option('--json', 'one JSON object per rule')
-    .action((f: { rules?: string; json?: boolean }) => {
+    .option('--watched', 'the paths the sensors watch instead: path, category, accesses')
+    .action((f: { rules?: string; json?: boolean; watched?: boolean }) => {
       const file = f.rules ? loadRulesFile(f.rules, ruleCatalog(RULES), KNOWN_LISTS) : undefined;
+      if (f.watched) {
+        const paths = watchedPathsOf(file);
+        process.stdout.write(paths.map((p) => (f.json ? JSON.stringify(p) : `${p.path.padEnd(60)} ${p.category.padEnd(24)} ${(p.access ?? ['all']).join(',')}`)).join('\n') + '\n');
+        return;
+      }
       const rows = listRules(file);
       let out = f.json ? '' : `${'RULE'.padEnd(34)} ${'KIND'.padEnd(7)} ${'SEVERITY'.padEnd(8)} ${'ON'.padEnd(3)} ${'MITRE'.padEnd(60)} TITLE\n`;
       for (const r of rows)
@@ -81,7 +87,7 @@ export function rulesCommand(): Command {
       const rows = listRules(parsed.file);
       const off = rows.filter((r) => !r.enabled).map((r) => r.id);
       const exceptions = rows.reduce((n, r) => n + r.exceptions, 0);
-      process.stdout.write(`${path}: ok: ${rows.length - off.length} rules on${off.length ? ` (off: ${off.join(', ')})` : ''}, ${exceptions} exception${exceptions === 1 ? '' : 's'}, ${Object.keys(parsed.file.lists).length} lists extended, ${parsed.file.intel.feeds.length} feeds\n`);
+      process.stdout.write(`${path}: ok: ${rows.length - off.length} rules on${off.length ? ` (off: ${off.join(', ')})` : ''}, ${exceptions} exception${exceptions === 1 ? '' : 's'}, ${Object.keys(parsed.file.lists).length} lists extended, ${parsed.file.intel.feeds.length} feeds, ${watchedPathsOf(parsed.file).length} watched paths\n`);
     });
   return rules;
 }

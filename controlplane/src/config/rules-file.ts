@@ -1,6 +1,7 @@
 /**
  * The rules file: which rules run and how loud they are, their exceptions,
- * the named lists they read, and the threat-intelligence feeds. YAML,
+ * the named lists they read, the threat-intelligence feeds, and the paths
+ * the sensors watch. YAML,
  * checked against a JSON schema and then against the rule catalog, so every
  * problem comes back with the line and column it is about.
  */
@@ -8,6 +9,7 @@ import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 import { VigilError } from '../../../proto/errors';
+import { DEFAULT_WATCHED_PATHS, FILE_ACCESS_KINDS, validateWatchedPaths, type WatchedPath } from '../../../proto/watched-paths';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type SeverityName = (typeof SEVERITIES)[number];
@@ -38,6 +40,8 @@ export interface RulesFile {
   lists: Record<string, string[]>;
   rules: Record<string, RuleSettings>;
   intel: { feeds: FeedSpec[] };
+  /** Paths the sensors watch besides the defaults, and defaults they no longer watch. */
+  watched_paths?: { add: WatchedPath[]; remove: string[] };
 }
 
 /** What the semantic check needs to know of each shipped rule. */
@@ -84,6 +88,22 @@ const SCHEMA = {
             },
           },
         },
+      },
+    },
+    watched_paths: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        add: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path', 'category'],
+            properties: { path: { type: 'string', minLength: 1 }, category: { type: 'string', minLength: 1 }, access: { type: 'array', minItems: 1, items: { enum: FILE_ACCESS_KINDS } } },
+          },
+        },
+        remove: { type: 'array', items: { type: 'string', minLength: 1 } },
       },
     },
     intel: {
@@ -192,7 +212,32 @@ function semanticProblems(file: RulesFile, catalog: readonly RuleCatalogEntry[],
       }
     });
   }
+  problems.push(...watchedPathProblems(file, loc));
   return problems;
+}
+
+/** The table of watched paths a rules file puts in force: the defaults, less what it removes, plus what it adds. */
+export function watchedPathsOf(file: RulesFile | undefined): WatchedPath[] {
+  const removed = new Set(file?.watched_paths?.remove);
+  return [...DEFAULT_WATCHED_PATHS.filter((p) => !removed.has(p.path)), ...(file?.watched_paths?.add ?? [])];
+}
+
+function watchedPathProblems(file: RulesFile, loc: Locator): Problem[] {
+  const defaults = new Set(DEFAULT_WATCHED_PATHS.map((p) => p.path));
+  const asked = file.watched_paths ?? { add: [], remove: [] };
+  const problems = asked.remove
+    .map((path, i) => [path, i] as const)
+    .filter(([path]) => !defaults.has(path))
+    .map(([path, i]) => loc.at(['watched_paths', 'remove', i], `watched_paths.remove.${i}: "${path}" is not one of the default watched paths (vigil rules list --watched shows them)`));
+  if (problems.length) return problems;
+  try {
+    validateWatchedPaths(watchedPathsOf(file));
+  } catch (err) {
+    const m = /^watchedPaths\[(\d+)\] (.*)$/s.exec((err as Error).message);
+    const i = m ? Number(m[1]) - (watchedPathsOf(file).length - asked.add.length) : -1;
+    return [i >= 0 ? loc.at(['watched_paths', 'add', i], `watched_paths.add.${i} ${m![2]}`) : loc.at(['watched_paths'], `watched_paths: ${(err as Error).message}`)];
+  }
+  return [];
 }
 
 export interface ParsedRulesFile {
@@ -216,7 +261,12 @@ export function parseRulesFile(text: string, catalog: readonly RuleCatalogEntry[
     return { problems };
   }
   const v = value as Partial<RulesFile>;
-  const file: RulesFile = { lists: v.lists ?? {}, rules: v.rules ?? {}, intel: { feeds: v.intel?.feeds ?? [] } };
+  const file: RulesFile = {
+    lists: v.lists ?? {},
+    rules: v.rules ?? {},
+    intel: { feeds: v.intel?.feeds ?? [] },
+    watched_paths: { add: v.watched_paths?.add ?? [], remove: v.watched_paths?.remove ?? [] },
+  };
   const problems = semanticProblems(file, catalog, knownLists, loc);
   return problems.length ? { problems } : { file, problems };
 }

@@ -12,7 +12,7 @@ import type { ContainerFacts } from '../correlation/container-registry';
 import type { IntelLookup } from '../intel/threat-intel';
 import type { Lists } from './lists';
 
-export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'container_started';
+export type EventSource = 'exec' | 'fork' | 'exit' | 'connect' | 'mount' | 'file' | 'container_started';
 
 export interface DetectionContext {
   readonly node: string;

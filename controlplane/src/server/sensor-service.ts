@@ -10,16 +10,35 @@ import { MAX_SEQ, REFUSED_SEQ } from '../../../proto/batch-seq';
 import { nodeNameProblem } from '../../../proto/node-name';
 import { fieldLimitProblem } from '../../../proto/field-limits';
 import { authorize, type Authenticator } from './auth';
+import type { SensorConfig } from '../../../proto/generated/vigil/v1/SensorConfig';
+import type { WatchedPath } from '../../../proto/watched-paths';
+
+/** The table of watched paths, as a SensorConfig carries it. */
+function sensorConfig(paths: readonly WatchedPath[]): SensorConfig {
+  return { watched_paths: paths.map((p) => ({ path: p.path, category: p.category, access: [...(p.access ?? [])] })) };
+}
 
 export class SensorService {
   connected = 0;
+  private config: SensorConfig;
+  /** Streams past their welcome, to send a new config to. */
+  private readonly welcomed = new Set<grpc.ServerDuplexStream<unknown, ControlMessage>>();
 
   constructor(
     private readonly auth: Authenticator,
     private readonly pipeline: IngestPipeline,
     private readonly events: EventsRepo,
     private readonly log: (line: string) => void,
-  ) {}
+    watchedPaths: readonly WatchedPath[],
+  ) {
+    this.config = sensorConfig(watchedPaths);
+  }
+
+  /** Puts a new table of watched paths in force on every sensor: those connected now, and those to come. */
+  configure(watchedPaths: readonly WatchedPath[]): void {
+    this.config = sensorConfig(watchedPaths);
+    for (const call of this.welcomed) call.write({ config: this.config });
+  }
 
   /** For the service from sensorServiceReadingEncodedEvents(): its messages come as SensorMessageEncoded. */
   handlers(): grpc.UntypedServiceImplementation {
@@ -44,6 +63,7 @@ export class SensorService {
     const close = () => {
       if (open) this.connected--;
       open = false;
+      this.welcomed.delete(call);
     };
     call.on('cancelled', close);
     call.on('close', close);
@@ -76,6 +96,8 @@ export class SensorService {
           node = name;
           const holds = BigInt(/^\d{1,19}$/.test(msg.hello!.last_seq) ? msg.hello!.last_seq : '0');
           call.write({ welcome: { last_committed_seq: String(this.events.committedUpTo(node, holds === 0n ? MAX_SEQ : holds)) } });
+          call.write({ config: this.config });
+          if (open) this.welcomed.add(call);
         } else if (msg.msg === 'batch') {
           const b = msg.batch!;
           if (!node) throw new VigilError('INVALID_ARGUMENT', `stream from ${peer} sent a batch before its hello`);

@@ -8,6 +8,7 @@ import { Outbox } from '../outbox';
 import { NodePipeline } from '../node-pipeline';
 import { SensorClient } from '../sensor-client';
 import { RunRecord, type PreviousRun } from '../run-record';
+import type { FileAccessKind } from '../../../proto/watched-paths';
 
 export type SensorFlags = ClientFlags & SensorOptionFlags;
 
@@ -35,7 +36,26 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   const outbox = new Outbox({ dir, nodeName });
   const runs = new RunRecord(dir);
   const before = runs.previous();
-  const client = new SensorClient(outbox, { ...address, nodeName, version, log });
+  let applied = '';
+  const client = new SensorClient(outbox, {
+    ...address,
+    nodeName,
+    version,
+    log,
+    onConfig: (config) => {
+      const paths = config.watched_paths.map((p) => ({ path: p.path, category: p.category, ...(p.access.length ? { access: p.access as FileAccessKind[] } : {}) }));
+      const text = JSON.stringify(paths);
+      if (text === applied) return;
+      applied = text;
+      if (!pipeline.kernel.watchedPaths().length) return log('the control plane sent watched paths, but file events are off on this sensor');
+      try {
+        pipeline.kernel.setWatchedPaths(paths);
+        log(`watching ${paths.length} paths, as the control plane's rules say`);
+      } catch (err) {
+        log(`the control plane's watched paths were not applied, the ones in force stay: ${(err as Error).message}`);
+      }
+    },
+  });
   const pipeline = new NodePipeline({
     kernel: { ringBytes: f.ringBytes, countersPin: countersPinFor(dir) },
     criSocket: f.criSocket,

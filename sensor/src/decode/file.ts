@@ -1,6 +1,6 @@
 import type { FileAccess__Output } from '../../../proto/generated/vigil/v1/FileAccess';
 import type { FileCallName, RecordLayout } from '../../../native';
-import type { WatchedPath } from '../file-watch/watched-paths';
+import type { WatchedPath } from '../../../proto/watched-paths';
 import type { RecordReader } from './record-reader';
 
 /** The watch-table pattern a record's (generation, entry) names. */

@@ -6,7 +6,7 @@
  */
 import type { FileAccessKind, RecordLayout } from '../../../native';
 import { FILE_ACCESS_KINDS, VigilError } from '../../../native';
-import { validateWatchedPaths, type WatchedPath } from './watched-paths';
+import { validateWatchedPaths, type WatchedPath } from '../../../proto/watched-paths';
 
 /**
  * Names that reach other files: a file opened through them is judged by its

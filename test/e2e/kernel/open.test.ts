@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { DEFAULT_WATCHED_PATHS } from '../../../sensor/src/file-watch/watched-paths';
+import { DEFAULT_WATCHED_PATHS } from '../../../proto/watched-paths';
 import { cFixture } from '../../helpers/c-fixture';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { fileWatchSuite } from '../../helpers/watched-tree';

@@ -1,11 +1,14 @@
 /** The single list of shipped rules. */
 import type { Rule } from '../rule';
 import { apiServerAccessFromContainer } from './api-server-access-from-container';
+import { binaryNotInImage } from './binary-not-in-image';
 import { cloudMetadataAccess } from './cloud-metadata-access';
 import { clusterClientInContainer } from './cluster-client-in-container';
 import { containerEscapeTool } from './container-escape-tool';
+import { credentialsReadInContainer } from './credentials-read-in-container';
 import { cryptoMining } from './crypto-mining';
 import { downloadAndExecute } from './download-and-execute';
+import { filelessExecution } from './fileless-execution';
 import { k8sAdmissionWebhookChanged } from './k8s-admission-webhook-changed';
 import { k8sAnonymousRequestAllowed } from './k8s-anonymous-request-allowed';
 import { k8sClusterAdminBinding } from './k8s-cluster-admin-binding';
@@ -30,8 +33,11 @@ import { maliciousIpConnection } from './malicious-ip-connection';
 import { packageManagerInContainer } from './package-manager-in-container';
 import { privilegedContainerStarted } from './privileged-container-started';
 import { reverseShell } from './reverse-shell';
+import { runtimeSocketFromContainer } from './runtime-socket-from-container';
 import { sensitiveHostMountStarted } from './sensitive-host-mount-started';
 import { sensitiveMountInContainer } from './sensitive-mount-in-container';
+import { serviceAccountTokenRead } from './service-account-token-read';
+import { shellHistoryCleared } from './shell-history-cleared';
 import { shellInContainer } from './shell-in-container';
 import { sshServerInContainer } from './ssh-server-in-container';
 import { terminalShellInContainer } from './terminal-shell-in-container';
@@ -55,6 +61,12 @@ export const HOST_RULES: readonly Rule[] = [
   sshServerInContainer,
   downloadAndExecute,
   packageManagerInContainer,
+  binaryNotInImage,
+  filelessExecution,
+  serviceAccountTokenRead,
+  credentialsReadInContainer,
+  shellHistoryCleared,
+  runtimeSocketFromContainer,
 ];
 
 /** Cluster rules, judged on the Kubernetes audit log. */

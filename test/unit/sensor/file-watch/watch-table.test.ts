@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { recordLayout } from '../../../../native';
 import { RESOLVE_PREFIXES, WatchTables, compileWatchTable, type WatchEntry } from '../../../../sensor/src/file-watch/watch-table';
-import { DEFAULT_WATCHED_PATHS, WATCH_CATEGORY, type WatchedPath } from '../../../../sensor/src/file-watch/watched-paths';
+import { DEFAULT_WATCHED_PATHS, WATCH_CATEGORY, type WatchedPath } from '../../../../proto/watched-paths';
 
 const layout = recordLayout();
 const w = layout.watch;

@@ -1,8 +1,9 @@
 /**
- * The paths whose access the kernel reports as FileAccess events, and why.
- * Every event carries the pattern that matched (`watched`) and its
- * `category`: rules match on those, so the category strings below are the
- * contract with the rules side (which cannot import the sensor).
+ * The paths whose access the kernel reports as FileAccess events, and why:
+ * part of the contract between the sensor (which watches them) and the
+ * control plane (whose rules file adds and removes paths, sent to every
+ * sensor, and whose rules match on the categories below). Every event
+ * carries the pattern that matched (`watched`) and its `category`.
  *
  * A pattern is an absolute path prefix matched byte for byte: "/etc/shadow"
  * also covers "/etc/shadow-" (the backup), and a trailing "/" watches
@@ -11,8 +12,11 @@
  * and every other user's keys, but not /home/a/b/.ssh/. When two heads
  * before a "*" nest ("/home/" and "/home/x/"), the longer one wins.
  */
-import type { FileAccessKind } from '../../../native';
-import { FILE_ACCESS_KINDS, VigilError } from '../../../native';
+import { VigilError } from './errors';
+
+/** What a file call does to a watched path (VIGIL_ACCESS_* of native/include/vigil_event.h). */
+export type FileAccessKind = 'read' | 'write' | 'truncate' | 'delete' | 'replace' | 'link';
+export const FILE_ACCESS_KINDS: readonly FileAccessKind[] = ['read', 'write', 'truncate', 'delete', 'replace', 'link'];
 
 export interface WatchedPath {
   /** Absolute path prefix; see the module comment for "/" and "*". */
@@ -86,8 +90,15 @@ export const DEFAULT_WATCHED_PATHS: readonly WatchedPath[] = [
   ...['.bash_history', '.zsh_history', '.ash_history', '.sh_history', '.history'].flatMap((f) => inHomes(f, C.shellHistory, TAMPERING)),
 ];
 
+/**
+ * The kernel table's bounds (VIGIL_WATCH_MAX_PATTERNS, VIGIL_WATCH_PATH_LEN
+ * of native/include/vigil_event.h), for the control plane, which checks a
+ * rules file without loading the addon; a test holds them to the addon's.
+ */
+export const WATCH_TABLE_LIMITS = { maxPatterns: 256, pathBytes: 254 } as const;
+
 /** Throws VigilError INVALID_ARGUMENT naming the first bad pattern and why. */
-export function validateWatchedPaths(paths: readonly WatchedPath[], maxPatterns: number, maxBytes: number): void {
+export function validateWatchedPaths(paths: readonly WatchedPath[], maxPatterns: number = WATCH_TABLE_LIMITS.maxPatterns, maxBytes: number = WATCH_TABLE_LIMITS.pathBytes): void {
   if (!Array.isArray(paths)) throw new VigilError('INVALID_ARGUMENT', 'watchedPaths must be an array of { path, category, access? }');
   if (paths.length > maxPatterns)
     throw new VigilError('INVALID_ARGUMENT', `watchedPaths holds ${paths.length} patterns; the kernel table takes at most ${maxPatterns}`);

