@@ -62,6 +62,23 @@ function inContainer(site: SimulationSite, command: string, tty = false): string
   return r.error ? r.error.message : undefined;
 }
 
+/**
+ * Runs `command` (sh syntax, $D naming `dir`) in the fake container, in a
+ * mount namespace of its own with a tmpfs over `dir`: what it writes
+ * vanishes with it. A directory it had to create on the node is removed.
+ */
+function inPrivateMount(site: SimulationSite, dir: string, command: string): string | undefined {
+  if (!has('unshare')) return 'needs unshare (util-linux)';
+  const missing: string[] = [];
+  for (let d = dir; d !== '/' && !fs.existsSync(d); d = path.dirname(d)) missing.push(d);
+  try {
+    return inContainer(site, `unshare -m --propagation private sh -c 'mkdir -p ${dir} && mount -t tmpfs simulated ${dir} && D=${dir} && ${command}; :'`);
+  } finally {
+    // Deepest first, each only if nothing else was put there meanwhile.
+    for (const d of missing) if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
+  }
+}
+
 /** A connection from the fake container to `address`, which sits on the loopback of a fresh network namespace. */
 function connectInNamespace(site: SimulationSite, address: string, port: number): string | undefined {
   if (!has('unshare') || !has('ip')) return 'needs unshare (util-linux) and ip (iproute2)';
@@ -137,6 +154,36 @@ export const NODE_ATTACKS: NodeAttack[] = [
     run: (s) => connectInNamespace(s, '169.254.169.254', 80),
   },
   {
+    ruleId: 'binary-not-in-image',
+    what: 'a binary copied into /tmp at run time and executed there (a copy of /bin/true)',
+    run: (s) => inContainer(s, `${s.tools}/dropped-tool`),
+  },
+  {
+    ruleId: 'fileless-execution',
+    what: 'a copy of /bin/true deleted while open, then executed through /proc/self/fd',
+    run: (s) => inContainer(s, `/bin/sh -c 'cp /bin/true ${s.tools}/gone && exec 3<${s.tools}/gone && rm ${s.tools}/gone && /proc/self/fd/3; :'`),
+  },
+  {
+    ruleId: 'service-account-token-read',
+    what: 'a shell reading a service-account token, on a tmpfs in a throwaway mount namespace',
+    run: (s) => inPrivateMount(s, '/run/secrets/kubernetes.io/serviceaccount', 'echo simulated > $D/token && cat $D/token >/dev/null'),
+  },
+  {
+    ruleId: 'credentials-read-in-container',
+    what: 'cat of /etc/shadow in a container (read to /dev/null)',
+    run: (s) => inContainer(s, `/bin/sh -c 'cat /etc/shadow >/dev/null 2>&1; :'`),
+  },
+  {
+    ruleId: 'shell-history-cleared',
+    what: "rm of root's .bash_history, on a tmpfs over /root in a throwaway mount namespace (the real one is untouched)",
+    run: (s) => inPrivateMount(s, '/root', 'touch $D/.bash_history && rm $D/.bash_history'),
+  },
+  {
+    ruleId: 'runtime-socket-from-container',
+    what: "an open of containerd's socket path from a container (it fails: a socket is not read that way)",
+    run: (s) => inContainer(s, `/bin/sh -c 'cat /run/containerd/containerd.sock >/dev/null 2>&1; :'`),
+  },
+  {
     ruleId: 'malicious-ip-connection',
     what: `a connection to ${SIMULATED_C2}, listed by a temporary feed and on the loopback of a throwaway network namespace`,
     run: (s) => {
@@ -158,6 +205,8 @@ export function simulationSite(dataDir: string): SimulationSite & { remove(): vo
   for (const name of ['xmrig', 'nsenter', 'kubectl', 'sshd', 'apt-get']) fs.symlinkSync('/bin/true', path.join(tools, name));
   fs.copyFileSync('/bin/sh', path.join(tools, 'nginx'));
   fs.chmodSync(path.join(tools, 'nginx'), 0o755);
+  fs.copyFileSync('/bin/true', path.join(tools, 'dropped-tool'));
+  fs.chmodSync(path.join(tools, 'dropped-tool'), 0o755);
   const intelDir = path.join(dataDir, 'intel');
   fs.mkdirSync(intelDir, { recursive: true, mode: 0o700 });
   const feed = path.join(intelDir, `vigil-simulate-${suffix}.txt`);

@@ -14,7 +14,9 @@ export function isWorkloadItself(ev: Event__Output, facts: ContainerFacts | unde
   const p = ev.process;
   if (!p) return false;
   if (isContainerInit(p.pid, p.ns_pid, facts)) return true;
-  // The app's own workers (gunicorn's, nginx's) run the entrypoint's program; a shell or a one-liner is never the app.
+  // The app's own workers (gunicorn's, nginx's): the entrypoint's descendants running its program. A session
+  // opened into the container descends from the runtime instead, and a shell or a one-liner is never the app.
+  if (!facts?.initPid || !ev.ancestry.some((a) => a.pid === facts.initPid)) return false;
   const program = programOf(ev);
-  return !!facts?.initExes.has(p.exe) && !isShellLike(program, lists) && scriptOneLiner(program, lists) === undefined;
+  return facts.initExes.has(p.exe) && !isShellLike(program, lists) && scriptOneLiner(program, lists) === undefined;
 }

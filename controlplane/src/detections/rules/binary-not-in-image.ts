@@ -1,14 +1,14 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { HostRule } from '../rule';
-import { commandLine, imageIn, inContainer, inWritableDir, isRuntimeProcess, programOf } from '../facts';
+import { basename, commandLine, imageIn, inContainer, inWritableDir, isRuntimeProcess, programOf } from '../facts';
 
 /** What makes the executed file foreign to the image, or undefined when it came with it. */
 function drift(ev: Event__Output): string | undefined {
   const { binary, script, filename } = ev.exec!;
   if (script?.layer === 'LAYER_UPPER') return 'a script written in the container after it started';
   if (binary?.layer === 'LAYER_UPPER') return 'a file written in the container after it started (the writable layer, not the image)';
-  // A tmpfs or emptyDir at /tmp or /dev/shm is no image either.
-  if (binary?.layer === 'LAYER_NOT_OVERLAY' && !binary.memfd && inWritableDir(filename)) return 'a file in a writable scratch directory, outside the image';
+  // A tmpfs or emptyDir at /tmp or /dev/shm is no image either (a symlink there to an image binary runs that binary).
+  if (binary?.layer === 'LAYER_NOT_OVERLAY' && !binary.memfd && inWritableDir(filename) && binary.name === basename(filename)) return 'a file in a writable scratch directory, outside the image';
   return undefined;
 }
 

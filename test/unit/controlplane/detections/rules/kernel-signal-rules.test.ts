@@ -16,7 +16,7 @@ import { runtimeSocketFromContainer } from '../../../../../controlplane/src/dete
 import { serviceAccountTokenRead } from '../../../../../controlplane/src/detections/rules/service-account-token-read';
 import { shellHistoryCleared } from '../../../../../controlplane/src/detections/rules/shell-history-cleared';
 import { CONTAINER_ID, connectEvent, execEvent, fileEvent } from '../../../../helpers/synthetic-events';
-import { ruleContext } from '../../../../helpers/rule-context';
+import { proc, ruleContext } from '../../../../helpers/rule-context';
 
 const IMAGE = 'registry.example.com/shop/web:1.4';
 const inImage = (ev: Event__Output, image = IMAGE): Event__Output => ({ ...ev, container: ev.container!.id ? { ...ev.container!, image } : ev.container });
@@ -83,6 +83,7 @@ describe('rule service-account-token-read', () => {
     fires(serviceAccountTokenRead, [
       ['cat from kubectl exec', access('/bin/cat', ['cat', token], { path: token }, { containerId: CONTAINER_ID, pid: 900, nsPid: 17 }), workload('/app/server')],
       ['a copy of cat under another name', access('/tmp/x', ['/tmp/x', token], { path: token }, { containerId: CONTAINER_ID, pid: 901, nsPid: 18 }), workload('/app/server')],
+      ['the same program as the app, from an exec session', access('/usr/bin/python3.11', ['python3', '/tmp/x.py'], { path: token }, { containerId: CONTAINER_ID, pid: 906, nsPid: 23 }), workload('/usr/bin/python3.11')],
       ['a python one-liner in a python app', access('/usr/bin/python3.11', ['python3', '-c', `print(open("${token}").read())`], { path: token }, { containerId: CONTAINER_ID, pid: 902, nsPid: 19 }), workload('/usr/bin/python3.11')],
       ['the projected token path', access('/bin/busybox', ['head', '/var/run/secrets/tokens/vault'], { path: '/var/run/secrets/tokens/vault', watched: '/var/run/secrets/tokens/' }, { containerId: CONTAINER_ID, pid: 903, nsPid: 20 }), workload('/app/server')],
       ['another pod\'s token on the node', access('/usr/bin/find', ['find', '/var/lib/kubelet/pods', '-name', 'token', '-exec', 'cat', '{}', ';'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
@@ -91,7 +92,7 @@ describe('rule service-account-token-read', () => {
   test('not: the entrypoint, its workers, the kubelet, a failed open, a write', () => {
     silent(serviceAccountTokenRead, [
       ['the entrypoint itself', access('/app/server', ['/app/server'], { path: token }, { containerId: CONTAINER_ID, pid: 500, nsPid: 1 }), workload('/app/server')],
-      ['a worker running the entrypoint\'s program', access('/usr/bin/python3.11', ['gunicorn: worker [app]'], { path: token }, { containerId: CONTAINER_ID, pid: 610, nsPid: 9 }), workload('/usr/bin/python3.11')],
+      ['a worker running the entrypoint\'s program', { ...access('/usr/bin/python3.11', ['gunicorn: worker [app]'], { path: token }, { containerId: CONTAINER_ID, pid: 610, nsPid: 9 }), ancestry: [proc(500, '/usr/bin/python3.11', ['gunicorn: master'])] }, workload('/usr/bin/python3.11')],
       ['the kubelet mounting the volume', access('/usr/bin/kubelet', ['/usr/bin/kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
       ['a failed open', access('/bin/cat', ['cat', token], { path: token, result: -2 }, { containerId: CONTAINER_ID, pid: 904, nsPid: 21 }), workload('/app/server')],
       ['a write', access('/bin/cat', ['cat', token], { path: token, access: 'ACCESS_WRITE' }, { containerId: CONTAINER_ID, pid: 905, nsPid: 22 }), workload('/app/server')],
