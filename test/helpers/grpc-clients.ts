@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadVigilProtos } from '../../proto/loader';
 import type { Alert__Output } from '../../proto/generated/vigil/v1/Alert';
+import type { SensorConfig__Output } from '../../proto/generated/vigil/v1/SensorConfig';
 import type { ControlMessage__Output } from '../../proto/generated/vigil/v1/ControlMessage';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { SubscribeRequest } from '../../proto/generated/vigil/v1/SubscribeRequest';
@@ -20,6 +21,8 @@ export class TestSensorStream {
   readonly call;
   readonly client;
   error: grpc.ServiceError | undefined;
+  /** The SensorConfigs the control plane sent, in order. */
+  readonly configs: SensorConfig__Output[] = [];
   private readonly errored: Promise<grpc.ServiceError>;
 
   constructor(target: string, token?: string, creds = grpc.credentials.createInsecure()) {
@@ -27,6 +30,8 @@ export class TestSensorStream {
     this.client = new SensorService(target, creds);
     this.call = this.client.StreamEvents(metadataWith(token));
     this.call.on('data', (m: ControlMessage__Output) => {
+      // A config comes after the welcome and on every reload: kept aside, it answers no request.
+      if (m.config) return void this.configs.push(m.config);
       const w = this.waiting.shift();
       if (w) w(m);
       else this.replies.push(m);

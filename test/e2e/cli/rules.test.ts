@@ -51,6 +51,13 @@ describe('vigil rules', { timeout: 60_000 }, () => {
     const rows = json.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.deepEqual(rows.find((r) => r.id === 'shell-in-container'), { id: 'shell-in-container', kind: 'node', severity: 'critical', enabled: true, exceptions: 1, mitre: 'T1059.004 Command and Scripting Interpreter: Unix Shell', title: 'Shell spawned in a container' });
     assert.equal(rows.find((r) => r.id === 'crypto-mining').enabled, false);
+    const watched = await runVigil(['rules', 'list', '--watched']);
+    assert.match(watched.stdout, /^\/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/\s+service-account-token\s+all$/m);
+    assert.match(watched.stdout, /^\/root\/\.bash_history\s+shell-history\s+truncate,delete,replace$/m);
+    fs.writeFileSync(file, 'watched_paths:\n  add:\n    - { path: /srv/payroll/, category: payroll-secrets, access: [read] }\n  remove: [/etc/shadow]\n');
+    const edited = (await runVigil(['rules', 'list', '--watched', '--json', '--rules', file])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.deepEqual(edited.find((w) => w.path === '/srv/payroll/'), { path: '/srv/payroll/', category: 'payroll-secrets', access: ['read'] });
+    assert.equal(edited.find((w) => w.path === '/etc/shadow'), undefined);
   });
 
   test('check: ok with a summary, or every problem with its line, exit status 1', async () => {
@@ -59,7 +66,7 @@ describe('vigil rules', { timeout: 60_000 }, () => {
     fs.writeFileSync(good, GOOD);
     const ok = await runVigil(['rules', 'check', good]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /good\.yaml: ok: \d+ rules on \(off: crypto-mining\), 1 exception, 1 lists extended, 0 feeds/);
+    assert.match(ok.stdout, /good\.yaml: ok: \d+ rules on \(off: crypto-mining\), 1 exception, 1 lists extended, 0 feeds, \d+ watched paths/);
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'rules:\n  shell-in-containr:\n    severity: loud\n  reverse-shell:\n    exceptions:\n      - name: x\n        imge: y\n');
     const r = await runVigil(['rules', 'check', bad]);

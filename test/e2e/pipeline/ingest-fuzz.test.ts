@@ -9,7 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { after, before, describe, test } from 'node:test';
 import { epochNow, seqOf } from '../../../proto/batch-seq';
-import { sensorMessageCodec } from '../../../proto/loader';
+import { messageType, sensorMessageCodec } from '../../../proto/loader';
 import type { Event } from '../../../proto/generated/vigil/v1/Event';
 import { startTestControlPlane, type TestControlPlane } from '../../helpers/controlplane';
 import { TestSensorStream, metadataWith } from '../../helpers/grpc-clients';
@@ -30,17 +30,15 @@ function send(cp: TestControlPlane, messages: Uint8Array[]): Promise<Outcome> {
   const call = raw.makeBidiStreamRequest('/vigil.v1.SensorService/StreamEvents', (b: Buffer) => b, (b: Buffer) => b, metadataWith(cp.token));
   return new Promise<Outcome>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no answer within 5 s: the server hangs on this input')), 5000);
-    let welcomed = false;
     const done = (o: Outcome) => {
       clearTimeout(timer);
       call.cancel();
       raw.close();
       resolve(o);
     };
-    call.on('data', () => {
-      // The first answer is the welcome; the next one is the batch's ack.
-      if (welcomed) done({ acked: true });
-      welcomed = true;
+    // The welcome and the config come first; then the batch's ack.
+    call.on('data', (b: Buffer) => {
+      if (messageType('vigil.v1.ControlMessage').decode(b).toJSON().ack) done({ acked: true });
     });
     call.on('error', (e: grpc.ServiceError) => done({ acked: false, code: e.code, details: e.details }));
     call.on('end', () => done({ acked: false }));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseRulesFile } from '../../../../controlplane/src/config/rules-file';
+import { parseRulesFile, watchedPathsOf } from '../../../../controlplane/src/config/rules-file';
+import { DEFAULT_WATCHED_PATHS } from '../../../../proto/watched-paths';
 import { RULES } from '../../../../controlplane/src/detections/rules';
 import { KNOWN_LISTS, ruleCatalog } from '../../../../controlplane/src/detections/rule-set';
 
@@ -57,5 +58,20 @@ intel:
     assert.match(problems('rules: [\n')[0], /^\d+:\d+ /);
     assert.match(problems('rules:\n  a: 1\n  a: 2\n')[0], /^3:3 .*[Mm]ap keys must be unique/);
     assert.deepEqual(problems('colour: blue\n'), ['1:1 the file: unknown key "colour"']);
+  });
+
+  test('watched paths: added and removed, checked like the kernel table, with their line', () => {
+    const p = parse('watched_paths:\n  add:\n    - { path: /srv/payroll/, category: payroll-secrets, access: [read] }\n  remove: [/etc/sudoers.d/]\n');
+    assert.deepEqual(p.problems, []);
+    const table = watchedPathsOf(p.file);
+    assert.ok(table.some((w) => w.path === '/srv/payroll/' && w.category === 'payroll-secrets'));
+    assert.ok(!table.some((w) => w.path === '/etc/sudoers.d/'));
+    assert.equal(table.length, DEFAULT_WATCHED_PATHS.length);
+    assert.deepEqual(problems('watched_paths:\n  remove: [/etc/passwd]\n'), ['2:12 watched_paths.remove.0: "/etc/passwd" is not one of the default watched paths (vigil rules list --watched shows them)']);
+    assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: srv/x, category: c }\n'), ['3:7 watched_paths.add.0 "srv/x": must be an absolute path (start with "/")']);
+    assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: /srv/../etc/, category: c }\n'), ['3:7 watched_paths.add.0 "/srv/../etc/": must be canonical: no "//", "." or ".." components (the kernel folds those before matching)']);
+    assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: /srv/x, category: c, access: [steal] }\n'), ['3:45 watched_paths.add.0.access.0: must be one of read, write, truncate, delete, replace, link']);
+    const many = Array.from({ length: 300 }, (_, i) => `    - { path: /srv/${i}, category: c }`).join('\n');
+    assert.match(problems(`watched_paths:\n  add:\n${many}\n`)[0], /watched_paths: .*holds \d+ patterns; the kernel table takes at most 256/);
   });
 });
