@@ -38,31 +38,42 @@ const NAMED: Record<string, number> = {
 };
 
 /**
- * Checks one value at path `at`; with `fix`, cuts what is over its bound
- * instead (through `set`, for a value that cannot be cut in place) and goes on.
+ * Checks one value at path `at`, read from at most `bytes` of encoded input
+ * (nothing in it can be longer: what cannot break a bound is not looked at);
+ * with `fix`, cuts what is over its bound instead (through `set`, for a
+ * value that cannot be cut in place) and goes on.
  */
-type Check = (value: unknown, at: string, fix: boolean, set: (v: unknown) => void) => string | undefined;
+type Check = (value: unknown, at: string, bytes: number, fix: boolean, set: (v: unknown) => void) => string | undefined;
 
-const checks = new Map<string, Check>();
+/** A check, and the fewest encoded bytes that could break a bound it checks. */
+interface Compiled {
+  check: Check;
+  floor: number;
+}
+
+const compiled = new Map<string, Compiled>();
 
 function limitOf(type: protobuf.Type, field: protobuf.FieldBase, fallback: number): number {
   return NAMED[`${type.name}.${field.name}`] ?? fallback;
 }
 
-function stringCheck(limit: number): Check {
-  return (v, at, fix, set) => {
-    if ((typeof v !== 'string' && !(v instanceof Uint8Array)) || v.length <= limit) return undefined;
-    if (fix) return void set(v.slice(0, limit));
-    return `${at} is ${v.length} ${typeof v === 'string' ? 'characters' : 'bytes'} (limit ${limit})`;
+function stringCheck(limit: number): Compiled {
+  return {
+    floor: limit + 1,
+    check: (v, at, _bytes, fix, set) => {
+      if ((typeof v !== 'string' && !(v instanceof Uint8Array)) || v.length <= limit) return undefined;
+      if (fix) return void set(v.slice(0, limit));
+      return `${at} is ${v.length} ${typeof v === 'string' ? 'characters' : 'bytes'} (limit ${limit})`;
+    },
   };
 }
 
 /** The check of one value of `field` (an element, for a repeated one): a message's own fields add their names after a dot. */
-function valueCheck(type: protobuf.Type, field: protobuf.FieldBase): Check | undefined {
+function valueCheck(type: protobuf.Type, field: protobuf.FieldBase): Compiled | undefined {
   field.resolve();
   if (field.resolvedType && 'fields' in field.resolvedType) {
-    const message = checkOf(field.resolvedType as protobuf.Type);
-    return (v, at, fix, set) => message(v, `${at}.`, fix, set);
+    const message = compile(field.resolvedType as protobuf.Type);
+    return { floor: message.floor, check: (v, at, bytes, fix, set) => message.check(v, `${at}.`, bytes, fix, set) };
   }
   if (field.type === 'string' || field.type === 'bytes') return stringCheck(limitOf(type, field, STRING_CHARS));
   return undefined;
@@ -72,76 +83,93 @@ function entriesProblem(at: string, n: number, limit: number): string {
   return `${at} has ${n} entries (limit ${limit})`;
 }
 
+/** Each entry of a list or a map takes at least a tag and a length on the wire. */
+const MIN_ENTRY_BYTES = 2;
+
 /** Compiles, once per message type, a check that visits only the fields that can grow. */
-function checkOf(type: protobuf.Type): Check {
-  const known = checks.get(type.fullName);
+function compile(type: protobuf.Type): Compiled {
+  const known = compiled.get(type.fullName);
   if (known) return known;
-  const parts: ((msg: Record<string, unknown>, at: string, fix: boolean) => string | undefined)[] = [];
+  const parts: { floor: number; check: (msg: Record<string, unknown>, at: string, bytes: number, fix: boolean) => string | undefined }[] = [];
   // Registered before its fields are compiled: messages may nest themselves.
-  const check: Check = (value, at, fix) => {
-    if (value === null || value === undefined || typeof value !== 'object') return undefined;
-    for (const part of parts) {
-      const problem = part(value as Record<string, unknown>, at, fix);
-      if (problem) return problem;
-    }
-    return undefined;
+  const self: Compiled = {
+    floor: Infinity,
+    check: (value, at, bytes, fix) => {
+      if (value === null || value === undefined || typeof value !== 'object' || bytes < self.floor) return undefined;
+      for (const part of parts) {
+        if (bytes < part.floor) continue;
+        const problem = part.check(value as Record<string, unknown>, at, bytes, fix);
+        if (problem) return problem;
+      }
+      return undefined;
+    },
   };
-  checks.set(type.fullName, check);
+  compiled.set(type.fullName, self);
   for (const field of type.fieldsArray) {
     const name = field.name;
     const element = valueCheck(type, field);
     if (field.map) {
       const limit = limitOf(type, field, ENTRIES);
       const key = stringCheck(STRING_CHARS);
-      parts.push((msg, at, fix) => {
-        const m = msg[name] as Record<string, unknown> | undefined;
-        if (!m) return undefined;
-        let keys = Object.keys(m);
-        if (keys.length > limit) {
-          if (!fix) return entriesProblem(`${at}${name}`, keys.length, limit);
-          for (const k of keys.slice(limit)) delete m[k];
-          keys = keys.slice(0, limit);
-        }
-        for (const k of keys) {
-          const problem =
-            key(k, `${at}${name} key "${k.slice(0, 40)}"`, fix, (cut) => {
-              m[cut as string] = m[k];
-              delete m[k];
-            }) ?? element?.(m[k], `${at}${name}["${k.slice(0, 40)}"]`, fix, (cut) => (m[k] = cut));
-          if (problem) return problem;
-        }
-        return undefined;
+      parts.push({
+        floor: Math.min(limit * MIN_ENTRY_BYTES + 1, key.floor, element?.floor ?? Infinity),
+        check: (msg, at, bytes, fix) => {
+          const m = msg[name] as Record<string, unknown> | undefined;
+          if (!m) return undefined;
+          let keys = Object.keys(m);
+          if (keys.length > limit) {
+            if (!fix) return entriesProblem(`${at}${name}`, keys.length, limit);
+            for (const k of keys.slice(limit)) delete m[k];
+            keys = keys.slice(0, limit);
+          }
+          for (const k of keys) {
+            const problem =
+              key.check(k, `${at}${name} key "${k.slice(0, 40)}"`, bytes, fix, (cut) => {
+                m[cut as string] = m[k];
+                delete m[k];
+              }) ?? element?.check(m[k], `${at}${name}["${k.slice(0, 40)}"]`, bytes, fix, (cut) => (m[k] = cut));
+            if (problem) return problem;
+          }
+          return undefined;
+        },
       });
     } else if (field.repeated) {
       const limit = limitOf(type, field, ENTRIES);
-      parts.push((msg, at, fix) => {
-        const list = msg[name] as unknown[] | undefined;
-        if (!list) return undefined;
-        if (list.length > limit) {
-          if (!fix) return entriesProblem(`${at}${name}`, list.length, limit);
-          list.length = limit;
-        }
-        if (!element) return undefined;
-        for (let i = 0; i < list.length; i++) {
-          const problem = element(list[i], `${at}${name}[${i}]`, fix, (cut) => (list[i] = cut));
-          if (problem) return problem;
-        }
-        return undefined;
+      parts.push({
+        // Packed numbers take a byte each; anything else a tag and a length.
+        floor: Math.min(limit * (element ? MIN_ENTRY_BYTES : 1) + 1, element?.floor ?? Infinity),
+        check: (msg, at, bytes, fix) => {
+          const list = msg[name] as unknown[] | undefined;
+          if (!list) return undefined;
+          if (list.length > limit) {
+            if (!fix) return entriesProblem(`${at}${name}`, list.length, limit);
+            list.length = limit;
+          }
+          if (!element || bytes < element.floor) return undefined;
+          for (let i = 0; i < list.length; i++) {
+            const problem = element.check(list[i], `${at}${name}[${i}]`, bytes, fix, (cut) => (list[i] = cut));
+            if (problem) return problem;
+          }
+          return undefined;
+        },
       });
     } else if (element) {
-      parts.push((msg, at, fix) => element(msg[name], `${at}${name}`, fix, (cut) => (msg[name] = cut)));
+      parts.push({ floor: element.floor, check: (msg, at, bytes, fix) => element.check(msg[name], `${at}${name}`, bytes, fix, (cut) => (msg[name] = cut)) });
     }
   }
-  return check;
+  self.floor = Math.min(...parts.map((p) => p.floor));
+  return self;
 }
 
 /**
  * The first field of `message` (of type `typeName`, e.g. vigil.v1.Event)
  * past its bound, said as "exec.argv[3] is 9000 characters (limit 4096)";
- * undefined when every field is within bounds.
+ * undefined when every field is within bounds. `encodedBytes`, when the
+ * message was decoded from that many bytes, spares the fields that cannot
+ * be over their bound.
  */
-export function fieldLimitProblem(typeName: string, message: unknown): string | undefined {
-  return checkOf(messageType(typeName))(message, '', false, () => undefined);
+export function fieldLimitProblem(typeName: string, message: unknown, encodedBytes = Infinity): string | undefined {
+  return compile(messageType(typeName)).check(message, '', encodedBytes, false, () => undefined);
 }
 
 /**
@@ -150,5 +178,5 @@ export function fieldLimitProblem(typeName: string, message: unknown): string | 
  * mounts), so one odd pod never gets a whole batch refused.
  */
 export function clampToLimits(typeName: string, message: object): void {
-  checkOf(messageType(typeName))(message, '', true, () => undefined);
+  compile(messageType(typeName)).check(message, '', Infinity, true, () => undefined);
 }

@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
+import './fast-long';
 import type { Event, Event__Output } from './generated/vigil/v1/Event';
-import type { SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
+import type { SensorMessageEncoded, SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
 import type { SensorMessage, SensorMessage__Output } from './generated/vigil/v1/SensorMessage';
 import type { ProtoGrpcType as SensorGrpc } from './generated/sensor';
 import type { ProtoGrpcType as AlertGrpc } from './generated/alert';
@@ -72,6 +73,13 @@ function messageCodec<In, Out>(name: string): MessageCodec<In, Out> {
 
 let events: MessageCodec<Event, Event__Output> | undefined;
 let sensorMessages: MessageCodec<SensorMessage, SensorMessage__Output> | undefined;
+let sensorMessagesEncoded: MessageCodec<SensorMessageEncoded, SensorMessageEncoded__Output> | undefined;
+
+/** A sensor's message with its batch's events already encoded: the same bytes as a SensorMessage. */
+export function sensorMessageEncodedCodec(): MessageCodec<SensorMessageEncoded, SensorMessageEncoded__Output> {
+  sensorMessagesEncoded ??= messageCodec('vigil.v1.SensorMessageEncoded');
+  return sensorMessagesEncoded;
+}
 
 /** A sensor's message, encoded once: the outbox logs the bytes it later sends. */
 export function sensorMessageCodec(): MessageCodec<SensorMessage, SensorMessage__Output> {

@@ -12,6 +12,7 @@ import { AuditIngest } from './audit/audit-ingest';
 import { AuditLogTailer } from './audit/log-tailer';
 import { AuditWebhook } from './audit/webhook';
 import { ConfiguredRules } from './detections/configured-rules';
+import { profileIfAsked } from '../../proto/cpu-profile';
 import { watchedPathsOf } from './config/rules-file';
 import type { WatchedPath } from '../../proto/watched-paths';
 import { DetectionEngine } from './detections/engine';
@@ -165,6 +166,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     intel.watch();
     if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
     if (tailer) log(`following audit log ${o.auditLog}`);
+    const profiling = profileIfAsked('controlplane');
     log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);
     return {
       socketPath,
@@ -198,6 +200,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         return file;
       },
       async stop() {
+        await profiling.stop();
         rules.close();
         intel.close();
         await tailer?.stop();

@@ -29,6 +29,7 @@ constexpr const char* kTracefs = "/sys/kernel/tracing";
 constexpr const char* kDebugfsTracing = "/sys/kernel/debug/tracing";
 constexpr const char* kBpffs = "/sys/fs/bpf";
 constexpr int kCapPerfmon = 38;
+constexpr int kLoadAttempts = 5;
 constexpr int kCapBpf = 39;
 
 // libbpf reports through one process-wide print hook. The last lines are
@@ -192,6 +193,48 @@ std::string MissingForFileHooks() {
 
 BpfLoader::~BpfLoader() { Destroy(); }
 
+// Opens the BPF object, sizes and configures it, and loads it into the
+// kernel; returns 0, or the error with its description in `err_text`.
+int BpfLoader::OpenAndLoad(const LoaderOptions& options, std::string& err_text) {
+  auto fail = [&err_text](int err, std::string text) {
+    err_text = std::move(text);
+    return err ? err : -EINVAL;
+  };
+  err_text.clear();
+  TakeLog();
+  skel_ = vigil_bpf__open();
+  if (!skel_) return fail(-errno, "open BPF object: " + Errno(errno) + "\n" + TakeLog());
+  if (skel_->rodata->vigil_schema_version != VIGIL_SCHEMA_VERSION)
+    return fail(-EINVAL, "BPF object schema " + std::to_string(skel_->rodata->vigil_schema_version) +
+                             " does not match the addon's " + std::to_string(VIGIL_SCHEMA_VERSION) +
+                             ": the build is stale; run npm run build:native");
+  skel_->rodata->vigil_self_tgid = options.self_tgid;
+  // A quarter full: early enough that a burst never fills the ring while the
+  // reader sleeps out its poll interval.
+  skel_->rodata->vigil_wakeup_bytes = options.ring_bytes / 4;
+
+  int err = bpf_map__set_max_entries(skel_->maps.vigil_events, options.ring_bytes);
+  if (err) return fail(err, "size ring buffer to " + std::to_string(options.ring_bytes) + " bytes: " + Errno(err));
+  for (int type = VIGIL_EVENT_EXEC; type < VIGIL_EVENT_TYPE_MAX; type++) {
+    bool on = options.type_mask & (1u << type);
+    for (bpf_program* prog : ProgramsFor(skel_, type))
+      bpf_program__set_autoload(prog, on && (type != VIGIL_EVENT_FILE || SyscallEventExists(prog)));
+  }
+
+  if (!options.counters_pin.empty()) {
+    std::string perr = PrepareCountersPin(skel_->maps.vigil_counters, options.counters_pin);
+    if (!perr.empty()) return fail(-EINVAL, perr);
+  }
+  err = vigil_bpf__load(skel_);
+  if (err) {
+    std::string hint = (err == -EPERM || err == -EACCES)
+                           ? "; need CAP_BPF+CAP_PERFMON or root (in a container: privileged)"
+                           : "";
+    return fail(err, "load BPF programs: " + Errno(err) + hint + "\nlast libbpf/verifier lines:\n" + TakeLog());
+  }
+  return 0;
+}
+
 std::string BpfLoader::Load(const LoaderOptions& options) {
   libbpf_set_print(CaptureLibbpfLog);
   for (auto check : {CheckKernel, CheckPrivileges, CheckBtf}) {
@@ -210,37 +253,17 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
     if (!err.empty()) return err;
   }
 
-  TakeLog();
-  skel_ = vigil_bpf__open();
-  if (!skel_) return "open BPF object: " + Errno(errno) + "\n" + TakeLog();
-  if (skel_->rodata->vigil_schema_version != VIGIL_SCHEMA_VERSION)
-    return "BPF object schema " + std::to_string(skel_->rodata->vigil_schema_version) +
-           " does not match the addon's " + std::to_string(VIGIL_SCHEMA_VERSION) +
-           ": the build is stale; run npm run build:native";
-  skel_->rodata->vigil_self_tgid = options.self_tgid;
-  // A quarter full: early enough that a burst never fills the ring while the
-  // reader sleeps out its poll interval.
-  skel_->rodata->vigil_wakeup_bytes = options.ring_bytes / 4;
-
-  int err = bpf_map__set_max_entries(skel_->maps.vigil_events, options.ring_bytes);
-  if (err) return "size ring buffer to " + std::to_string(options.ring_bytes) + " bytes: " + Errno(err);
-  for (int type = VIGIL_EVENT_EXEC; type < VIGIL_EVENT_TYPE_MAX; type++) {
-    bool on = options.type_mask & (1u << type);
-    for (bpf_program* prog : ProgramsFor(skel_, type))
-      bpf_program__set_autoload(prog, on && (type != VIGIL_EVENT_FILE || SyscallEventExists(prog)));
+  // The verifier gives up with EAGAIN when a signal reaches the loading
+  // thread (a profiler's SIGPROF, a terminal's SIGWINCH): try again, on a
+  // fresh object, before calling it a failure.
+  std::string err_text;
+  for (int attempt = 0; attempt < kLoadAttempts; attempt++) {
+    if (skel_) vigil_bpf__destroy(skel_);
+    skel_ = nullptr;
+    int err = OpenAndLoad(options, err_text);
+    if (err != -EAGAIN) break;
   }
-
-  if (!options.counters_pin.empty()) {
-    std::string perr = PrepareCountersPin(skel_->maps.vigil_counters, options.counters_pin);
-    if (!perr.empty()) return perr;
-  }
-  err = vigil_bpf__load(skel_);
-  if (err) {
-    std::string hint = (err == -EPERM || err == -EACCES)
-                           ? "; need CAP_BPF+CAP_PERFMON or root (in a container: privileged)"
-                           : "";
-    return "load BPF programs: " + Errno(err) + hint + "\nlast libbpf/verifier lines:\n" + TakeLog();
-  }
+  if (!err_text.empty()) return err_text;
   if (files) {
     uint32_t gen = 0;
     std::string werr = WriteWatchTable(options.watch_table.data(), options.watch_table.size(), gen);
@@ -256,7 +279,7 @@ std::string BpfLoader::Load(const LoaderOptions& options) {
   if (bpf_obj_get_info_by_fd(counters_fd_, &info, &len) != 0) return "identify counters map: " + Errno(errno);
   counters_map_id_ = info.id;
 
-  err = vigil_bpf__attach(skel_);
+  int err = vigil_bpf__attach(skel_);
   if (err) return "attach BPF programs: " + Errno(err) + "\n" + TakeLog();
   return "";
 }

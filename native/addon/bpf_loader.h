@@ -63,6 +63,8 @@ class BpfLoader {
   ring_buffer* ring() const { return ring_; }
 
  private:
+  int OpenAndLoad(const LoaderOptions& options, std::string& err_text);
+
   vigil_bpf* skel_ = nullptr;
   ring_buffer* ring_ = nullptr;
   int counters_fd_ = -1;

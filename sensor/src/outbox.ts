@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { COUNTER_MAX, epochNow, epochOf, seqOf } from '../../proto/batch-seq';
-import { sensorMessageCodec } from '../../proto/loader';
+import { encodeBatchMessage } from './event-encoding';
 import { MAX_BATCH_EVENTS } from '../../proto/field-limits';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
@@ -210,7 +210,7 @@ export class Outbox {
 
   /** Logs a batch; returns where it is, not yet queued. */
   private append(seq: bigint, events: Event[], gap: Gap | null, queueAt = this.queue.length): void {
-    const payload = Buffer.from(sensorMessageCodec().encode({ batch: { node_name: this.o.nodeName, seq: String(seq), events, gap } }));
+    const payload = encodeBatchMessage(this.o.nodeName, seq, events, gap);
     const header = Buffer.alloc(HEADER);
     header.writeUInt32LE(MAGIC, 0);
     header.writeUInt32LE(payload.length, 4);

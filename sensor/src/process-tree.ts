@@ -19,6 +19,12 @@ interface Proc {
   argv: string[];
   comm: string;
   exitedAtMs?: number;
+  /**
+   * The process as an ancestor, made once: every exec below it carries the
+   * same object, which the encoder encodes once (a fork or exec makes a new
+   * Proc, so it never goes stale).
+   */
+  node?: ProcessNode__Output;
 }
 
 export interface ProcessTreeOptions {
@@ -145,7 +151,7 @@ export class ProcessTree {
         out.push({ pid: cur, exe: '', argv: [], comm: '' });
         break;
       }
-      out.push({ pid: p.pid, exe: p.exe, argv: p.argv, comm: p.comm });
+      out.push((p.node ??= { pid: p.pid, exe: p.exe, argv: p.argv, comm: p.comm }));
       cur = p.ppid;
     }
     return out;

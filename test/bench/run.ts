@@ -13,6 +13,7 @@ import { benchDetections } from './detections';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 import { benchSensorOutbox } from './sensor-outbox';
+import { benchPipeline } from './pipeline';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   container_churn: () => benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   audit_log_file: () => benchAuditLogFile(Number(process.env.BENCH_AUDIT_LOG_EVENTS ?? 200_000)),
   detections: () => benchDetections(),
   sensor_outbox: () => benchSensorOutbox(),
+  vigil_up_pipeline: () => benchPipeline(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
 };
 
 async function main(): Promise<void> {

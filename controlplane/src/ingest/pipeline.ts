@@ -38,8 +38,8 @@ class RateMeter {
   }
 }
 
-function fieldProblem(ev: Event__Output): string | undefined {
-  const problem = fieldLimitProblem('vigil.v1.Event', ev);
+function fieldProblem(ev: Event__Output, encodedBytes: number): string | undefined {
+  const problem = fieldLimitProblem('vigil.v1.Event', ev, encodedBytes);
   return problem && `field ${problem}`;
 }
 
@@ -79,7 +79,7 @@ export class IngestPipeline {
       } catch (err) {
         throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} is not an encoded Event (${(err as Error).message}); nothing of the batch was stored`);
       }
-      const problem = eventProblem(evs[i]) ?? fieldProblem(evs[i]);
+      const problem = eventProblem(evs[i]) ?? fieldProblem(evs[i], encoded[i].length);
       if (problem) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} ${problem}; nothing of the batch was stored`);
     }
     const raised = this.engine.evaluate(node, evs);

@@ -8,6 +8,7 @@ import { Outbox } from '../outbox';
 import { NodePipeline } from '../node-pipeline';
 import { SensorClient } from '../sensor-client';
 import { RunRecord, type PreviousRun } from '../run-record';
+import { profileIfAsked } from '../../../proto/cpu-profile';
 import type { FileAccessKind } from '../../../proto/watched-paths';
 
 export type SensorFlags = ClientFlags & SensorOptionFlags;
@@ -70,6 +71,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   const sameCounters = before?.counters.mapId === kernel.mapId;
   // Records the run before read from the kernel and never logged: what the kernel submitted, less what it logged.
   const lost = sameCounters ? BigInt(kernel.emitted) - (outbox.accounted() - before.counters.base) : undefined;
+  const profiling = profileIfAsked('sensor');
   runs.start({ mapId: kernel.mapId, base: sameCounters ? before.counters.base : outbox.accounted() - BigInt(kernel.emitted) });
   if (before) {
     const count = lost !== undefined && lost >= 0n ? Number(lost) : undefined;
@@ -79,6 +81,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   log(`streaming ${nodeName}'s events to ${address.target}`);
   return {
     async stop() {
+      await profiling.stop();
       const stats = await pipeline.stop();
       runs.stop();
       await client.stop();

@@ -49,3 +49,13 @@ describe('field limits', () => {
     assert.match(fieldLimitProblem('vigil.v1.Hello', { node_name: 'n', sensor_version: 'v'.repeat(5000) }) ?? '', /^sensor_version is 5000 characters/);
   });
 });
+
+describe('field limits, judged by the bytes a message came from', () => {
+  test('what its bytes cannot hold is not looked at; what they can is still found', () => {
+    const ev = decoded(execEvent({ argv: ['/bin/true', 'x'.repeat(5000)] }));
+    assert.equal(fieldLimitProblem('vigil.v1.Event', ev, 4000), undefined, 'a 4000-byte event holds no 5000-character argument: not read');
+    assert.match(fieldLimitProblem('vigil.v1.Event', ev, eventCodec().encode(ev).length) ?? '', /exec\.argv\[1\] is 5000 characters/);
+    const longComm = decoded({ ...execEvent(), process: { pid: 1, comm: 'c'.repeat(17) } } as Event__Output);
+    assert.match(fieldLimitProblem('vigil.v1.Event', longComm, eventCodec().encode(longComm).length) ?? '', /process\.comm is 17 characters/, 'small bounds are still checked in small events');
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * What watching costs, measured on what users run: the whole `vigil up`
+ * (sensor, control plane, rules, SQLite store) against a bare tracer
+ * (bpftrace printing one line per event of the same tracepoints) and the
+ * bare kernel sensor (the BPF programs and the addon with a callback that
+ * only counts), with nothing watching as the baseline. Storms: exec (fork,
+ * exec and exit of /bin/true, serial and with two workers), TCP connect,
+ * tmpfs mount. Configurations run interleaved, in an order that rotates
+ * every round.
+ *
+ * For each storm and configuration: the storm's rate and its overhead; the
+ * monitor's CPU (user + sys of every thread of its processes, from the
+ * storm's start until it has caught up) per operation of the storm, and per
+ * event it handled (it sees the whole machine, not only the storm); for
+ * `vigil up`, the storm's events found in the store against those generated,
+ * end-to-end lag (kernel timestamp to committed row) p50 and p99, and peak
+ * RSS. On a machine busy with other work the per-operation CPU includes
+ * what the monitor spent on that work's events: compare per event, and the
+ * `machine_load` figures, before comparing runs.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { eventCodec } from '../../proto/loader';
+import { cFixture } from '../helpers/c-fixture';
+import { run } from '../helpers/processes';
+import { tempDir } from '../helpers/temp-dir';
+import { VIGIL } from '../helpers/vigil-cli';
+import { median, percentile, round } from './stats';
+
+const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
+const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up'];
+
+/** The tracepoints Vigil's exec, connect and mount hooks use, one printed line per event. */
+const BPFTRACE = `
+tracepoint:sched:sched_process_exec { printf("%d exec %s\\n", pid, str(args->filename)); }
+tracepoint:syscalls:sys_exit_connect { printf("%d connect %d\\n", pid, args->ret); }
+tracepoint:syscalls:sys_exit_mount { printf("%d mount %d\\n", pid, args->ret); }
+`;
+
+/** The bare kernel sensor: programs attached, batches counted, nothing else. */
+const KERNEL_SENSOR = `
+const { KernelSensor } = require(${JSON.stringify(path.resolve(__dirname, '../../sensor/src/kernel-sensor'))});
+const s = KernelSensor.start({ types: ['exec', 'fork', 'exit', 'connect', 'mount'] });
+let n = 0;
+s.onBatch((b) => { n += b.events.length; });
+process.stdout.write('ready\\n');
+process.on('SIGINT', async () => { const st = await s.stop(); process.stdout.write(JSON.stringify({ events: n, drops: st.drops }) + '\\n'); process.exit(0); });
+`;
+
+interface Storm {
+  name: string;
+  /** The command line of one run; its first line of output is "<count> <seconds> <cpu>". */
+  argv(seconds: number): string[][];
+  /** Of `vigil up`'s stored events, those the storm made (its pids). */
+  isOwn(ev: ReturnType<ReturnType<typeof eventCodec>['decode']>, pids: Set<number>): boolean;
+  /** Stored events per operation. */
+  eventsPerOp: number;
+}
+
+function storms(): Storm[] {
+  const exec = cFixture('exec-storm');
+  const mnt = tempDir('vigil-bench-mnt-');
+  const ownExec = (ev: ReturnType<ReturnType<typeof eventCodec>['decode']>, pids: Set<number>) => ev.body === 'exec' && pids.has(ev.process?.ppid ?? 0) && ev.exec?.filename === '/bin/true';
+  return [
+    { name: 'exec_serial', argv: (s) => [[exec, String(s)]], isOwn: ownExec, eventsPerOp: 1 },
+    { name: 'exec_2_workers', argv: (s) => [[exec, String(s)], [exec, String(s)]], isOwn: ownExec, eventsPerOp: 1 },
+    { name: 'connect', argv: (s) => [[cFixture('connect-storm'), String(s)]], isOwn: (ev, pids) => ev.body === 'connect' && pids.has(ev.process?.pid ?? 0), eventsPerOp: 1 },
+    { name: 'mount', argv: (s) => [[cFixture('mount-storm'), String(s), mnt]], isOwn: (ev, pids) => ev.body === 'mount' && pids.has(ev.process?.pid ?? 0), eventsPerOp: 1 },
+  ];
+}
+
+/** CPU ticks (user + sys, every thread) of processes `pids` so far. */
+function cpuTicks(pids: readonly number[]): number {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      t += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return t;
+}
+
+function memKiB(pids: readonly number[], field: 'VmRSS' | 'VmHWM'): number {
+  let kib = 0;
+  for (const pid of pids) {
+    try {
+      const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kib += Number(m?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kib;
+}
+
+/** `pid` and its descendants. */
+function tree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    for (const task of fs.readdirSync(`/proc/${out[i]}/task`, { withFileTypes: true })) {
+      try {
+        out.push(...fs.readFileSync(`/proc/${out[i]}/task/${task.name}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms: ${text.slice(-500)}`)), ms);
+    child[stream]!.on('data', (d) => {
+      text += d;
+      if (re.test(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+interface Monitor {
+  pids(): number[];
+  /** Events the monitor handled since it started (the whole machine's). */
+  handled(): Promise<number>;
+  stop(): Promise<void>;
+  dataDir?: string;
+}
+
+async function startMonitor(config: Exclude<Config, 'none'>): Promise<Monitor> {
+  if (config === 'bpftrace') {
+    const out = path.join(tempDir('vigil-bench-bt-'), 'out');
+    const fd = fs.openSync(out, 'w');
+    const child = spawn('bpftrace', ['-e', BPFTRACE], { stdio: ['ignore', fd, 'pipe'] });
+    // bpftrace says nothing on stderr when attached; its "Attaching" line goes to stdout.
+    for (let i = 0; i < 200 && !fs.readFileSync(out, 'utf8').includes('Attaching'); i++) await new Promise((r) => setTimeout(r, 50));
+    return {
+      pids: () => [child.pid!],
+      handled: async () => fs.readFileSync(out, 'utf8').split('\n').length - 2,
+      stop: async () => {
+        child.kill('SIGINT');
+        await new Promise((r) => child.once('exit', r));
+        fs.closeSync(fd);
+      },
+    };
+  }
+  if (config === 'kernel_sensor') {
+    const child = spawn(process.execPath, ['-e', KERNEL_SENSOR], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await waitForLine(child, 'stdout', /ready/, 30_000);
+    return {
+      pids: () => [child.pid!],
+      handled: async () => 0,
+      stop: async () => {
+        child.kill('SIGINT');
+        await new Promise((r) => child.once('exit', r));
+      },
+    };
+  }
+  const dataDir = tempDir('vigil-bench-up-');
+  const child = spawn(VIGIL, ['up', '--data-dir', dataDir, '--status-interval', '1d'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await waitForLine(child, 'stderr', /watching \d+ paths/, 60_000);
+  return {
+    dataDir,
+    pids: () => tree(child.pid!),
+    handled: async () => {
+      const db = new Database(path.join(dataDir, 'vigil.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    },
+    stop: async () => {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+interface StormResult {
+  ops: number;
+  perSecond: number;
+  pids: Set<number>;
+  startedMs: number;
+}
+
+async function runStorm(storm: Storm, seconds: number): Promise<StormResult> {
+  const startedMs = Date.now();
+  const runs = await Promise.all(storm.argv(seconds).map(([cmd, ...args]) => run(cmd, args)));
+  let ops = 0;
+  let perSecond = 0;
+  for (const r of runs) {
+    if (r.code !== 0) throw new Error(`storm ${storm.name} failed: ${r.stderr}`);
+    const [count, elapsed] = r.stdout.trim().split(/\s+/).map(Number);
+    ops += count;
+    perSecond += count / elapsed;
+  }
+  return { ops, perSecond, pids: new Set(runs.map((r) => r.pid)), startedMs };
+}
+
+/** The storm's events in `vigil up`'s store once it has caught up, and their lag. */
+async function storedOf(monitor: Monitor, storm: Storm, r: StormResult): Promise<{ stored: number; lags: number[]; caughtUpMs: number }> {
+  let last = -1;
+  let rows: { body: Buffer; ts_us: number; committed_at_us: number }[] = [];
+  for (let quiet = 0; quiet < 3; ) {
+    const db = new Database(path.join(monitor.dataDir!, 'vigil.db'), { readonly: true });
+    rows = db
+      .prepare('SELECT e.body, e.ts_us, b.committed_at_us FROM events e JOIN batches b ON b.node_id = e.node_id AND b.seq = e.batch_seq WHERE e.ts_us >= ? AND e.type IN (1, 4, 5)')
+      .all(r.startedMs * 1000 - 1_000_000) as typeof rows;
+    db.close();
+    quiet = rows.length === last ? quiet + 1 : 0;
+    last = rows.length;
+    if (quiet < 3) await new Promise((res) => setTimeout(res, 500));
+  }
+  const own = rows.filter((row) => storm.isOwn(eventCodec().decode(row.body), r.pids));
+  return { stored: own.length, lags: own.map((row) => (row.committed_at_us - row.ts_us) / 1000), caughtUpMs: Date.now() };
+}
+
+export async function benchPipeline(rounds: number, seconds: number): Promise<Record<string, unknown>> {
+  const hasBpftrace = spawnSync('sh', ['-c', 'command -v bpftrace'], { stdio: 'ignore' }).status === 0;
+  const configs = CONFIGS.filter((c) => c !== 'bpftrace' || hasBpftrace);
+  const all = storms();
+  type Sample = { rate: number; cpuPerOpUs: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number };
+  const samples = new Map<string, Sample[]>();
+  const loadBefore = os.loadavg()[0];
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < configs.length; k++) {
+      const config = configs[(round + k) % configs.length];
+      const monitor = config === 'none' ? undefined : await startMonitor(config);
+      await new Promise((r) => setTimeout(r, 1000));
+      const idleRssMiB = monitor ? memKiB(monitor.pids(), 'VmRSS') / 1024 : undefined;
+      for (const storm of all) {
+        const pids = monitor?.pids() ?? [];
+        const [cpu0, handled0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0];
+        const r = await runStorm(storm, seconds);
+        const kept = config === 'vigil_up' ? await storedOf(monitor!, storm, r) : undefined;
+        if (!kept && monitor) await new Promise((res) => setTimeout(res, 1000));
+        const cpuUs = (cpuTicks(pids) - cpu0) * TICK_US;
+        const handled = ((await monitor?.handled()) ?? 0) - handled0;
+        const s: Sample = { rate: r.perSecond, cpuPerOpUs: cpuUs / r.ops };
+        if (handled > 0) s.cpuPerEventUs = cpuUs / handled;
+        if (kept) Object.assign(s, { stored: kept.stored, generated: r.ops * storm.eventsPerOp, lags: kept.lags, peakRssMiB: memKiB(pids, 'VmHWM') / 1024, idleRssMiB });
+        const key = `${storm.name}/${config}`;
+        samples.set(key, [...(samples.get(key) ?? []), s]);
+      }
+      await monitor?.stop();
+    }
+  }
+  const report: Record<string, unknown> = {
+    what: 'storms without a monitor, under bpftrace, under the bare kernel sensor and under the whole vigil up (sensor, control plane, rules, store), interleaved',
+    rounds,
+    seconds_per_storm: seconds,
+    machine_load: { before: round(loadBefore, 2), after: round(os.loadavg()[0], 2), cpus: os.cpus().length },
+    ...(hasBpftrace ? {} : { bpftrace: 'not installed (apt-get install bpftrace): that comparison is left out' }),
+  };
+  for (const storm of all) {
+    const base = median((samples.get(`${storm.name}/none`) ?? []).map((s) => s.rate));
+    const row: Record<string, unknown> = { baseline_per_sec: round(base, 0) };
+    for (const config of configs.filter((c) => c !== 'none')) {
+      const ss = samples.get(`${storm.name}/${config}`) ?? [];
+      const rate = median(ss.map((s) => s.rate));
+      const out: Record<string, unknown> = {
+        per_sec: round(rate, 0),
+        overhead: round(1 - rate / base),
+        monitor_cpu_us_per_op: round(median(ss.map((s) => s.cpuPerOpUs)), 1),
+      };
+      const perEvent = ss.map((s) => s.cpuPerEventUs).filter((x): x is number => x !== undefined);
+      if (perEvent.length) out.monitor_cpu_us_per_event_handled = round(median(perEvent), 1);
+      if (config === 'vigil_up') {
+        const lags = ss.flatMap((s) => s.lags ?? []);
+        Object.assign(out, {
+          generated: ss.reduce((n, s) => n + s.generated!, 0),
+          stored: ss.reduce((n, s) => n + s.stored!, 0),
+          lag_ms_p50: round(percentile(lags, 50), 1),
+          lag_ms_p99: round(percentile(lags, 99), 1),
+          peak_rss_mib: round(Math.max(...ss.map((s) => s.peakRssMiB!)), 0),
+          idle_rss_mib: round(median(ss.map((s) => s.idleRssMiB!)), 0),
+        });
+      }
+      row[config] = out;
+    }
+    report[storm.name] = row;
+  }
+  return report;
+}
