@@ -173,13 +173,26 @@ export class DetectionEngine {
 }
 
 /**
+ * Runs of hexadecimal characters: those with a digit are the numbers and
+ * ids that change between runs of one command (a WAL segment name, a pid,
+ * a timestamp, a container id). One character class, so the scan is linear.
+ */
+const HEX_RUN = /[0-9a-f]+/gi;
+
+/** A command line as a merge key compares it: numbers and ids of four or more characters stand as #. */
+export function stableCommand(line: string): string {
+  return line.slice(0, KEY_COMMAND_CHARS).replace(HEX_RUN, (m) => (m.length >= 4 && /\d/.test(m) ? '#' : m));
+}
+
+/**
  * Repeats of one finding: the same program started by the same parent
- * program with the same arguments (a probe running `sh -c check` every 10 s
- * is one alert with a count; each different command an attacker types is
- * its own), one container start, or one process.
+ * program with the same arguments, numbers and ids aside (a probe running
+ * `sh -c check` every 10 s, or an archiver run once per WAL segment, is one
+ * alert with a count; each different command an attacker types is its
+ * own), one container start, or one process.
  */
 function defaultKey(ev: Event__Output): string {
-  if (ev.exec) return `${ev.ancestry?.[0]?.exe || ev.exec.parent_comm}>${ev.exec.filename}>${commandLine(ev).slice(0, KEY_COMMAND_CHARS)}`;
+  if (ev.exec) return `${ev.ancestry?.[0]?.exe || ev.exec.parent_comm}>${ev.exec.filename}>${stableCommand(commandLine(ev))}`;
   if (ev.container_started) return 'started';
   return String(ev.process?.pid ?? 0);
 }

@@ -20,7 +20,7 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   const facts = ctx.container();
   const p = programOf(ev);
   // The image's own program (what its entrypoint runs) is its controller; anything else is a visitor.
-  if (isContainerInit(ev.process!.pid, ev.process!.ns_pid, facts) || facts?.initExes.has(p.exe)) return null;
+  if (isContainerInit(ev, facts) || facts?.initExes.has(p.exe)) return null;
   return {
     summary: `${p.exe || p.comm} (pid ${ev.process?.pid}), not the program of image ${ev.container!.image || '(unknown)'}, connected to the API server at ${address}:${dest.port} from container ${ev.container!.name || ev.container!.id.slice(0, 12)}`,
     fields: { destination: `${address}:${dest.port}`, process: p.exe || p.comm, command_line: p.argv.join(' '), image_programs: [...(facts?.initExes ?? [])].join(',') },
