@@ -14,6 +14,7 @@ import { auditMergeKey } from '../audit/finding-key';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 import { RoleIndex } from '../audit/rbac';
 import { ContainerRegistry } from '../correlation/container-registry';
+import { ApiServerEndpoints } from './apiserver-endpoints';
 import type { IntelLookup } from '../intel/threat-intel';
 import type { Subject } from './exceptions';
 import { basename, commandLine } from './facts';
@@ -49,6 +50,7 @@ const KEY_COMMAND_CHARS = 512;
 export class DetectionEngine {
   private ruleSet: RuleSet;
   readonly containers = new ContainerRegistry();
+  readonly apiServer = new ApiServerEndpoints();
   /** Roles written so far, so a binding to a custom role is judged by what the role grants. */
   private readonly roles = new RoleIndex();
   private readonly auditContext: AuditContext = { roleRisks: (kind, namespace, name) => this.roles.risksOf(kind, namespace, name) };
@@ -107,6 +109,7 @@ export class DetectionEngine {
     const raised: Raised[] = [];
     events.forEach(({ raw, record }, index) => {
       this.roles.observe(raw, record);
+      this.apiServer.observeAudit(raw);
       for (const active of this.ruleSet.audit) {
         const { rule } = active;
         const f = this.guard(rule, () => `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record, this.auditContext));
@@ -134,6 +137,7 @@ export class DetectionEngine {
     const now = Date.now();
     for (const ev of events) {
       this.containers.observe(ev, now);
+      if (ev.exec) this.apiServer.observeExec(ev);
       const rules = this.ruleSet.hostRules(ev.body as EventSource);
       if (!rules) continue;
       const id = ev.container?.id;
@@ -141,6 +145,7 @@ export class DetectionEngine {
         node,
         lists: this.ruleSet.lists,
         intel: this.intel,
+        apiServerEndpoints: this.apiServer.endpoints,
         container: () => (id ? this.containers.get(id) : undefined),
       };
       for (const active of rules) {
@@ -156,7 +161,7 @@ export class DetectionEngine {
     const containerId = ev.container?.id ?? '';
     const ancestry = ev.ancestry ?? [];
     return {
-      mergeKey: `${active.rule.id}|${node}|${containerId}|${f.key ?? defaultKey(ev)}`,
+      mergeKey: f.clusterKey ? `${active.rule.id}|cluster|${f.clusterKey}` : `${active.rule.id}|${node}|${containerId}|${f.key ?? defaultKey(ev)}`,
       alert: {
         ...baseAlert(active.rule, active.severity, node, f.summary, ev.time_unix_nano),
         container_id: containerId,

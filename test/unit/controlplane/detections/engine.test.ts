@@ -126,6 +126,34 @@ describe('DetectionEngine: review findings', () => {
     assert.notEqual(a.mergeKey, c.mergeKey);
   });
 
+  test('merge keys (review 17): a privileged DaemonSet on two nodes is one alert; containers outside Kubernetes stay per container', () => {
+    const e = engine();
+    const labels = { 'controller-revision-hash': '6d9f8b7c5d', app: 'agent' };
+    const [a] = e.evaluate('node-1', [containerStarted({ ...pod, pod: 'agent-x2x4k', containerId: 'a'.repeat(64) }, { privileged: true, pod_labels: labels })]);
+    const [b] = e.evaluate('node-2', [containerStarted({ ...pod, pod: 'agent-7qpzn', containerId: 'b'.repeat(64) }, { privileged: true, pod_labels: labels })]);
+    assert.equal(a.mergeKey, b.mergeKey);
+    const ctr = (id: string) => e.evaluate('node-1', [containerStarted({ containerId: id, namespace: '', pod: '', podUid: '' }, { privileged: true })])[0].mergeKey;
+    assert.notEqual(ctr('c'.repeat(64)), ctr('d'.repeat(64)));
+  });
+
+  test('learns the API server\'s endpoints (review 10): the kube-apiserver\'s command line, the kubernetes EndpointSlice in the audit log', () => {
+    const e = engine();
+    const started = containerStarted(pod, { kubernetes_service: '10.96.0.1:443' });
+    const connect = (address: string, port: number) => ({ ...connectEvent(address, port, { containerId: CONTAINER_ID, pid: 9900, nsPid: 99, exe: '/usr/bin/curl' }), container: started.container });
+    const rules = (evs: ReturnType<typeof connect>[]) => e.evaluate('n', evs).map((r) => r.alert.rule_id);
+    assert.deepEqual(rules([started, connect('172.18.0.2', 6443)]), []);
+    e.evaluate('cp-1', [execEvent({ pid: 300, filename: '/usr/local/bin/kube-apiserver', argv: ['kube-apiserver', '--advertise-address=172.18.0.2', '--secure-port=6443', '--etcd-servers=https://127.0.0.1:2379'] })]);
+    assert.deepEqual(rules([connect('172.18.0.2', 6443)]), ['api-server-access-from-container']);
+    const slice = {
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID: 'eps-1', stage: 'ResponseComplete', verb: 'update',
+      user: { username: 'system:apiserver' }, objectRef: { resource: 'endpointslices', namespace: 'default', name: 'kubernetes', apiGroup: 'discovery.k8s.io', apiVersion: 'v1' },
+      responseStatus: { code: 200 },
+      requestObject: { kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, addressType: 'IPv4', endpoints: [{ addresses: ['172.18.0.3'] }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] },
+    };
+    e.evaluateAudit([{ raw: slice, record: toAuditRecord(slice) }]);
+    assert.deepEqual(rules([connect('172.18.0.3', 6443)]), ['api-server-access-from-container']);
+  });
+
   test('the README\'s GKE Workload Identity exception silences the metadata server for its namespaces only', () => {
     const yaml = `
 rules:
