@@ -228,18 +228,37 @@ function serverWords(p: Program, call: InterpreterCall | undefined): { word: str
   return words;
 }
 
-/** `name` or `name.sub...` (a package, a submodule, a property under it), with the subcommand the entry asks for. */
-function entryMatches(entry: string, words: readonly { word: string; next?: string }[]): boolean {
-  const [name, sub] = entry.split(' ', 2);
-  return words.some((w) => (w.word === name || w.word.startsWith(`${name}.`)) && (sub === undefined || w.next === sub));
+/** A list of entries (`name` or `name subcommand`) by name: the subcommands each name needs ('' for none), made once per list. */
+const entryIndexes = new WeakMap<ReadonlySet<string>, ReadonlyMap<string, readonly string[]>>();
+
+function entryIndex(list: ReadonlySet<string>): ReadonlyMap<string, readonly string[]> {
+  let index = entryIndexes.get(list);
+  if (!index) {
+    const m = new Map<string, string[]>();
+    for (const entry of list) {
+      const [name, sub = ''] = entry.split(' ', 2);
+      m.set(name, [...(m.get(name) ?? []), sub]);
+    }
+    entryIndexes.set(list, (index = m));
+  }
+  return index;
 }
 
-const entryLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
-
-function entries(list: ReadonlySet<string>): readonly string[] {
-  let items = entryLists.get(list);
-  if (!items) entryLists.set(list, (items = [...list]));
-  return items;
+/**
+ * Whether a word is an entry's name, or `name.anything` (a package, a
+ * submodule, a property under it), followed by the subcommand the entry
+ * asks for. Looked up by each dotted prefix of the word, not by scanning
+ * the list.
+ */
+function entryMatches(list: ReadonlySet<string>, words: readonly { word: string; next?: string }[]): boolean {
+  const index = entryIndex(list);
+  for (const w of words)
+    for (let end = w.word.indexOf('.'); ; end = w.word.indexOf('.', end + 1)) {
+      const subs = index.get(end < 0 ? w.word : w.word.slice(0, end));
+      if (subs?.some((sub) => sub === '' || sub === w.next)) return true;
+      if (end < 0) break;
+    }
+  return false;
 }
 
 /**
@@ -252,7 +271,7 @@ function entries(list: ReadonlySet<string>): readonly string[] {
 export function isWebServer(p: Program, lists: Lists, inContainer: boolean): boolean {
   if (p.in(lists.web_servers)) return true;
   if (inContainer && p.in(lists.app_runtimes)) return !isCommandRunner(p, lists);
-  return p.in(lists.web_server_interpreters) && entries(lists.web_server_modules).some((m) => entryMatches(m, serverWords(p, p.interpreterCall)));
+  return p.in(lists.web_server_interpreters) && entryMatches(lists.web_server_modules, serverWords(p, p.interpreterCall));
 }
 
 /**
@@ -263,8 +282,7 @@ export function isWebServer(p: Program, lists: Lists, inContainer: boolean): boo
 export function isCommandRunner(p: Program, lists: Lists): boolean {
   if (p.in(lists.command_runners)) return true;
   if (!p.in(lists.app_runtimes) && !p.in(lists.web_server_interpreters)) return false;
-  const words = [...serverWords(p, p.interpreterCall), { word: p.comm.split(' ', 1)[0] }];
-  return entries(lists.command_runners).some((m) => entryMatches(m, words));
+  return entryMatches(lists.command_runners, [...serverWords(p, p.interpreterCall), { word: p.comm.split(' ', 1)[0] }]);
 }
 
 /**
