@@ -152,6 +152,12 @@ describe('DetectionEngine: review findings', () => {
     };
     e.evaluateAudit([{ raw: slice, record: toAuditRecord(slice) }]);
     assert.deepEqual(rules([connect('172.18.0.3', 6443)]), ['api-server-access-from-container']);
+    const endpoints = {
+      ...slice, auditID: 'ep-1', objectRef: { resource: 'endpoints', namespace: 'default', name: 'kubernetes', apiVersion: 'v1' },
+      requestObject: { kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default' }, subsets: [{ addresses: [{ ip: '172.18.0.4' }], ports: [{ name: 'https', port: 6443 }] }] },
+    };
+    e.evaluateAudit([{ raw: endpoints, record: toAuditRecord(endpoints) }]);
+    assert.deepEqual(rules([connect('172.18.0.4', 6443)]), ['api-server-access-from-container']);
   });
 
   test('the README\'s GKE Workload Identity exception silences the metadata server for its namespaces only', () => {

