@@ -6,7 +6,11 @@
  *     their ContainerStarted), as on a Kubernetes node. The engine evaluates
  *     the mix over and over; events/s and the share of one core it would
  *     take at 100,000 events/s are reported.
- *  2. A 100,000-entry feed (CIDRs and addresses, IPv4 and IPv6) is loaded
+ *  2. Execs made to be slow: 4 KiB command lines (the sensor's argv bound)
+ *     of the shapes that used to make patterns backtrack (mkfifo|||...,
+ *     curl;chmod 777 ...) and others that stress the command-line parser.
+ *     The slowest shape's events/s is reported.
+ *  3. A 100,000-entry feed (CIDRs and addresses, IPv4 and IPv6) is loaded
  *     and looked up with addresses that hit and miss.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,7 +22,7 @@ import { RuleSet } from '../../controlplane/src/detections/rule-set';
 import { RULES } from '../../controlplane/src/detections/rules';
 import { ThreatIntel } from '../../controlplane/src/intel/threat-intel';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
-import { containerStarted } from '../helpers/synthetic-events';
+import { containerStarted, execEvent } from '../helpers/synthetic-events';
 import { tempDir } from '../helpers/temp-dir';
 import { round } from './stats';
 
@@ -67,6 +71,32 @@ function benchEngine(mix: Event__Output[]): Record<string, unknown> {
   };
 }
 
+/** Shapes of command lines made to be slow (see the worst-case unit test, which bounds them). */
+const ADVERSARIAL_UNITS = ['mkfifo|||||||', 'mkfifo|', 'curl;chmod 777 ', 'curl | base64 -d |', 'telnet |a', 'exec 5<>/dev/tcp/h/1;', 'python3 -c x;', '$(curl x)|', 'a=b '];
+
+function benchWorstCase(): Record<string, unknown> {
+  const engine = new DetectionEngine(RuleSet.build(RULES));
+  const container = containerStarted({ containerId: 'f'.repeat(64), namespace: 'bench', pod: 'p', podUid: 'u' });
+  engine.evaluate('bench', [container]);
+  const perShape: Record<string, number> = {};
+  for (const unit of ADVERSARIAL_UNITS) {
+    const text = unit.repeat(Math.floor(4086 / unit.length));
+    const ev = (): Event__Output => ({ ...execEvent({ pid: 7000, nsPid: 70, filename: '/bin/sh', argv: ['sh', '-c', text] }), container: container.container });
+    let n = 0;
+    let spent = 0n;
+    while (spent < 300_000_000n) {
+      const batch = Array.from({ length: 20 }, ev);
+      const t0 = process.hrtime.bigint();
+      engine.evaluate('bench', batch);
+      spent += process.hrtime.bigint() - t0;
+      n += batch.length;
+    }
+    perShape[unit] = Math.round(n / (Number(spent) / 1e9));
+  }
+  const [worst, rate] = Object.entries(perShape).sort((a, b) => a[1] - b[1])[0];
+  return { what: '4 KiB sh -c command lines repeating one shape, every rule on', events_per_second_by_shape: perShape, slowest_shape: worst, slowest_events_per_second: rate, slowest_ms_per_event: round(1000 / rate, 3) };
+}
+
 function benchIntel(): Record<string, unknown> {
   const dir = tempDir('vigil-bench-intel-');
   const lines: string[] = [];
@@ -95,5 +125,5 @@ function benchIntel(): Record<string, unknown> {
 
 export async function benchDetections(): Promise<Record<string, unknown>> {
   const mix = containerize(await recordMix());
-  return { engine: benchEngine(mix), threat_intel: benchIntel() };
+  return { engine: benchEngine(mix), worst_case: benchWorstCase(), threat_intel: benchIntel() };
 }

@@ -35,15 +35,18 @@ export interface ContextSpec {
   facts?: Partial<ContainerFacts>;
   intel?: IntelLookup;
   file?: RulesFile;
+  /** API server endpoints the engine learned (IP:port). */
+  apiServerEndpoints?: string[];
 }
 
 /** A rule's context as the engine builds it, for one event. */
 export function ruleContext(s: ContextSpec = {}): DetectionContext {
-  const facts = s.facts ? ({ id: 'c', container: null, initPid: 0, initExes: new Set(), recentExecs: [], ...s.facts } as unknown as ContainerFacts) : undefined;
+  const facts = s.facts ? ({ id: 'c', container: null, initPid: 0, initExecs: [], fetches: [], ...s.facts } as unknown as ContainerFacts) : undefined;
   return {
     node: 'node-1',
     lists: RuleSet.build(RULES, s.file).lists,
     intel: s.intel ?? { lookup: () => undefined },
+    apiServerEndpoints: new Set(s.apiServerEndpoints),
     container: () => facts,
   };
 }

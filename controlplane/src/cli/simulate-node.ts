@@ -95,8 +95,9 @@ export const NODE_ATTACKS: NodeAttack[] = [
   },
   {
     ruleId: 'reverse-shell',
-    what: 'a shell told to talk to /dev/tcp (the path does not exist: nothing connects)',
-    run: (s) => inContainer(s, `/bin/sh -c ': 2>/dev/null >/dev/tcp/127.0.0.1/9 || true'`),
+    what: 'a shell whose command line wires an interactive shell to /dev/tcp, after an exit: nothing runs or connects',
+    // A bare redirection to /dev/tcp is a port check, not a reverse shell: the line must hand a shell the socket.
+    run: (s) => inContainer(s, `/bin/sh -c 'exit 0; sh -i >/dev/tcp/127.0.0.1/9 0>&1'`),
   },
   {
     ruleId: 'shell-in-container',

@@ -1,11 +1,13 @@
 /**
  * What the control plane knows of each running container, from the events
  * that describe it: the ContainerStarted record (image, pod, privileges,
- * mounts, the `kubernetes` Service address of its environment) and the
- * programs its first process ran. Rules ask it whether a process is the
- * container's own entrypoint or something run into it, and what the image
- * normally runs. Bounded: containers are forgotten a while after they exit,
- * and past the cap the least recently seen go first.
+ * mounts, the `kubernetes` Service address of its environment), the
+ * programs its first process ran, and the recent commands that named a URL.
+ * Rules ask it whether a process is the container's own entrypoint or
+ * something run into it, what the image normally runs, and what was
+ * fetched. Bounded: containers are forgotten a while after they exit, past
+ * the cap the least recently seen go first, and each container keeps a
+ * bounded number of programs and fetches.
  */
 import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
@@ -18,21 +20,39 @@ export interface ContainerFacts {
   details?: ContainerDetails__Output;
   /** Host pid of the container's first process; 0 while unknown. */
   initPid: number;
-  /** Executables the first process ran: an entrypoint script execs into the image's real program. */
-  readonly initExes: Set<string>;
-  /** The container's latest execs, oldest first: what a rule needs to see a download followed by its execution. */
-  readonly recentExecs: RecentExec[];
+  /** What the first process ran, each program once: an entrypoint script execs into the image's real program. */
+  readonly initExecs: RecentExec[];
+  /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
+  readonly fetches: RecentExec[];
   exitedAtMs?: number;
 }
 
 export interface RecentExec {
+  /** When it ran: the event's own time (ms since the epoch). */
   atMs: number;
   filename: string;
   argv: string[];
 }
 
-/** Execs remembered per container. */
-const RECENT_EXECS = 16;
+/** Programs of the first process remembered per container (a script, its wrappers, the image's program). */
+const INIT_EXECS = 16;
+/** How long a fetch is remembered: running what it fetched within this is one act. */
+export const FETCH_WINDOW_MS = 10 * 60_000;
+/** Fetches remembered per container within the window. */
+const FETCHES = 64;
+
+/** Runtimes that re-execute themselves inside the container's cgroup while they set it up. */
+const RUNTIMES = /^(runc|crun|youki)$/;
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** Whether an exec's arguments name a URL (cheap enough for every exec). */
+function namesUrl(argv: readonly string[]): boolean {
+  for (const a of argv) if (a.includes('://')) return true;
+  return false;
+}
 
 export interface ContainerRegistryOptions {
   maxContainers?: number;
@@ -63,7 +83,7 @@ export class ContainerRegistry {
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
-      f = { id, container, initPid: 0, initExes: new Set(), recentExecs: [] };
+      f = { id, container, initPid: 0, initExecs: [], fetches: [] };
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
@@ -86,11 +106,15 @@ export class ContainerRegistry {
       case 'exec': {
         const f = this.touch(id, ev.container!);
         const p = ev.process!;
-        // Without a runtime's word, the process that is pid 1 of the container's own pid namespace is its init.
-        if (!f.initPid && p.ns_pid === 1) f.initPid = p.pid;
-        if (p.pid === f.initPid) f.initExes.add(ev.exec!.filename);
-        if (f.recentExecs.length === RECENT_EXECS) f.recentExecs.shift();
-        f.recentExecs.push({ atMs: nowMs, filename: ev.exec!.filename, argv: ev.exec!.argv });
+        const { filename, argv } = ev.exec!;
+        const atMs = Number(ev.time_unix_nano) / 1e6 || nowMs;
+        // Without a runtime's word, the first process to exec as pid 1 of a pid namespace is the init (not runc re-executing itself).
+        if (!f.initPid && p.ns_pid === 1 && !RUNTIMES.test(basename(argv[0] ?? ''))) f.initPid = p.pid;
+        if (p.pid === f.initPid && f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
+        if (namesUrl(argv)) {
+          while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) f.fetches.shift();
+          f.fetches.push({ atMs, filename, argv });
+        }
         break;
       }
       case 'container_exited': {
@@ -107,4 +131,8 @@ export class ContainerRegistry {
   prune(nowMs: number): void {
     for (const [id, f] of this.containers) if (f.exitedAtMs !== undefined && nowMs - f.exitedAtMs > this.graceMs) this.containers.delete(id);
   }
+}
+
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

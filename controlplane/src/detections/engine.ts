@@ -14,6 +14,7 @@ import { auditMergeKey } from '../audit/finding-key';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 import { RoleIndex } from '../audit/rbac';
 import { ContainerRegistry } from '../correlation/container-registry';
+import { ApiServerEndpoints } from './apiserver-endpoints';
 import type { IntelLookup } from '../intel/threat-intel';
 import type { Subject } from './exceptions';
 import { basename, commandLine } from './facts';
@@ -49,6 +50,7 @@ const KEY_COMMAND_CHARS = 512;
 export class DetectionEngine {
   private ruleSet: RuleSet;
   readonly containers = new ContainerRegistry();
+  readonly apiServer = new ApiServerEndpoints();
   /** Roles written so far, so a binding to a custom role is judged by what the role grants. */
   private readonly roles = new RoleIndex();
   private readonly auditContext: AuditContext = { roleRisks: (kind, namespace, name) => this.roles.risksOf(kind, namespace, name) };
@@ -107,6 +109,7 @@ export class DetectionEngine {
     const raised: Raised[] = [];
     events.forEach(({ raw, record }, index) => {
       this.roles.observe(raw, record);
+      this.apiServer.observeAudit(raw);
       for (const active of this.ruleSet.audit) {
         const { rule } = active;
         const f = this.guard(rule, () => `audit event ${record.audit_id} (${record.verb} ${record.resource})`, () => rule.match(raw, record, this.auditContext));
@@ -134,6 +137,7 @@ export class DetectionEngine {
     const now = Date.now();
     for (const ev of events) {
       this.containers.observe(ev, now);
+      if (ev.exec) this.apiServer.observeExec(ev);
       const rules = this.ruleSet.hostRules(ev.body as EventSource);
       if (!rules) continue;
       const id = ev.container?.id;
@@ -141,6 +145,7 @@ export class DetectionEngine {
         node,
         lists: this.ruleSet.lists,
         intel: this.intel,
+        apiServerEndpoints: this.apiServer.endpoints,
         container: () => (id ? this.containers.get(id) : undefined),
       };
       for (const active of rules) {
@@ -156,7 +161,7 @@ export class DetectionEngine {
     const containerId = ev.container?.id ?? '';
     const ancestry = ev.ancestry ?? [];
     return {
-      mergeKey: `${active.rule.id}|${node}|${containerId}|${f.key ?? defaultKey(ev)}`,
+      mergeKey: f.clusterKey ? `${active.rule.id}|cluster|${f.clusterKey}` : `${active.rule.id}|${node}|${containerId}|${f.key ?? defaultKey(ev)}`,
       alert: {
         ...baseAlert(active.rule, active.severity, node, f.summary, ev.time_unix_nano),
         container_id: containerId,
@@ -173,13 +178,26 @@ export class DetectionEngine {
 }
 
 /**
+ * Runs of hexadecimal characters: those with a digit are the numbers and
+ * ids that change between runs of one command (a WAL segment name, a pid,
+ * a timestamp, a container id). One character class, so the scan is linear.
+ */
+const HEX_RUN = /[0-9a-f]+/gi;
+
+/** A command line as a merge key compares it: numbers and ids of four or more characters stand as #. */
+export function stableCommand(line: string): string {
+  return line.slice(0, KEY_COMMAND_CHARS).replace(HEX_RUN, (m) => (m.length >= 4 && /\d/.test(m) ? '#' : m));
+}
+
+/**
  * Repeats of one finding: the same program started by the same parent
- * program with the same arguments (a probe running `sh -c check` every 10 s
- * is one alert with a count; each different command an attacker types is
- * its own), one container start, or one process.
+ * program with the same arguments, numbers and ids aside (a probe running
+ * `sh -c check` every 10 s, or an archiver run once per WAL segment, is one
+ * alert with a count; each different command an attacker types is its
+ * own), one container start, or one process.
  */
 function defaultKey(ev: Event__Output): string {
-  if (ev.exec) return `${ev.ancestry?.[0]?.exe || ev.exec.parent_comm}>${ev.exec.filename}>${commandLine(ev).slice(0, KEY_COMMAND_CHARS)}`;
+  if (ev.exec) return `${ev.ancestry?.[0]?.exe || ev.exec.parent_comm}>${ev.exec.filename}>${stableCommand(commandLine(ev))}`;
   if (ev.container_started) return 'started';
   return String(ev.process?.pid ?? 0);
 }

@@ -3,42 +3,72 @@
  * known by every name it goes by: its executable's file name, its argv[0]
  * (busybox applets and interpreters are named there), and its comm. comm
  * and argv[0] are chosen by the process or its caller, so rules never trust
- * them to clear a process, only to recognise one; a renamed copy of a tool
- * is caught by how it is called (a shell's `-c`, a web server's child).
+ * them to clear a process, only to recognise one; what a program is for a
+ * rule that must not be fooled is its executable (`exeName`). A renamed
+ * copy of a tool is caught by how it is called (a shell's `-c`, a web
+ * server's child, nsenter's `-t 1 -m`).
  */
-import * as path from 'node:path';
 import picomatch from 'picomatch';
+import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
+import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { ContainerFacts } from '../correlation/container-registry';
+import { embeddedIpv4, ipv4Text, ipv6Number, ipv6Text } from '../intel/ip-prefix-table';
+import { parseCommandLine, unwrapCommand, isWrapper, type ParsedLine } from './command-line';
+import { interpreterFamily, readInterpreterCall, scriptStem, type InterpreterCall } from './interpreters';
 import type { Lists } from './lists';
+import { basename, inWritableDir, isRelative, normalizePath } from './paths';
 
-/** The last component of a path written any way (`//bin/../bin/sh`). */
-export function basename(p: string): string {
-  // Most paths are plain; normalizing costs more than everything else a rule does.
-  if (!p.includes('/.') && !p.includes('//') && !p.endsWith('/')) return p.slice(p.lastIndexOf('/') + 1);
-  return path.posix.basename(path.posix.normalize(p || '.'));
-}
+export { basename, inWritableDir } from './paths';
 
 /** python3.11 → python, php-fpm8.2 → php-fpm, pip3 → pip. */
-function unversioned(name: string): string {
+export function unversioned(name: string): string {
   const last = name.charCodeAt(name.length - 1);
   return last >= 48 && last <= 57 ? name.replace(/[-_.]?\d+(\.\d+)*$/, '') || name : name;
 }
 
+/** The dynamic loader run as a program: `ld-linux-x86-64.so.2 /bin/sh` runs /bin/sh. */
+const LOADER = /^ld(-linux(-[a-z0-9_-]+)?|-musl-[a-z0-9_]+|-\d+(\.\d+)*)?\.so(\.\d+)*$/;
+const LOADER_VALUES: ReadonlySet<string> = new Set(['--library-path', '--preload', '--argv0', '--audit', '--inhibit-rpath', '--glibc-hwcaps-prepend', '--glibc-hwcaps-mask']);
+
+function throughLoader(exe: string, argv: readonly string[]): { exe: string; argv: readonly string[] } {
+  if (!exe.includes('ld') || !LOADER.test(basename(exe))) return { exe, argv };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (LOADER_VALUES.has(a)) i++;
+    else if (!a.startsWith('--')) {
+      const argv0 = argv[argv.indexOf('--argv0') + 1];
+      return { exe: a, argv: [argv.includes('--argv0') && argv0 ? argv0 : a, ...argv.slice(i + 1)] };
+    }
+  }
+  return { exe, argv };
+}
+
+const MULTI_CALL: ReadonlySet<string> = new Set(['busybox', 'toybox']);
+
 /**
  * A process as rules see it, from an exec, any event's process, or an
- * ancestor. Its names are worked out once, when a rule first asks.
+ * ancestor. A program started through the dynamic loader is the program the
+ * loader runs. Its names and what it runs are worked out once, when a rule
+ * first asks.
  */
 export class Program {
+  readonly exe: string;
+  readonly argv: readonly string[];
   private nameList: string[] | undefined;
+  private exeNameValue: string | undefined;
+  private callValue: InterpreterCall | null | undefined;
+  private lineValue: ParsedLine | null | undefined;
 
   constructor(
     readonly pid: number,
-    readonly exe: string,
-    readonly argv: readonly string[],
+    exe: string,
+    argv: readonly string[],
     readonly comm: string,
-  ) {}
+  ) {
+    ({ exe: this.exe, argv: this.argv } = throughLoader(exe, argv));
+  }
 
   static ofNode(n: ProcessNode__Output): Program {
     return new Program(n.pid, n.exe, n.argv, n.comm);
@@ -64,6 +94,38 @@ export class Program {
   named(name: string): boolean {
     return this.names.includes(name);
   }
+
+  /**
+   * What the executable is, whatever argv[0] and comm say: its file name
+   * without version suffix or script extension, or the applet a multi-call
+   * binary (busybox, toybox) runs.
+   */
+  get exeName(): string {
+    if (this.exeNameValue === undefined) {
+      const own = unversioned(basename(this.exe).replace(SCRIPT_EXTENSION, ''));
+      const arg0 = basename(this.argv[0] ?? '');
+      this.exeNameValue = !MULTI_CALL.has(own) ? own : MULTI_CALL.has(arg0) ? basename(this.argv[1] ?? own) : arg0 || own;
+    }
+    return this.exeNameValue;
+  }
+
+  /** What an interpreter (python, perl, ruby, php, node, awk, java...) runs: code, a module or a script. */
+  get interpreterCall(): InterpreterCall | undefined {
+    if (this.callValue === undefined) {
+      const name = this.names.find((n) => interpreterFamily(n) !== undefined);
+      this.callValue = name === undefined ? null : readInterpreterCall(name, this.argv);
+    }
+    return this.callValue ?? undefined;
+  }
+
+  /** The command line it was given with -c, parsed as a shell would; an interpreter's -c is code, not a command line. */
+  get shellLine(): ParsedLine | undefined {
+    if (this.lineValue === undefined) {
+      const command = this.interpreterCall ? undefined : shellCommand(this.argv);
+      this.lineValue = command === undefined ? null : parseCommandLine(command);
+    }
+    return this.lineValue ?? undefined;
+  }
 }
 
 function nameList(p: Program): string[] {
@@ -78,7 +140,7 @@ function nameList(p: Program): string[] {
   add(arg0);
   add(p.comm);
   // Multi-call binaries name the applet in argv[0], or in argv[1] when called as `busybox applet`.
-  if (arg0 === 'busybox') add(basename(p.argv[1] ?? ''));
+  if (MULTI_CALL.has(arg0)) add(basename(p.argv[1] ?? ''));
   return names;
 }
 
@@ -120,15 +182,22 @@ export function shellCommand(argv: readonly string[]): string | undefined {
 const SHELL_SYNTAX = /[\s;|&$`()<>]/;
 
 /**
- * A shell, by name or by how it is called: `-c` with a command line, or
- * interactive `-i`. A copy of a shell under another name is still called
- * like one; `gzip -c file` is not.
+ * A shell, by name or by how it is called: `-c` with a command line (one
+ * with shell syntax, or one that starts with a tool), or interactive `-i`.
+ * A copy of a shell under another name is still called like one; `gzip -c
+ * file` and `python3 -c code` (an interpreter) are not.
  */
 export function isShellLike(p: Program, lists: Lists): boolean {
   if (p.in(lists.shells)) return true;
+  if (p.interpreterCall) return false;
   const command = shellCommand(p.argv);
-  if (command !== undefined && (SHELL_SYNTAX.test(command) || inWritableDir(p.exe))) return true;
+  if (command !== undefined && (SHELL_SYNTAX.test(command) || inWritableDir(p.exe) || startsWithTool(command, lists))) return true;
   return p.argv.length === 2 && p.argv[1] === '-i';
+}
+
+function startsWithTool(command: string, lists: Lists): boolean {
+  const first = unversioned(basename(command.trimStart().split(/\s/, 1)[0]));
+  return lists.shells.has(first) || lists.recon_tools.has(first) || lists.download_tools.has(first) || lists.network_tools.has(first);
 }
 
 /** A shell by name. */
@@ -136,52 +205,93 @@ export function isShell(p: Program, lists: Lists): boolean {
   return p.in(lists.shells);
 }
 
-/** The flag after which each interpreter takes code (a trailing letter of a flag group: perl -ne, python -Bc). */
-const CODE_FLAGS: Record<string, RegExp> = {
-  python: /^-[A-Za-z]*c$/,
-  perl: /^-[A-Za-z]*[eE]$/,
-  ruby: /^-[A-Za-z]*e$/,
-  php: /^-[A-Za-z]*r$/,
-  node: /^(-[A-Za-z]*[ep]|--eval|--print)$/,
-  nodejs: /^(-[A-Za-z]*[ep]|--eval|--print)$/,
-  bun: /^(-e|--eval|--print)$/,
-  deno: /^eval$/,
-  lua: /^-e$/,
-  jrunscript: /^-e$/,
-};
-
 /** An interpreter running code given on its command line (python -c, perl -e, php -r, node -e, awk '...'): the code. */
 export function scriptOneLiner(p: Program, lists: Lists): string | undefined {
-  if (!p.in(lists.script_interpreters)) return undefined;
-  if (p.named('awk') || p.named('gawk')) return p.argv.slice(1).find((a) => !a.startsWith('-'));
-  for (const n of p.names) {
-    const flag = CODE_FLAGS[n];
-    const i = flag ? p.argv.findIndex((a, k) => k > 0 && flag.test(a)) : -1;
-    if (i > 0 && p.argv[i + 1] !== undefined) return p.argv[i + 1];
+  return p.in(lists.script_interpreters) ? p.interpreterCall?.code : undefined;
+}
+
+/** The program a wrapper (nohup, timeout, setsid, sudo, env, xargs...) runs, or the program itself. */
+export function unwrapped(p: Program): Program {
+  if (!isWrapper(p.exeName)) return p;
+  const argv = unwrapCommand([p.exeName, ...p.argv.slice(MULTI_CALL.has(basename(p.argv[0] ?? '')) ? 2 : 1)]);
+  return argv.length === 0 ? p : new Program(p.pid, argv[0], argv, '');
+}
+
+/** The words a server's command line is known by: what it retitled itself to, the module or script it runs, java's properties. */
+function serverWords(p: Program, call: InterpreterCall | undefined): { word: string; next?: string }[] {
+  const words: { word: string; next?: string }[] = [];
+  const title = (p.argv[0] ?? '').split(/\s/, 2);
+  words.push({ word: basename(title[0]).replace(/:$/, ''), next: p.argv.length === 1 ? title[1] : p.argv[1] });
+  if (call?.module) words.push({ word: call.module, next: call.rest[0] });
+  if (call?.script) words.push({ word: scriptStem(call.script), next: call.rest[0] });
+  if (call?.family === 'java') for (const a of p.argv) if (a.startsWith('-D')) words.push({ word: a.split('=', 1)[0] });
+  return words;
+}
+
+/** A list of entries (`name` or `name subcommand`) by name: the subcommands each name needs ('' for none), made once per list. */
+const entryIndexes = new WeakMap<ReadonlySet<string>, ReadonlyMap<string, readonly string[]>>();
+
+function entryIndex(list: ReadonlySet<string>): ReadonlyMap<string, readonly string[]> {
+  let index = entryIndexes.get(list);
+  if (!index) {
+    const m = new Map<string, string[]>();
+    for (const entry of list) {
+      const [name, sub = ''] = entry.split(' ', 2);
+      m.set(name, [...(m.get(name) ?? []), sub]);
+    }
+    entryIndexes.set(list, (index = m));
   }
-  return undefined;
+  return index;
 }
 
 /**
- * A web or application server: by name, an interpreter whose arguments
- * name a web framework, or, inside a container, an application runtime
- * (node, java, php).
+ * Whether a word is an entry's name, or `name.anything` (a package, a
+ * submodule, a property under it), followed by the subcommand the entry
+ * asks for. Looked up by each dotted prefix of the word, not by scanning
+ * the list.
  */
-export function isWebServer(p: Program, lists: Lists, inContainer: boolean): boolean {
-  if (p.in(lists.web_servers) || (inContainer && p.in(lists.app_runtimes))) return true;
-  if (!p.in(lists.web_server_interpreters)) return false;
-  // Servers that retitle themselves (puma, unicorn, gunicorn workers) do it in argv[0].
-  const modules = startsWithAny(lists.web_server_modules);
-  return p.argv.slice(0, 8).some((a) => modules.test(a) || modules.test(basename(a)));
+function entryMatches(list: ReadonlySet<string>, words: readonly { word: string; next?: string }[]): boolean {
+  const index = entryIndex(list);
+  for (const w of words)
+    for (let end = w.word.indexOf('.'); ; end = w.word.indexOf('.', end + 1)) {
+      const subs = index.get(end < 0 ? w.word : w.word.slice(0, end));
+      if (subs?.some((sub) => sub === '' || sub === w.next)) return true;
+      if (end < 0) break;
+    }
+  return false;
 }
 
-const prefixPatterns = new WeakMap<ReadonlySet<string>, RegExp>();
+/**
+ * A web or application server: by name, an interpreter whose module,
+ * script or title names a web framework (whole names: `python -m flask run`,
+ * `gunicorn`, puma's title, Tomcat's main class), or, inside a container,
+ * an application runtime (node, java, php) unless it runs a command runner
+ * (npm, yarn, composer, artisan, Jenkins...), whose children are its job.
+ */
+export function isWebServer(p: Program, lists: Lists, inContainer: boolean): boolean {
+  if (p.in(lists.web_servers)) return true;
+  if (inContainer && p.in(lists.app_runtimes)) return !isCommandRunner(p, lists);
+  return p.in(lists.web_server_interpreters) && entryMatches(lists.web_server_modules, serverWords(p, p.interpreterCall));
+}
 
-/** One pattern for "starts with one of these", built once per list. */
-function startsWithAny(list: ReadonlySet<string>): RegExp {
-  let re = prefixPatterns.get(list);
-  if (!re) prefixPatterns.set(list, (re = new RegExp(`^(${[...list].map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`)));
-  return re;
+/**
+ * A program that runs commands by design (make, npm scripts, composer,
+ * artisan, Gradle, Jenkins): by name, or by the script, jar or title an
+ * application runtime runs it as.
+ */
+export function isCommandRunner(p: Program, lists: Lists): boolean {
+  if (p.in(lists.command_runners)) return true;
+  if (!p.in(lists.app_runtimes) && !p.in(lists.web_server_interpreters)) return false;
+  return entryMatches(lists.command_runners, [...serverWords(p, p.interpreterCall), { word: p.comm.split(' ', 1)[0] }]);
+}
+
+/**
+ * A program that is a real web server, not one in name: its executable is a
+ * server's, outside the writable directories, and it is not running code
+ * from its command line. Only such a child of a server is the server's own.
+ */
+export function isRealServer(p: Program, lists: Lists): boolean {
+  return lists.web_servers.has(p.exeName) && !inWritableDir(p.exe) && p.interpreterCall?.code === undefined && shellCommand(p.argv) === undefined;
 }
 
 /** A container runtime process (runc's init stages are named runc:[N:...]). */
@@ -194,45 +304,99 @@ export function inContainer(ev: Event__Output): boolean {
 }
 
 /**
- * Whether a process is the container's first process (its entrypoint,
- * through every exec it does): pid 1 of the container's own pid namespace,
- * or the pid the runtime reported (pods that share the node's or the pod's
- * pid namespace).
+ * Whether the event's process is the container's first process (its
+ * entrypoint, through every exec it does). Once the control plane knows
+ * that process's host pid (from the runtime, or the first pid 1 it saw
+ * exec), only that pid is: a process that is pid 1 of a namespace of its
+ * own (`unshare -p -f sh`) is not the container's entrypoint. Until then,
+ * pid 1 of a pid namespace is.
  */
-export function isContainerInit(pid: number, nsPid: number, facts: ContainerFacts | undefined): boolean {
-  return nsPid === 1 || (!!facts?.initPid && pid === facts.initPid);
+export function isContainerInit(ev: Event__Output, facts: ContainerFacts | undefined): boolean {
+  const p = ev.process;
+  if (!p) return false;
+  return facts?.initPid ? p.pid === facts.initPid : p.ns_pid === 1;
 }
 
-/** Directories anyone may write to: a program run from there was put there at run time. */
-const WRITABLE_DIRS = /^\/(tmp|var\/tmp|dev\/shm|run\/user|var\/run\/user|dev\/mqueue)\//;
-
-export function inWritableDir(file: string): boolean {
-  return WRITABLE_DIRS.test(path.posix.normalize(file));
+/**
+ * Where a relative path an exec names points, when the parent shell's
+ * command line says (`cd /host && chroot .`): events carry no working
+ * directory. Undefined when nothing says.
+ */
+export function resolveInParentShell(file: string, ev: Event__Output): string | undefined {
+  if (!isRelative(file)) return normalizePath(file);
+  let dir: string | undefined;
+  for (const pipeline of ancestorsOf(ev)[0]?.shellLine?.pipelines ?? [])
+    for (const seg of pipeline) if (seg.words[0] === 'cd' && seg.words[1]) dir = seg.words[1].startsWith('/') ? seg.words[1] : dir && `${dir}/${seg.words[1]}`;
+  return dir === undefined ? undefined : normalizePath(`${dir}/${file}/`);
 }
 
 export function commandLine(ev: Event__Output): string {
   return ev.exec ? ev.exec.argv.join(' ') || ev.exec.filename : (ev.process?.argv ?? []).join(' ');
 }
 
-/** Addresses the way every rule compares them: IPv4-mapped IPv6 is the IPv4 it maps. */
+/**
+ * Addresses the way every rule compares them: lower case, IPv6 in its
+ * RFC 5952 form, and an IPv6 address that carries an IPv4 one
+ * (IPv4-mapped, NAT64 64:ff9b::/96, 6to4) as that IPv4 address.
+ */
 export function plainAddress(address: string): string {
-  return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
+  const a = address.toLowerCase();
+  if (!a.includes(':')) return a;
+  if (a.startsWith('::ffff:') && a.includes('.')) return a.slice(7);
+  const n = ipv6Number(a);
+  if (n === undefined) return a;
+  const v4 = embeddedIpv4(n);
+  return v4 === undefined ? ipv6Text(n) : ipv4Text(v4);
+}
+
+const plainLists = new WeakMap<ReadonlySet<string>, ReadonlySet<string>>();
+
+/** Whether a plain address is in a list of addresses, whichever way the list writes them. */
+export function addressIn(plain: string, list: ReadonlySet<string>): boolean {
+  let set = plainLists.get(list);
+  if (!set) plainLists.set(list, (set = new Set([...list].map(plainAddress))));
+  return set.has(plain);
 }
 
 /**
  * What kind of attacker's tool a program is, or undefined: a shell (by name
  * or by being called like one), a recon, download or network tool, an
- * interpreter one-liner, or a program dropped into a writable directory.
+ * interpreter one-liner, or a program or script from a writable directory.
+ * A wrapper (nohup, timeout, setsid, xargs...) is what it runs.
  */
 export function toolKind(p: Program, lists: Lists): string | undefined {
+  const inner = unwrapped(p);
+  if (inner !== p) return toolKind(inner, lists);
   if (isShellLike(p, lists)) return 'shell';
   if (scriptOneLiner(p, lists) !== undefined) return 'interpreter one-liner';
   if (p.in(lists.download_tools)) return 'download tool';
   if (p.in(lists.network_tools)) return 'network tool';
   if (p.in(lists.recon_tools)) return 'recon tool';
-  if ((p.named('cat') || p.named('head') || p.named('less') || p.named('more')) && p.argv.slice(1).some((a) => lists.recon_files.has(path.posix.normalize(a)))) return 'recon tool';
+  if ((p.named('cat') || p.named('head') || p.named('less') || p.named('more')) && p.argv.slice(1).some((a) => lists.recon_files.has(normalizePath(a)))) return 'recon tool';
+  const script = p.interpreterCall?.script;
+  if (script !== undefined && inWritableDir(script)) return 'script in a writable directory';
   if (inWritableDir(p.exe)) return 'program in a writable directory';
   return undefined;
+}
+
+/**
+ * The workload a pod's container belongs to, as a merge key: its namespace,
+ * its owner's name (the pod name less what its controller added: a
+ * Deployment's pod-template-hash and suffix, a DaemonSet's suffix, a
+ * StatefulSet's ordinal, a CronJob's schedule time), the container's name
+ * and image. Undefined outside Kubernetes: such a container is its own.
+ */
+export function workloadKey(c: Container__Output, d: ContainerDetails__Output): string | undefined {
+  if (!c.pod_name) return undefined;
+  const labels = d.pod_labels ?? {};
+  const hash = labels['pod-template-hash'];
+  const job = labels['batch.kubernetes.io/job-name'] ?? labels['job-name'];
+  let owner = c.pod_name;
+  if (hash && owner.includes(`-${hash}-`)) owner = owner.slice(0, owner.lastIndexOf(`-${hash}-`));
+  else if (labels['statefulset.kubernetes.io/pod-name']) owner = owner.replace(/-\d+$/, '');
+  else if (labels['controller-revision-hash']) owner = owner.replace(/-[a-z0-9]{5}$/, '');
+  else if (job) owner = job.replace(/-\d{8,}$/, '');
+  return `${c.pod_namespace}/${owner}/${c.name}>${c.image}`;
 }
 
 const imageMatchers = new WeakMap<ReadonlySet<string>, (image: string) => boolean>();

@@ -5,26 +5,44 @@
  *
  * Program names are compared after the version suffix is stripped
  * (python3.11 → python, php-fpm8.2 → php-fpm), so lists name programs once.
+ * An item written `"!name"` removes a built-in one (quoted: YAML reads a
+ * bare `!` as a tag): `app_runtimes: ["!java"]`.
  */
 export const BUILTIN_LISTS = {
   /** Processes that serve requests from the network: their children are what a web shell runs. */
   web_servers: [
     'nginx', 'httpd', 'apache', 'apache2', 'lighttpd', 'caddy', 'traefik', 'haproxy', 'envoy',
     'php-fpm', 'php-cgi', 'hhvm', 'tomcat', 'catalina', 'jetty',
-    'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress-serve', 'flask', 'puma', 'unicorn', 'thin',
-    'passenger', 'rails', 'w3wp', 'openresty', 'h2o', 'websocketd', 'fcgiwrap',
+    'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress-serve', 'puma', 'unicorn',
+    'passenger', 'w3wp', 'openresty', 'h2o', 'websocketd', 'fcgiwrap',
   ],
   /**
    * Runtimes that serve the web in containers (a Node.js, Java or PHP app)
    * but run every kind of tool on a host: servers inside containers only.
    */
   app_runtimes: ['node', 'nodejs', 'deno', 'bun', 'java', 'php', 'dotnet'],
-  /** Interpreters that host web frameworks: a web server when their arguments name one (python -m http.server, ruby puma, java with Tomcat). */
+  /**
+   * Application runtimes in a container that run commands, not requests:
+   * package scripts, PHP consoles, build tools, CI servers. Compared with the
+   * script, jar, module or title they run, as whole names or package
+   * prefixes (`org.gradle` covers the Gradle daemon).
+   */
+  command_runners: [
+    'make', 'npm', 'npm-cli', 'npx', 'npx-cli', 'yarn', 'pnpm', 'corepack', 'composer', 'artisan', 'jenkins',
+    'org.gradle', 'gradle', 'gradlew', 'org.codehaus.plexus.classworlds', 'mvn', 'sbt-launch',
+  ],
+  /** Interpreters that host web frameworks: a web server when what they run names one (python -m http.server, ruby puma, java with Tomcat). */
   web_server_interpreters: ['python', 'ruby', 'perl', 'java'],
-  /** Arguments of such an interpreter that make it a web server. */
+  /**
+   * What such an interpreter runs when it serves the web, as whole names:
+   * a python -m module, a script, a title the server gives itself, a Java
+   * main class, jar or -D property (a name also covers `name.anything`, its
+   * submodules and packages). A second word is the subcommand that makes the
+   * program a server (`flask run`, not `flask db upgrade`).
+   */
   web_server_modules: [
-    'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress', 'http.server', 'SimpleHTTPServer', 'flask',
-    'puma', 'unicorn', 'thin', 'rackup', 'rails', 'tornado', 'aiohttp', 'starman', 'plackup', 'hypnotoad',
+    'gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'daphne', 'waitress', 'http.server', 'SimpleHTTPServer', 'flask run',
+    'puma', 'unicorn', 'thin', 'rackup', 'rails server', 'rails s', 'tornado', 'aiohttp', 'starman', 'plackup', 'hypnotoad',
     'org.apache.catalina', '-Dcatalina', 'org.eclipse.jetty', '-Djetty', 'jboss-modules', 'weblogic',
   ],
   shells: ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'pdksh', 'csh', 'tcsh', 'fish', 'yash', 'rbash', 'hush'],
@@ -40,7 +58,7 @@ export const BUILTIN_LISTS = {
   download_tools: ['curl', 'wget', 'fetch', 'aria2c', 'axel', 'tftp', 'ftp', 'lftp', 'scp', 'sftp', 'rsync', 'busybox-wget'],
   network_tools: ['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd', 'socat', 'telnet', 'openssl', 'ssh', 'rlwrap', 'cryptcat', 'pwncat'],
   /** Interpreters whose one-liner flag (-c, -e, -r) runs code given on the command line. */
-  script_interpreters: ['python', 'python2', 'perl', 'ruby', 'php', 'node', 'nodejs', 'lua', 'tclsh', 'awk', 'gawk', 'jrunscript', 'jshell', 'deno', 'bun'],
+  script_interpreters: ['python', 'pypy', 'perl', 'ruby', 'php', 'node', 'nodejs', 'lua', 'luajit', 'tclsh', 'awk', 'gawk', 'mawk', 'nawk', 'jrunscript', 'jshell', 'deno', 'bun'],
   /** Known cryptocurrency miners. */
   miner_names: [
     'xmrig', 'xmrig-notls', 'xmrig-cuda', 'xmr-stak', 'xmr-stak-rx', 'minerd', 'cpuminer', 'cpuminer-multi', 'cpuminer-opt',
@@ -51,7 +69,7 @@ export const BUILTIN_LISTS = {
   /** Ports mining pools listen on (stratum); a connection there from a container is worth a look. */
   mining_pool_ports: ['3333', '3334', '3357', '4444', '5555', '5556', '6666', '7777', '8888', '9999', '14433', '14444', '45560', '45700'],
   /** Package managers: installing software into a running container. */
-  package_managers: ['apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'rpm', 'zypper', 'apk', 'pacman', 'pip', 'pip2', 'pipx', 'easy_install', 'npm', 'yarn', 'pnpm', 'gem', 'composer', 'cargo', 'go', 'conda', 'mamba', 'emerge', 'nix-env', 'snap', 'flatpak'],
+  package_managers: ['apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'tdnf', 'rpm', 'zypper', 'apk', 'opkg', 'pacman', 'pip', 'pipx', 'uv', 'poetry', 'pipenv', 'easy_install', 'npm', 'yarn', 'pnpm', 'gem', 'bundle', 'composer', 'cargo', 'go', 'conda', 'mamba', 'micromamba', 'emerge', 'nix-env', 'snap', 'flatpak'],
   /** Clients of Kubernetes or of a container runtime: in a container they reach for the cluster or the node. */
   k8s_clients: ['kubectl', 'oc', 'helm', 'crictl', 'ctr', 'docker', 'nerdctl', 'podman', 'kubeadm', 'kubelet', 'k9s', 'kubeletctl', 'peirates', 'kube-hunter'],
   /** SSH servers. */
@@ -59,11 +77,11 @@ export const BUILTIN_LISTS = {
   /** Tools that enter other namespaces or change root: the moves of a container escape. */
   escape_tools: ['nsenter', 'unshare', 'chroot', 'pivot_root', 'cdk', 'deepce', 'amicontained', 'botb', 'kdigger', 'ctrsploit', 'setns'],
   /** Cloud instance metadata services: credentials of the node's identity are one request away. */
-  cloud_metadata_addresses: ['169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '100.100.100.200', '168.63.129.16', '169.254.169.123'],
+  cloud_metadata_addresses: ['169.254.169.254', 'fd00:ec2::254', '169.254.170.2', '169.254.170.23', 'fd00:ec2::23', '100.100.100.200', '168.63.129.16', '169.254.169.123'],
   /** The API server's own addresses (IP:port), beyond the `kubernetes` Service address each container's environment names. */
   apiserver_endpoints: [],
-  /** Images whose processes may talk to the API server beyond their entrypoint (operators, controllers, CI runners). */
-  api_client_images: [],
+  /** Images whose processes may talk to the API server beyond their entrypoint (operators, controllers, CI runners, GitOps agents that run helm and kustomize). */
+  api_client_images: ['quay.io/argoproj/argocd:*', 'ghcr.io/fluxcd/*'],
   /** Images that legitimately install packages or build software at run time (CI runners, image builders). */
   build_images: ['gcr.io/kaniko-project/executor*', 'moby/buildkit*', 'docker.io/moby/buildkit*', 'docker:*-dind*', 'docker.io/library/docker:*-dind*', 'quay.io/buildah/*', 'jenkins/inbound-agent*', 'gitlab/gitlab-runner*'],
   /** Unix sockets of container runtimes, by name: whoever talks to one is root on the node. */
@@ -219,8 +237,17 @@ export const BUILTIN_LISTS = {
     '/run/containerd',
     '/run/crio',
     '/run/k3s',
+    '/var/lib/rancher',
+    '/var/lib/containers',
+    '/run/containers',
+    '/run/podman',
     '/run/docker.sock',
     '/run/cri-dockerd.sock',
+    '/run/dbus',
+    '/run/systemd',
+    '/var/spool/cron',
+    '/usr',
+    '/opt/cni/bin',
   ],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -237,7 +264,14 @@ export type Lists = { readonly [K in ListName]: ReadonlySet<string> };
 
 export function resolveLists(added: Partial<Record<ListName, readonly string[]>> = {}): Lists {
   const out = {} as Record<ListName, ReadonlySet<string>>;
-  for (const name of LIST_NAMES) out[name] = new Set<string>([...BUILTIN_LISTS[name], ...(added[name] ?? [])]);
+  for (const name of LIST_NAMES) {
+    const items = new Set<string>(BUILTIN_LISTS[name]);
+    for (const item of added[name] ?? []) {
+      if (item.startsWith('!')) items.delete(item.slice(1));
+      else items.add(item);
+    }
+    out[name] = items;
+  }
   return out;
 }
 

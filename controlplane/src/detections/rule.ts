@@ -19,6 +19,8 @@ export interface DetectionContext {
   /** The named lists: built-ins plus what the rules file added. */
   readonly lists: Lists;
   readonly intel: IntelLookup;
+  /** The API server's addresses (IP:port, [IPv6]:port) learned from the cluster: its own command line, the `kubernetes` Endpoints. */
+  readonly apiServerEndpoints: ReadonlySet<string>;
   /** What the control plane knows of the event's container; undefined on the host. */
   container(): ContainerFacts | undefined;
 }
@@ -31,9 +33,16 @@ export interface Finding {
   /**
    * What makes two findings of the rule the same finding, so that repeats
    * merge into one alert with a count. Default: the process's parent,
-   * program and arguments (an exec), or its pid.
+   * program and arguments (an exec), or its pid. It is compared within one
+   * container of one node.
    */
   key?: string;
+  /**
+   * What makes two findings the same anywhere in the cluster (a workload's
+   * pods on every node): when set, it replaces the node, the container and
+   * `key` in the merge key.
+   */
+  clusterKey?: string;
 }
 
 /** What every rule tells a responder about itself. */

@@ -29,6 +29,9 @@ export interface ParsedFeed {
   /** Lines that were neither comments nor addresses. */
   malformed: number;
   firstMalformedLine?: number;
+  /** IPv4 entries written with zero-padded octets (010.1.2.3), read as decimal. */
+  zeroPadded: number;
+  firstZeroPaddedLine?: number;
 }
 
 /** Prefixes shorter than these span whole registries, not networks. */
@@ -68,15 +71,27 @@ function candidate(line: string, format: Exclude<FeedFormat, 'auto'>, ipColumn: 
 }
 
 const DOTTED_QUAD = /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/;
+const ZERO_PADDED = /(^|\.)0\d/;
 
-/** An address or CIDR; IPv4-mapped IPv6 becomes the IPv4 it maps, so both spellings meet in one table. */
+/** IPv6 prefixes that carry an IPv4 address in their last 32 bits: IPv4-mapped, and NAT64's well-known prefix (RFC 6052). */
+function embeddedIpv4(address: ipaddr.IPv6, prefix: number): { address: ipaddr.IPv4; prefix: number } | undefined {
+  const p = address.parts;
+  const carries = address.isIPv4MappedAddress() || (p[0] === 0x64 && p[1] === 0xff9b && p.slice(2, 6).every((x) => x === 0));
+  return carries && prefix >= 96 ? { address: ipaddr.fromByteArray(address.toByteArray().slice(12)) as ipaddr.IPv4, prefix: prefix - 96 } : undefined;
+}
+
+/**
+ * An address or CIDR. An IPv6 address that carries an IPv4 one becomes that
+ * IPv4 address, so every spelling meets in one table. Octets are decimal
+ * even when zero-padded (ipaddr.js would read 010 as octal).
+ */
 function parsePrefix(token: string): { address: ipaddr.IPv4 | ipaddr.IPv6; prefix: number } | undefined {
   // ipaddr.js also reads 127.1 and octal forms; feeds write dotted quads.
   if (!token.includes(':') && !DOTTED_QUAD.test(token)) return undefined;
+  const text = token.includes(':') ? token : token.replace(/(^|\.)0+(?=\d)/g, '$1');
   try {
-    const [address, prefix] = token.includes('/') ? ipaddr.parseCIDR(token) : [ipaddr.parse(token), token.includes(':') ? 128 : 32];
-    if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) return { address: (address as ipaddr.IPv6).toIPv4Address(), prefix: Math.max(0, prefix - 96) };
-    return { address, prefix };
+    const [address, prefix] = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), text.includes(':') ? 128 : 32];
+    return (address.kind() === 'ipv6' && embeddedIpv4(address as ipaddr.IPv6, prefix)) || { address, prefix };
   } catch {
     return undefined;
   }
@@ -91,7 +106,7 @@ function network(address: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): ipaddr.IPv
 
 export function parseFeed(text: string, format: FeedFormat = 'auto'): ParsedFeed {
   const fmt = format === 'auto' ? detectFormat(text) : format;
-  const out: ParsedFeed = { format: fmt, entries: [], skipped: 0, malformed: 0 };
+  const out: ParsedFeed = { format: fmt, entries: [], skipped: 0, malformed: 0, zeroPadded: 0 };
   let ipColumn = 1;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -109,6 +124,10 @@ export function parseFeed(text: string, format: FeedFormat = 'auto'): ParsedFeed
       out.malformed++;
       out.firstMalformedLine ??= i + 1;
       continue;
+    }
+    if (!c.token.includes(':') && ZERO_PADDED.test(c.token)) {
+      out.zeroPadded++;
+      out.firstZeroPaddedLine ??= i + 1;
     }
     const kind = parsed.address.kind();
     const net = network(parsed.address, parsed.prefix);

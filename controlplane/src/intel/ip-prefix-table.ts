@@ -45,7 +45,11 @@ export class IpPrefixTable<T> {
     this.size++;
   }
 
-  /** The most specific prefix containing `text` (IPv4, IPv6 or IPv4-mapped IPv6), or undefined. */
+  /**
+   * The most specific prefix containing `text`: IPv4, IPv6, or an IPv6
+   * address that carries an IPv4 one (IPv4-mapped, NAT64 64:ff9b::/96,
+   * 6to4), which is looked up as that IPv4 address.
+   */
   lookup(text: string): PrefixMatch<T> | undefined {
     // Dotted quads, mapped or not, are most of what connects: read them without a parser.
     const quad = DOTTED.exec(text.startsWith('::ffff:') || text.startsWith('::FFFF:') ? text.slice(7) : text);
@@ -55,6 +59,8 @@ export class IpPrefixTable<T> {
     }
     const n = ipv6Number(text);
     if (n === undefined) return undefined;
+    const v4 = embeddedIpv4(n);
+    if (v4 !== undefined) return this.lookup4(v4);
     for (const l of this.v6) {
       const hit = l.entries.get(mask6(n, l.prefix));
       if (hit) return { prefix: l.prefix, values: hit as T[] };
@@ -76,11 +82,44 @@ function v4Number(a: ipaddr.IPv4): number {
   return ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
 }
 
+const MAPPED = 0xffffn << 32n;
+const NAT64 = 0x64ff9bn << 96n;
+
+/**
+ * The IPv4 address an IPv6 address stands for, as a number: IPv4-mapped
+ * (::ffff:0:0/96), the NAT64 well-known prefix (64:ff9b::/96, RFC 6052),
+ * 6to4 (2002::/16, RFC 3056). Undefined for any other IPv6 address.
+ */
+export function embeddedIpv4(n: bigint): number | undefined {
+  if (n >> 32n === MAPPED >> 32n || n >> 32n === NAT64 >> 32n) return Number(n & 0xffffffffn);
+  if (n >> 112n === 0x2002n) return Number((n >> 80n) & 0xffffffffn);
+  return undefined;
+}
+
+export function ipv4Text(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The RFC 5952 text of an IPv6 address: lower case, the longest run of zero groups (two or more) written ::. */
+export function ipv6Text(n: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  return best < 0 ? hex.join(':') : `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
 /**
  * An IPv6 address's 128 bits, or undefined. ipaddr.js takes tens of
  * microseconds per address; connects are looked up one by one.
  */
-function ipv6Number(text: string): bigint | undefined {
+export function ipv6Number(text: string): bigint | undefined {
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
   const groups = (h: string) => (h === '' ? [] : h.split(':'));

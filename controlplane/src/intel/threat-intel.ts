@@ -144,6 +144,7 @@ export class ThreatIntel implements IntelLookup {
     }
     if (parsed.skipped) this.log(`threat intel: feed ${src.name}: skipped ${parsed.skipped} entries in private, reserved or special ranges or too broad to name a network (first: ${parsed.firstSkipped})`);
     if (parsed.malformed) this.log(`threat intel: feed ${src.name}: skipped ${parsed.malformed} lines that are not addresses (first at line ${parsed.firstMalformedLine})`);
+    if (parsed.zeroPadded) this.log(`threat intel: feed ${src.name}: read ${parsed.zeroPadded} addresses with zero-padded octets as decimal, 010 as 10 (first at line ${parsed.firstZeroPaddedLine})`);
     this.log(`threat intel: feed ${src.name} loaded: ${parsed.entries.length} entries (${parsed.format} format) from ${src.file}`);
     return { name: src.name, file: src.file, version, entries: parsed.entries };
   }

@@ -1,58 +1,76 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
+import type { ContainerFacts } from '../../correlation/container-registry';
+import { endpointText } from '../apiserver-endpoints';
 import type { DetectionContext, Finding, HostRule } from '../rule';
-import { commandLine, imageIn, inContainer, isContainerInit, plainAddress, programOf, scriptOneLiner } from '../facts';
+import { ancestorsOf, commandLine, imageIn, inContainer, isContainerInit, plainAddress, programOf, scriptOneLiner } from '../facts';
+import { runsImageProgram } from '../workload-facts';
+import { shellOrigin } from './shell-in-container';
 
-/** What a hand-made API request carries: the mounted token, the API's address or paths. */
-const TOKEN_PATH = /\/(var\/)?run\/secrets\/kubernetes\.io\/serviceaccount\b/;
-const API_REFERENCE = /https?:\/\/(kubernetes(\.default)?(\.svc)?(\.cluster\.local)?|\$\{?KUBERNETES_SERVICE_HOST)|\/api\/v1\/|\/apis\/[a-z0-9.-]+\/v1|KUBERNETES_SERVICE_HOST/;
+/** The mounted service-account token (any spelling of its directory: /var/run, /run, a glob). */
+const TOKEN_PATH = /\/run\/secrets\/kubernetes\.io\//;
+/** The API's name as pods reach it: the Service's DNS names, the variables the kubelet sets. */
+const API_NAME = /\bkubernetes\.default\b|\/\/kubernetes(?![\w.-])|\$\{?KUBERNETES_(SERVICE_HOST|PORT)/;
 
-/** The API server endpoints this container may reach: its environment's `kubernetes` Service, and the configured ones. */
-function isApiServer(address: string, port: number, ctx: DetectionContext): boolean {
-  const endpoint = `${address.includes(':') ? `[${address}]` : address}:${port}`;
-  return ctx.container()?.details?.kubernetes_service === endpoint || ctx.lists.apiserver_endpoints.has(endpoint);
+/** The API server endpoints this container may reach: its environment's `kubernetes` Service, the configured and the learned ones. */
+function isApiServer(endpoint: string, facts: ContainerFacts | undefined, ctx: DetectionContext): boolean {
+  return facts?.details?.kubernetes_service === endpoint || ctx.lists.apiserver_endpoints.has(endpoint) || ctx.apiServerEndpoints.has(endpoint);
+}
+
+/** Whether a command line names one of those addresses in a URL (https://10.96.0.1/api). */
+function namesApiAddress(line: string, facts: ContainerFacts | undefined, ctx: DetectionContext): boolean {
+  const endpoints = [facts?.details?.kubernetes_service ?? '', ...ctx.lists.apiserver_endpoints, ...ctx.apiServerEndpoints];
+  return endpoints.some((e) => e !== '' && line.includes(`//${e.slice(0, e.lastIndexOf(':'))}`));
 }
 
 function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   const dest = ev.connect!.destination;
   if (!dest || (dest.family !== 'FAMILY_INET' && dest.family !== 'FAMILY_INET6')) return null;
   const address = plainAddress(dest.address);
-  if (!isApiServer(address, dest.port, ctx)) return null;
   const facts = ctx.container();
+  if (!isApiServer(endpointText(address, dest.port), facts, ctx)) return null;
   const p = programOf(ev);
   // The image's own program (what its entrypoint runs) is its controller; anything else is a visitor.
-  if (isContainerInit(ev.process!.pid, ev.process!.ns_pid, facts) || facts?.initExes.has(p.exe)) return null;
+  if (isContainerInit(ev, facts) || runsImageProgram(p, facts)) return null;
   return {
     summary: `${p.exe || p.comm} (pid ${ev.process?.pid}), not the program of image ${ev.container!.image || '(unknown)'}, connected to the API server at ${address}:${dest.port} from container ${ev.container!.name || ev.container!.id.slice(0, 12)}`,
-    fields: { destination: `${address}:${dest.port}`, process: p.exe || p.comm, command_line: p.argv.join(' '), image_programs: [...(facts?.initExes ?? [])].join(',') },
+    fields: { destination: `${address}:${dest.port}`, process: p.exe || p.comm, command_line: p.argv.join(' '), image_programs: [...new Set(facts?.initExecs.map((e) => e.filename))].join(',') },
     key: `connect>${p.exe || p.comm}`,
   };
 }
 
 function onExec(ev: Event__Output, ctx: DetectionContext): Finding | null {
   const p = programOf(ev);
-  const line = commandLine(ev);
   const byTool = p.in(ctx.lists.download_tools) || p.in(ctx.lists.network_tools) || p.in(ctx.lists.shells) || scriptOneLiner(p, ctx.lists) !== undefined;
-  if (!byTool || !(TOKEN_PATH.test(line) || API_REFERENCE.test(line))) return null;
+  if (!byTool) return null;
+  const line = commandLine(ev);
+  const facts = ctx.container();
+  const token = TOKEN_PATH.test(line);
+  if (!token && !API_NAME.test(line) && !namesApiAddress(line, facts, ctx)) return null;
+  // The entrypoint and its own script reading the token is how images configure themselves.
+  if (isContainerInit(ev, facts) || shellOrigin(ancestorsOf(ev), facts, ctx.lists).how === 'entrypoint-script') return null;
   return {
-    summary: `${ev.exec!.filename} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} ${TOKEN_PATH.test(line) ? 'used the service-account token' : 'called the API server'}: ${line}`,
-    fields: { process: ev.exec!.filename, command_line: line, token: String(TOKEN_PATH.test(line)) },
+    summary: `${ev.exec!.filename} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} ${token ? 'used the service-account token' : 'called the API server'}: ${line}`,
+    fields: { process: ev.exec!.filename, command_line: line, token: String(token) },
   };
 }
 
 export const apiServerAccessFromContainer: HostRule = {
   id: 'api-server-access-from-container',
-  version: 1,
+  version: 2,
   title: 'Kubernetes API server reached from a container by an unexpected program',
   description:
     'A process in a container connected to the Kubernetes API server (the `kubernetes` Service address its ' +
-    'environment names, or an endpoint listed in `apiserver_endpoints`) although it is not the program the image ' +
-    'runs (its entrypoint and what that execs into); or curl, wget, a shell or an interpreter one-liner was run ' +
-    'with the pod\'s service-account token or the API\'s address. An attacker in a pod uses the mounted token to ' +
-    'enumerate and attack the cluster: secrets, pods/exec, new privileged pods. An operator or controller talking to ' +
-    'the API is its image\'s own program and is not raised. Known benign: images whose helper processes call the API ' +
-    '(list them in `api_client_images` or as exceptions), debugging sessions. Triage: the process and its ancestry, ' +
-    'the service account\'s rights (kubectl auth can-i --list --as=system:serviceaccount:NS:SA), and the audit log ' +
-    'for requests from that account at that time.',
+    'environment names, an endpoint listed in `apiserver_endpoints`, or one learned from the kube-apiserver\'s ' +
+    'command line or the `kubernetes` Endpoints in the audit log) although it is not the program the image runs ' +
+    '(its entrypoint and what that execs into: the executable and, for an interpreter, the script or module; a ' +
+    'one-liner never is); or curl, wget, a shell or an interpreter one-liner named the pod\'s service-account token ' +
+    'or the API (kubernetes.default, $KUBERNETES_SERVICE_HOST, the Service\'s address in a URL) other than as the ' +
+    'entrypoint or its script. An attacker in a pod uses the mounted token to enumerate and attack the cluster: ' +
+    'secrets, pods/exec, new privileged pods. An operator or controller talking to the API is its image\'s own ' +
+    'program and is not raised. Known benign: images whose helper processes call the API (list them in ' +
+    '`api_client_images` or as exceptions), debugging sessions. Triage: the process and its ancestry, the service ' +
+    'account\'s rights (kubectl auth can-i --list --as=system:serviceaccount:NS:SA), and the audit log for requests ' +
+    'from that account at that time.',
   severity: 'SEVERITY_HIGH',
   mitre: { id: 'T1613', name: 'Container and Resource Discovery', tactic: 'Discovery' },
   sources: ['connect', 'exec'],

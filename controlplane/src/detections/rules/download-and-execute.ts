@@ -1,75 +1,239 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
-import type { ContainerFacts, RecentExec } from '../../correlation/container-registry';
+import { FETCH_WINDOW_MS, type ContainerFacts, type RecentExec } from '../../correlation/container-registry';
+import { parseCommandLine, unwrapCommand, type ParsedLine } from '../command-line';
 import type { Lists } from '../lists';
 import type { Finding, HostRule } from '../rule';
-import { Program, basename, commandLine, inContainer, inWritableDir, programOf, shellCommand } from '../facts';
+import { Program, basename, commandLine, imageIn, inContainer, inWritableDir, programOf, resolveInParentShell, unwrapped } from '../facts';
+import { isDescriptorExec, normalizePath } from '../paths';
 
-/** A fetch piped into a shell or an interpreter, or chained into chmod +x and a run. */
-const PIPELINES: [RegExp, string][] = [
-  [/\b(curl|wget|fetch)\b[^|;&]*\|\s*(sudo\s+)?(\S*\/)?((ba|da|z|k|a)?sh|python\d?|perl|ruby|node)\b/, 'download piped into an interpreter'],
-  [/\b(curl|wget)\b[^;&|]*[;&|]+[\s\S]*\bchmod\s+(\S*x\S*|[0-7]{3,4})\s[\s\S]*[;&|]+\s*(\.\/|\/)\S+/, 'download, chmod +x and run'],
-  [/\b(curl|wget)\b[\s\S]*\|\s*base64\s+(-d|--decode)[\s\S]*\|\s*(ba|da)?sh\b/, 'download decoded into a shell'],
-];
-/** Whether a command line fetches at all: one cheap test before the pipelines'. */
-const FETCHES = /\b(curl|wget|fetch)\b/;
-/** How long after a download running what it fetched counts as one act. */
-const WINDOW_MS = 10 * 60_000;
-
-/** File names a download tool writes: -o/-O/--output(-document) targets, else the URL's last component. */
-function downloadedNames(e: RecentExec): string[] {
-  const out: string[] = [];
-  e.argv.forEach((a, i) => {
-    const flag = /^(-o|-O|--output|--output-document)$/.exec(a);
-    const inline = /^(--output|--output-document)=(.+)$/.exec(a) ?? /^-[oO](.+)$/.exec(a);
-    if (flag && e.argv[i + 1] && e.argv[i + 1] !== '-') out.push(basename(e.argv[i + 1]));
-    else if (inline) out.push(basename(inline[inline.length - 1]));
-    else if (/^[a-z]+:\/\//i.test(a)) out.push(basename(a.replace(/[?#].*$/, '')));
-  });
-  return out.filter((n) => n !== '' && n !== '.');
+/** What a fetch wrote: files (as named, relative or absolute), or only its standard output. */
+interface Fetch {
+  files: string[];
+  /** Every URL it fetched is on this machine (a health check, not a download). */
+  local: boolean;
 }
 
-function recentDownload(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): RecentExec | undefined {
-  const recent = facts?.recentExecs ?? [];
-  const now = recent.at(-1)?.atMs ?? 0;
-  const target = basename(ev.exec!.filename);
-  const writable = inWritableDir(ev.exec!.filename);
-  // The registry already holds this exec as its newest entry; the others, newest first.
-  for (let i = recent.length - 2; i >= 0; i--) {
-    const e = recent[i];
-    if (now - e.atMs > WINDOW_MS) break;
-    // A download names what it fetches (URL, -o FILE, --output=FILE): a cheap test before the program is looked at.
-    if (!writable && !e.argv.some((a) => a === target || a.endsWith(`/${target}`) || a.endsWith(`=${target}`))) continue;
-    if (new Program(0, e.filename, e.argv, '').in(lists.download_tools) && (writable || downloadedNames(e).includes(target))) return e;
+/** curl's short options that take a value: in a group (-sLo FILE) the first of them takes the rest or the next word. */
+const CURL_VALUES = 'AbcCdDeEFHKmoPQrtTuUwxXyYz';
+const WGET_VALUES = 'aBeiloOPQtTwUDARIX';
+const LOCAL_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|0\.0\.0\.0)$/i;
+/** How deep substitutions ($(...), <(...)) are followed. */
+const MAX_DEPTH = 3;
+
+function urlHost(url: string): string {
+  const rest = url.slice(url.indexOf('://') + 3);
+  const authority = rest.split(/[/?#]/, 1)[0].replace(/^[^@]*@/, '');
+  return authority.startsWith('[') ? authority.slice(0, authority.indexOf(']') + 1) : authority.split(':', 1)[0];
+}
+
+function urlFile(url: string): string {
+  const p = url.slice(url.indexOf('://') + 3).replace(/[?#].*$/, '');
+  const slash = p.indexOf('/');
+  return slash < 0 ? '' : basename(p.slice(slash));
+}
+
+/**
+ * What a download tool's command line writes. curl writes to standard
+ * output unless told -o FILE or -O (the URL's file name); wget writes the
+ * URL's file name unless told -O FILE (`-O -` is standard output).
+ */
+function toolFetch(argv: readonly string[], name: string): Fetch | undefined {
+  const urls = argv.filter((a) => a.includes('://'));
+  if (urls.length === 0) return undefined;
+  const files: string[] = [];
+  let remoteName = name !== 'curl';
+  const values = name === 'curl' ? CURL_VALUES : name === 'wget' ? WGET_VALUES : 'o';
+  const output = name === 'wget' ? 'O' : 'o';
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const [flag, value] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      if (flag === '--output' || flag === '--output-document') {
+        const file = value ?? argv[++i] ?? '-';
+        if (file === '-') remoteName = false;
+        else files.push(file);
+      } else if (flag === '--remote-name' || flag === '--remote-name-all') remoteName = true;
+      continue;
+    }
+    if (!a.startsWith('-') || a.length < 2) continue;
+    for (let k = 1; k < a.length; k++) {
+      if (name === 'curl' && a[k] === 'O') remoteName = true;
+      if (!values.includes(a[k])) continue;
+      const value = k + 1 < a.length ? a.slice(k + 1) : argv[++i] ?? '';
+      if (a[k] === output) {
+        if (value === '-') remoteName = false;
+        else {
+          files.push(value);
+          remoteName = false;
+        }
+      }
+      break;
+    }
+  }
+  if (remoteName) for (const u of urls) files.push(urlFile(u) || 'index.html');
+  return { files, local: urls.every((u) => LOCAL_HOST.test(urlHost(u))) };
+}
+
+/** Python or another interpreter downloading to a file: urlretrieve(URL, FILE). */
+function codeFetch(code: string): Fetch | undefined {
+  const at = code.indexOf('urlretrieve(');
+  if (at < 0) return code.includes('://') && /urlopen|requests\.get|http\.get|fetch\(/.test(code) ? { files: [], local: false } : undefined;
+  const args = code.slice(at + 12, at + 12 + 1024).split(',', 2).map((s) => s.trim().replace(/^['"]|['"]\)?$/g, ''));
+  return { files: args[1] ? [args[1]] : [], local: LOCAL_HOST.test(urlHost(args[0] ?? '')) };
+}
+
+/** A command's fetch, as argv: a download tool, busybox wget, or an interpreter one-liner that downloads. */
+function fetchOf(argv: readonly string[], lists: Lists): Fetch | undefined {
+  // Nothing fetches without naming a URL: one cheap test before the program is looked at.
+  if (argv.length < 2 || !argv.some((a) => a.includes('://'))) return undefined;
+  const p = unwrapped(new Program(0, argv[0], argv, ''));
+  if (p.in(lists.download_tools)) return toolFetch(p.argv, p.named('curl') ? 'curl' : p.named('wget') ? 'wget' : p.exeName);
+  const code = p.interpreterCall?.code;
+  return code === undefined ? undefined : codeFetch(code);
+}
+
+/** A shell or interpreter that reads the program it runs from standard input (sh, bash -s, python3 -, perl). */
+function runsStdin(argv: readonly string[], lists: Lists): boolean {
+  const p = unwrapped(new Program(0, argv[0] ?? '', argv, ''));
+  if (p.in(lists.shells)) return p.argv.slice(1).every((a) => a.startsWith('-') && !/^-[a-zA-Z]*c$/.test(a));
+  const call = p.interpreterCall;
+  return !!call && call.family !== 'awk' && call.code === undefined && call.script === undefined && call.module === undefined;
+}
+
+/** A shell, or eval/source/., that runs the text it is given. */
+function runsText(argv: readonly string[], lists: Lists): boolean {
+  const name = basename(argv[0] ?? '');
+  return name === 'eval' || name === 'source' || name === '.' || unwrapped(new Program(0, argv[0] ?? '', argv, '')).in(lists.shells);
+}
+
+function fetchesIn(text: string, lists: Lists, depth: number): boolean {
+  return depth < MAX_DEPTH && parseCommandLine(text).pipelines.some((pl) => pl.some((seg) => fetchOf(unwrapCommand(seg.words), lists) !== undefined || seg.subs.some((s) => fetchesIn(s, lists, depth + 1))));
+}
+
+/** Whether a command runs one of the files a fetch in the same line wrote: by path or name, or as a shell's or interpreter's script. */
+function runsFetched(argv: readonly string[], written: ReadonlySet<string>, lists: Lists): boolean {
+  const inner = unwrapCommand(argv);
+  if (inner.length === 0) return false;
+  if (written.has(basename(inner[0]))) return true;
+  const p = new Program(0, inner[0], inner, '');
+  const script = p.in(lists.shells) ? inner.slice(1).find((a) => !a.startsWith('-')) : p.interpreterCall?.script;
+  return script !== undefined && written.has(basename(script));
+}
+
+/**
+ * How a command line downloads and runs what it downloaded: a fetch piped
+ * into something that runs its standard input (through tee, base64 -d and
+ * the like), a fetch run through a substitution (`sh -c "$(curl ...)"`,
+ * `bash <(curl ...)`), or a file a fetch wrote (copied, renamed or
+ * chmodded on the way) run later in the same line.
+ */
+function lineShape(line: ParsedLine, lists: Lists): string | undefined {
+  const written = new Set<string>();
+  const vars = new Map<string, string>();
+  for (const pipeline of line.pipelines) {
+    let piped = false;
+    let decoded = false;
+    for (const seg of pipeline) {
+      for (const a of seg.assigns) vars.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
+      // `C=curl; $C ...`: a command named by a variable set earlier in the line.
+      const first = seg.words[0] ?? '';
+      const words = first.startsWith('$') && vars.has(first.replace(/^\$\{?|\}$/g, '')) ? [vars.get(first.replace(/^\$\{?|\}$/g, ''))!, ...seg.words.slice(1)] : seg.words;
+      const argv = unwrapCommand(words);
+      if (argv.length === 0) continue;
+      if (piped && runsStdin(argv, lists)) return decoded ? 'download decoded into a shell' : 'download piped into an interpreter';
+      if (seg.subs.length && runsText(argv, lists) && seg.subs.some((s) => fetchesIn(s, lists, 0))) return 'download run through a command substitution';
+      if (written.size && runsFetched(argv, written, lists)) return 'download then run';
+      const fetch = fetchOf(argv, lists);
+      if (fetch) {
+        for (const f of fetch.files) written.add(basename(f));
+        for (const r of seg.redirects) if ((r.op === '>' || r.op === '>>' || r.op === '>|') && r.fd !== '2') written.add(basename(r.target));
+        piped = true;
+      } else if (piped && /^(base64|base32|xxd|openssl|gunzip|gzip|zcat|bzip2|xz|uudecode)$/.test(basename(argv[0])) && argv.some((a) => /^(-d|--decode|-r|enc|-dc|-cd)$/.test(a))) decoded = true;
+      // cp, mv and install carry a fetched file to a new name: the new name is as fetched.
+      const name = basename(argv[0]);
+      if (written.size && (name === 'cp' || name === 'mv' || name === 'install' || name === 'ln')) {
+        const operands = argv.slice(1).filter((a) => !a.startsWith('-'));
+        if (operands.slice(0, -1).some((o) => written.has(basename(o)))) written.add(basename(operands.at(-1)!));
+      }
+    }
+  }
+  return undefined;
+}
+
+/** What an earlier exec of the container fetched, if it fetched: a download tool, a shell line with one, a one-liner. */
+function fetchOfExec(e: RecentExec, lists: Lists): Fetch | undefined {
+  const p = new Program(0, e.filename, e.argv, '');
+  const own = fetchOf(p.argv, lists);
+  if (own) return own;
+  const fetches: Fetch[] = [];
+  for (const pipeline of p.shellLine?.pipelines ?? [])
+    for (const seg of pipeline) {
+      const f = fetchOf(unwrapCommand(seg.words), lists);
+      if (!f) continue;
+      for (const r of seg.redirects) if ((r.op === '>' || r.op === '>>') && r.fd !== '2') f.files.push(r.target);
+      fetches.push(f);
+    }
+  return fetches.length ? { files: fetches.flatMap((f) => f.files), local: fetches.every((f) => f.local) } : undefined;
+}
+
+/**
+ * The fetch whose file this exec runs: one that wrote a file of its name,
+ * or, for a program in a writable directory, run from a descriptor (a
+ * memfd) or from a directory the event does not name, any file download of
+ * the window. Fetches from this machine (health checks) do not count.
+ */
+function fetchRun(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): RecentExec | undefined {
+  const fetches = facts?.fetches ?? [];
+  if (fetches.length === 0) return undefined;
+  const { filename, argv } = ev.exec!;
+  const resolved = resolveInParentShell(filename, ev);
+  const target = basename(filename);
+  const anyDownload = resolved === undefined || inWritableDir(resolved);
+  const descriptor = isDescriptorExec(filename);
+  const now = Number(ev.time_unix_nano) / 1e6;
+  for (let i = fetches.length - 1; i >= 0; i--) {
+    const e = fetches[i];
+    if (e.argv === argv) continue; // this exec itself
+    if (now - e.atMs > FETCH_WINDOW_MS) break;
+    const fetch = fetchOfExec(e, lists);
+    if (!fetch || fetch.local) continue;
+    // A file the fetch named by its full path is that file only; a relative one is wherever it ran.
+    const wrote = fetch.files.some((f) => (f.startsWith('/') && resolved !== undefined ? normalizePath(f) === resolved : basename(f) === target));
+    if (descriptor || wrote || (anyDownload && fetch.files.length > 0)) return e;
   }
   return undefined;
 }
 
 export const downloadAndExecute: HostRule = {
   id: 'download-and-execute',
-  version: 1,
+  version: 2,
   title: 'Download then execute in a container',
   description:
     'Something was fetched from the network and run in a running container: a download piped into a shell or an ' +
-    'interpreter (curl ... | sh), chained into chmod +x and a run, or a program executed shortly after curl or ' +
-    'wget ran in the same container, when it is the file they wrote or sits in a writable directory (/tmp, ' +
-    '/dev/shm, /var/tmp). It is how droppers install miners and backdoors after the first foothold; software of a ' +
-    'container should come with its image. Known benign: entrypoints that fetch a binary at start (better: bake it ' +
-    'into the image), installers in CI jobs. Triage: the URL in the download\'s command line, the file\'s hash if it ' +
-    'is still there, and what the program connected to.',
+    'interpreter (curl ... | sh, through tee or base64 -d too), run through a substitution (sh -c "$(curl ...)", ' +
+    'bash <(curl ...)), a downloaded file run later in the same command line (after chmod, cp or install), or a ' +
+    'program executed within 10 minutes of a download in the same container when it is the file the download ' +
+    'wrote (curl -o/-O, wget, a python urlretrieve), sits in a writable directory (/tmp, /dev/shm, /var/tmp, ' +
+    '/run/lock), is named relative to a directory the event does not tell, or runs from a descriptor (a memfd). ' +
+    'Fetches from the machine itself (curl http://localhost/health) and curl writing to its standard output are ' +
+    'not downloads of a file. It is how droppers install miners and backdoors after the first foothold; software ' +
+    'of a container should come with its image. Known benign: entrypoints that fetch a binary at start (better: ' +
+    'bake it into the image), installers (get_helm.sh) and CI jobs (images in `build_images` are not judged). ' +
+    'Triage: the URL in the download\'s command line, the file\'s hash if it is still there, and what the program ' +
+    'connected to.',
   severity: 'SEVERITY_HIGH',
   mitre: { id: 'T1105', name: 'Ingress Tool Transfer', tactic: 'Command and Control' },
   sources: ['exec'],
   match(ev, ctx): Finding | null {
-    if (!inContainer(ev)) return null;
-    const code = shellCommand(programOf(ev).argv);
-    const pipeline = code === undefined || !FETCHES.test(code) ? undefined : PIPELINES.find(([re]) => re.test(code));
-    if (pipeline)
-      return { summary: `${pipeline[1]} in container ${ev.container!.name || ev.container!.id.slice(0, 12)}: ${commandLine(ev)}`, fields: { technique: pipeline[1], command_line: commandLine(ev) } };
-    const download = recentDownload(ev, ctx.container(), ctx.lists);
+    if (!inContainer(ev) || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
+    const line = programOf(ev).shellLine;
+    const shape = line && lineShape(line, ctx.lists);
+    if (shape) return { summary: `${shape} in container ${ev.container!.name || ev.container!.id.slice(0, 12)}: ${commandLine(ev)}`, fields: { technique: shape, command_line: commandLine(ev) } };
+    const download = fetchRun(ev, ctx.container(), ctx.lists);
     if (!download) return null;
     return {
       summary: `${ev.exec!.filename} executed in container ${ev.container!.name || ev.container!.id.slice(0, 12)} after "${download.argv.join(' ')}"`,
-      fields: { technique: 'executed what a download tool fetched', download: download.argv.join(' '), command_line: commandLine(ev) },
+      fields: { technique: 'executed what a download fetched', download: download.argv.join(' '), command_line: commandLine(ev) },
     };
   },
 };

@@ -3,13 +3,14 @@ import { plainAddress, programOf } from '../facts';
 
 export const maliciousIpConnection: HostRule = {
   id: 'malicious-ip-connection',
-  version: 1,
+  version: 2,
   title: 'Connection to a known-malicious IP address',
   description:
     'A process connected (or tried to: refused and in-progress connections count) to an address listed in a loaded ' +
     'threat-intelligence feed: botnet command-and-control servers (abuse.ch Feodo Tracker), hijacked or criminal ' +
     'networks (Spamhaus DROP/EDROP), attack sources (FireHOL, Emerging Threats), Tor exit relays. Entries are matched ' +
-    'as CIDRs, IPv4 and IPv6 alike, and an IPv4-mapped IPv6 address is the IPv4 it maps. Feeds are listed in the ' +
+    'as CIDRs, IPv4 and IPv6 alike, and an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64 ' +
+    '64:ff9b::/96, 6to4) is that IPv4 address. Feeds are listed in the ' +
     'rules file (intel.feeds) or dropped into the intel directory; private and reserved ranges in a feed are ' +
     'skipped. Known benign: feeds that list shared hosting or CDN ranges, and Tor exits for users who run Tor on ' +
     'purpose. Triage: the feed and entry named in the alert, the process and its command line, what else it ' +

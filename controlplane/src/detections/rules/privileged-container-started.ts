@@ -1,9 +1,9 @@
 import type { HostRule } from '../rule';
-import { imageIn } from '../facts';
+import { imageIn, workloadKey } from '../facts';
 
 export const privilegedContainerStarted: HostRule = {
   id: 'privileged-container-started',
-  version: 2,
+  version: 3,
   title: 'Privileged container started',
   description:
     'A container started privileged (every capability, every host device, no seccomp or AppArmor) or with ' +
@@ -12,7 +12,8 @@ export const privilegedContainerStarted: HostRule = {
     'it also catches containers started outside Kubernetes (ctr, Docker, Podman, a compromised kubelet). Known ' +
     'benign: CNI, CSI and monitoring agents; list their images in `trusted_images` or as exceptions. Triage: the ' +
     'image, who started it (the pod\'s owner, or the runtime namespace for containers outside Kubernetes), and the ' +
-    'matching k8s-privileged-pod audit alert (same pod).',
+    'matching k8s-privileged-pod audit alert (same pod). The pods of one workload (a DaemonSet on every node, a ' +
+    'Deployment\'s replicas, their restarts) merge into one alert per container and image.',
   severity: 'SEVERITY_HIGH',
   mitre: { id: 'T1610', name: 'Deploy Container', tactic: 'Execution' },
   sources: ['container_started'],
@@ -35,6 +36,7 @@ export const privilegedContainerStarted: HostRule = {
         runtime: d.runtime_namespace || d.source,
         host_mounts: d.host_mounts.map((m) => `${m.host_path}:${m.container_path}${m.readonly ? ':ro' : ''}`).join(','),
       },
+      clusterKey: workloadKey(c, d),
     };
   },
 };

@@ -1,13 +1,20 @@
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, programOf } from '../facts';
+import { commandLine, inContainer, inWritableDir, programOf } from '../facts';
+
+/** sshd's or dropbear's way of being called: in the foreground (-D, -F) with a port, config or host key, and no operand. */
+function calledLikeSshd(argv: readonly string[]): boolean {
+  const opts = argv.slice(1);
+  return opts.some((a) => /^-[DFR]$/.test(a)) && opts.some((a) => /^-[pfhrE]/.test(a)) && opts.every((a, i) => a.startsWith('-') || /^-[pfhrEbcCgkoPW]$/.test(opts[i - 1] ?? ''));
+}
 
 export const sshServerInContainer: HostRule = {
   id: 'ssh-server-in-container',
-  version: 1,
+  version: 2,
   title: 'SSH server running in a container',
   description:
     'An SSH server (sshd, dropbear, tinysshd...) started in a container, recognised by its executable, its ' +
-    'arguments and its process name. Containers are reached through the orchestrator, not SSH: an SSH daemon in one ' +
+    'arguments and its process name, and, copied under another name into a writable directory (/tmp, /dev/shm), by ' +
+    'being called like one (-D or -F with a port, config or host key). Containers are reached through the orchestrator, not SSH: an SSH daemon in one ' +
     'is a backdoor an attacker installed for persistent access, or an image that breaks the platform\'s access ' +
     'controls (no audit log of who logged in). Known benign: bastion or git-over-SSH images that exist to serve ' +
     'SSH; list them as exceptions. Triage: the image, whether the binary came with it or was installed at run time ' +
@@ -16,7 +23,9 @@ export const sshServerInContainer: HostRule = {
   mitre: { id: 'T1021.004', name: 'Remote Services: SSH', tactic: 'Lateral Movement' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || !programOf(ev).in(ctx.lists.ssh_servers)) return null;
+    if (!inContainer(ev)) return null;
+    const p = programOf(ev);
+    if (!p.in(ctx.lists.ssh_servers) && !(inWritableDir(p.exe) && calledLikeSshd(p.argv))) return null;
     return {
       summary: `SSH server ${ev.exec!.filename} started in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'}): ${commandLine(ev)}`,
       fields: { image: ev.container!.image, command_line: commandLine(ev) },

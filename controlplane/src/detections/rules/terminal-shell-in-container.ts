@@ -1,9 +1,9 @@
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, isShell, programOf } from '../facts';
+import { commandLine, inContainer, inWritableDir, isShellLike, programOf } from '../facts';
 
 export const terminalShellInContainer: HostRule = {
   id: 'terminal-shell-in-container',
-  version: 2,
+  version: 3,
   title: 'Interactive shell with a terminal in a container',
   description:
     'A shell with a controlling terminal inside a container: someone is typing in it, as with kubectl exec -it, ' +
@@ -15,7 +15,9 @@ export const terminalShellInContainer: HostRule = {
   mitre: { id: 'T1609', name: 'Container Administration Command', tactic: 'Execution' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || !ev.exec!.has_tty || !isShell(programOf(ev), ctx.lists)) return null;
+    if (!inContainer(ev) || !ev.exec!.has_tty) return null;
+    const p = programOf(ev);
+    if (!isShellLike(p, ctx.lists) && !inWritableDir(p.exe)) return null;
     return {
       summary: `interactive shell ${ev.exec!.filename} with a terminal in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (uid ${ev.process?.uid}): ${commandLine(ev)}`,
       fields: { command_line: commandLine(ev), uid: String(ev.process?.uid ?? '') },

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DetectionEngine } from '../../../../controlplane/src/detections/engine';
 import { RULES } from '../../../../controlplane/src/detections/rules';
-import { RuleSet } from '../../../../controlplane/src/detections/rule-set';
+import { KNOWN_LISTS, RuleSet, ruleCatalog } from '../../../../controlplane/src/detections/rule-set';
+import { parseRulesFile } from '../../../../controlplane/src/config/rules-file';
 import type { Rule } from '../../../../controlplane/src/detections/rule';
 import type { RulesFile } from '../../../../controlplane/src/config/rules-file';
 import { container, createWorkload, podSpec, rbacObject } from '../../../../controlplane/src/audit/audit-event-builder';
 import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
-import { CONTAINER_ID, containerStarted, execEvent, execInPod, shellInContainer } from '../../../helpers/synthetic-events';
+import { CONTAINER_ID, connectEvent, containerStarted, execEvent, execInPod, shellInContainer } from '../../../helpers/synthetic-events';
 import { chain, proc } from '../../../helpers/rule-context';
 
 const file = (f: Partial<RulesFile>): RulesFile => ({ lists: {}, rules: {}, intel: { feeds: [] }, ...f });
@@ -109,5 +110,79 @@ describe('DetectionEngine', () => {
       assert.ok(r.mitre.name && r.mitre.tactic && r.title && r.description.length > 80 && r.sources.length > 0, r.id);
       assert.match(r.description, /Triage/, `${r.id} says how to triage`);
     }
+  });
+});
+
+describe('DetectionEngine: review findings', () => {
+  test('merge keys (review 13): one command run per WAL segment is one alert; another command is its own', () => {
+    const archiver = (segment: string, pid: number) =>
+      execInPod(pod, { pid, nsPid: pid - 5000, filename: '/bin/sh', argv: ['sh', '-c', `wal-g wal-push pg_wal/${segment}`], ancestry: chain(proc(5090, '/usr/lib/postgresql/16/bin/postgres', ['postgres: archiver'], 'postgres')) });
+    const e = engine();
+    const [a] = e.evaluate('n', [archiver('000000010000000000000003', 5101)]);
+    const [b] = e.evaluate('n', [archiver('00000001000000000000002A', 5102)]);
+    const [c] = e.evaluate('n', [runtimeExec(['/bin/sh', '-c', 'wal-g backup-push /var/lib/postgresql/data'], 9005)]);
+    assert.equal(a.alert.rule_id, 'shell-in-container');
+    assert.equal(a.mergeKey, b.mergeKey);
+    assert.notEqual(a.mergeKey, c.mergeKey);
+  });
+
+  test('merge keys (review 17): a privileged DaemonSet on two nodes is one alert; containers outside Kubernetes stay per container', () => {
+    const e = engine();
+    const labels = { 'controller-revision-hash': '6d9f8b7c5d', app: 'agent' };
+    const [a] = e.evaluate('node-1', [containerStarted({ ...pod, pod: 'agent-x2x4k', containerId: 'a'.repeat(64) }, { privileged: true, pod_labels: labels })]);
+    const [b] = e.evaluate('node-2', [containerStarted({ ...pod, pod: 'agent-7qpzn', containerId: 'b'.repeat(64) }, { privileged: true, pod_labels: labels })]);
+    assert.equal(a.mergeKey, b.mergeKey);
+    const ctr = (id: string) => e.evaluate('node-1', [containerStarted({ containerId: id, namespace: '', pod: '', podUid: '' }, { privileged: true })])[0].mergeKey;
+    assert.notEqual(ctr('c'.repeat(64)), ctr('d'.repeat(64)));
+  });
+
+  test('learns the API server\'s endpoints (review 10): the kube-apiserver\'s command line, the kubernetes EndpointSlice in the audit log', () => {
+    const e = engine();
+    const started = containerStarted(pod, { kubernetes_service: '10.96.0.1:443' });
+    const connect = (address: string, port: number) => ({ ...connectEvent(address, port, { containerId: CONTAINER_ID, pid: 9900, nsPid: 99, exe: '/usr/bin/curl' }), container: started.container });
+    const rules = (evs: ReturnType<typeof connect>[]) => e.evaluate('n', evs).map((r) => r.alert.rule_id);
+    assert.deepEqual(rules([started, connect('172.18.0.2', 6443)]), []);
+    e.evaluate('cp-1', [execEvent({ pid: 300, filename: '/usr/local/bin/kube-apiserver', argv: ['kube-apiserver', '--advertise-address=172.18.0.2', '--secure-port=6443', '--etcd-servers=https://127.0.0.1:2379'] })]);
+    assert.deepEqual(rules([connect('172.18.0.2', 6443)]), ['api-server-access-from-container']);
+    const slice = {
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', auditID: 'eps-1', stage: 'ResponseComplete', verb: 'update',
+      user: { username: 'system:apiserver' }, objectRef: { resource: 'endpointslices', namespace: 'default', name: 'kubernetes', apiGroup: 'discovery.k8s.io', apiVersion: 'v1' },
+      responseStatus: { code: 200 },
+      requestObject: { kind: 'EndpointSlice', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, addressType: 'IPv4', endpoints: [{ addresses: ['172.18.0.3'] }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] },
+    };
+    e.evaluateAudit([{ raw: slice, record: toAuditRecord(slice) }]);
+    assert.deepEqual(rules([connect('172.18.0.3', 6443)]), ['api-server-access-from-container']);
+    const endpoints = {
+      ...slice, auditID: 'ep-1', objectRef: { resource: 'endpoints', namespace: 'default', name: 'kubernetes', apiVersion: 'v1' },
+      requestObject: { kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default' }, subsets: [{ addresses: [{ ip: '172.18.0.4' }], ports: [{ name: 'https', port: 6443 }] }] },
+    };
+    e.evaluateAudit([{ raw: endpoints, record: toAuditRecord(endpoints) }]);
+    assert.deepEqual(rules([connect('172.18.0.4', 6443)]), ['api-server-access-from-container']);
+  });
+
+  test('the README\'s GKE Workload Identity exception silences the metadata server for its namespaces only', () => {
+    const yaml = `
+rules:
+  cloud-metadata-access:
+    exceptions:
+      - name: "GKE Workload Identity: pods ask the node's metadata server for their own identity"
+        namespace: [data-pipeline, billing]
+`;
+    const parsed = parseRulesFile(yaml, ruleCatalog(RULES), KNOWN_LISTS);
+    assert.deepEqual(parsed.problems, []);
+    const e = new DetectionEngine(RuleSet.build(RULES, parsed.file));
+    const md = (namespace: string) => ({ ...connectEvent('169.254.169.254', 80, { containerId: CONTAINER_ID, exe: '/usr/bin/python3' }), container: execInPod({ ...pod, namespace }, {}).container });
+    assert.deepEqual(e.evaluate('n', [md('billing')]), []);
+    assert.equal(e.evaluate('n', [md('shop')]).length, 1);
+  });
+
+  test('a rules file removes a built-in list item written "!name" (review 5): no longer a web server', () => {
+    const parsed = parseRulesFile('lists:\n  app_runtimes: ["!java"]\n', ruleCatalog(RULES), KNOWN_LISTS);
+    assert.deepEqual(parsed.problems, []);
+    const javaShell = execInPod(pod, { pid: 9300, nsPid: 30, filename: '/bin/sh', argv: ['sh', '-c', 'id'], ancestry: chain(proc(5003, '/opt/java/openjdk/bin/java', ['java', '-jar', '/app/app.jar'], 'java')) });
+    const raisedBy = (file?: RulesFile) => new DetectionEngine(RuleSet.build(RULES, file)).evaluate('n', [javaShell]).map((r) => r.alert.rule_id);
+    assert.ok(raisedBy().includes('web-shell-activity'));
+    assert.ok(!raisedBy(parsed.file).includes('web-shell-activity'));
+    assert.ok(!RuleSet.build(RULES, parsed.file).lists.app_runtimes.has('java'));
   });
 });

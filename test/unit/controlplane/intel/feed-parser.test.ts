@@ -59,3 +59,17 @@ describe('threat-intel feed formats', () => {
     assert.equal(p.skipped, 2, 'a /6 spans registries; documentation space is reserved');
   });
 });
+
+describe('threat-intel feeds: review finding 16', () => {
+  test('zero-padded octets are decimal, counted with the first line that had them', () => {
+    const p = parseFeed('# padded\n045.009.148.007\n010.1.2.3/24\n45.9.148.8\n');
+    assert.deepEqual(p.entries.map((e) => e.text), ['45.9.148.7', '45.9.148.8']);
+    assert.equal(p.zeroPadded, 2);
+    assert.equal(p.firstZeroPaddedLine, 2);
+    assert.equal(p.skipped, 1, '010.1.2.3/24 is 10.1.2.0/24, a private range: skipped, never 8.1.2.0/24');
+  });
+
+  test('NAT64 entries (64:ff9b::/96) are the IPv4 they carry', () => {
+    assert.deepEqual(parseFeed('64:ff9b::2d09:9407\n64:ff9b::45.9.148.0/120\n').entries.map((e) => e.text), ['45.9.148.7', '45.9.148.0/24']);
+  });
+});

@@ -81,3 +81,23 @@ describe('ThreatIntel', () => {
     assert.equal(intel.lookup('45.9.148.35')?.label, 'Mirai, port 3333');
   });
 });
+
+describe('IpPrefixTable: review finding 16', () => {
+  test('IPv6 addresses carrying an IPv4 one are looked up as it: mapped in hex, NAT64, 6to4', () => {
+    const t = new IpPrefixTable<string>();
+    for (const e of parseFeed('45.9.148.0/24\n').entries) t.add(e.address, e.prefix, e.text);
+    for (const a of ['::ffff:2d09:9407', '0:0:0:0:0:ffff:2d09:9407', '64:ff9b::2d09:9407', '64:ff9b::45.9.148.7', '2002:2d09:9407::1', '2002:2d09:9407:1::5'])
+      assert.deepEqual(t.lookup(a)?.values, ['45.9.148.0/24'], a);
+    assert.equal(t.lookup('64:ff9c::2d09:9407'), undefined);
+  });
+
+  test('a feed with zero-padded octets is read as decimal, with one line saying so', () => {
+    const dir = tempDir('vigil-intel-');
+    fs.writeFileSync(path.join(dir, 'padded.txt'), '045.009.148.007\n45.9.148.8\n');
+    const lines: string[] = [];
+    const intel = new ThreatIntel([dir], (l) => lines.push(l));
+    intel.refresh();
+    assert.ok(intel.lookup('45.9.148.7'));
+    assert.equal(lines.filter((l) => /padded\.txt: read 1 addresses with zero-padded octets as decimal.*first at line 1/.test(l)).length, 1);
+  });
+});

@@ -41,3 +41,43 @@ describe('rule api-server-access-from-container', () => {
     assert.equal(apiServerAccessFromContainer.match(plain, contextAfter(running, plain)), null);
   });
 });
+
+describe('rule api-server-access-from-container: review finding 10', () => {
+  const pyOperator = containerStarted(pod, { init_pid: 5000, kubernetes_service: '10.96.0.1:443' });
+  const pyEntry = execEvent({ pid: 5000, nsPid: 1, filename: '/usr/local/bin/python3', argv: ['python3', '/app/operator.py'], containerId: CONTAINER_ID });
+  const sh = (argv: string[], pid = 9100) => execEvent({ pid, nsPid: pid - 9000, filename: argv[0].startsWith('/') ? argv[0] : `/usr/bin/${argv[0]}`, argv, containerId: CONTAINER_ID });
+
+  test('should not trigger: /api/v1/ URLs of other services, the entrypoint reading its token', () => {
+    for (const ev of [
+      sh(['/bin/sh', '-c', 'curl -fsS http://localhost:8080/api/v1/health']),
+      sh(['wget', '-qO-', 'http://prometheus:9090/api/v1/query?query=up']),
+      execEvent({ pid: 5000, nsPid: 1, filename: '/bin/sh', argv: ['sh', '-c', 'TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token) exec /app'], containerId: CONTAINER_ID }),
+    ])
+      assert.equal(apiServerAccessFromContainer.match(ev, contextAfter(running, ev)), null, ev.exec!.argv.join(' '));
+  });
+
+  test('should trigger: the kubernetes names and variables, the Service address in a URL, a token read through a glob', () => {
+    for (const ev of [
+      sh(['/bin/sh', '-c', 'curl -sk -H "Authorization: Bearer $(cat /run/secrets/kubernetes.io/service*/token)" https://$KUBERNETES_PORT_443_TCP_ADDR/api/v1/secrets']),
+      sh(['curl', '-k', 'https://kubernetes.default.svc.cluster.local/apis/apps/v1/deployments']),
+      sh(['curl', '-k', 'https://10.96.0.1/api/v1/namespaces/kube-system/secrets']),
+      sh(['wget', '-qO-', 'https://kubernetes:443/version']),
+    ])
+      assert.ok(apiServerAccessFromContainer.match(ev, contextAfter(running, ev)), ev.exec!.argv.join(' '));
+  });
+
+  test('should trigger: a one-liner with the same interpreter as the image\'s operator; should not: the operator\'s own script', () => {
+    const attack = connectEvent('10.96.0.1', 443, { pid: 9000, nsPid: 50, exe: '/usr/local/bin/python3', argv: ['python3', '-c', 'from kubernetes import config,client;config.load_incluster_config();print(client.CoreV1Api().list_secret_for_all_namespaces())'], containerId: CONTAINER_ID });
+    assert.ok(apiServerAccessFromContainer.match(attack, contextAfter([pyOperator, pyEntry], attack)));
+    const worker = connectEvent('10.96.0.1', 443, { pid: 5001, nsPid: 2, exe: '/usr/local/bin/python3', argv: ['python3', '/app/operator.py'], containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(worker, contextAfter([pyOperator, pyEntry], worker)), null);
+    const otherScript = connectEvent('10.96.0.1', 443, { pid: 9001, nsPid: 51, exe: '/usr/local/bin/python3', argv: ['python3', '/tmp/enum.py'], containerId: CONTAINER_ID });
+    assert.ok(apiServerAccessFromContainer.match(otherScript, contextAfter([pyOperator, pyEntry], otherScript)));
+  });
+
+  test('should trigger: a connection to an API server endpoint the engine learned (no apiserver_endpoints configured)', () => {
+    const curl = connectEvent('172.18.0.2', 6443, { pid: 9002, nsPid: 52, exe: '/usr/bin/curl', containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(curl, contextAfter(running, curl)), null);
+    assert.ok(apiServerAccessFromContainer.match(curl, contextAfter(running, curl, { apiServerEndpoints: ['172.18.0.2:6443'] })));
+  });
+});

@@ -15,3 +15,10 @@ describe('rule cloud-metadata-access', () => {
     assert.equal(cloudMetadataAccess.match(connectEvent('169.254.1.1', 80, { containerId: CONTAINER_ID }), ruleContext()), null);
   });
 });
+
+describe('rule cloud-metadata-access: review finding 16', () => {
+  test('should trigger: EKS Pod Identity, IPv6 written in full, NAT64 of the IPv4 address', () => {
+    for (const a of ['169.254.170.23', 'fd00:ec2::23', 'fd00:ec2:0:0:0:0:0:254', 'FD00:0EC2::0254', '64:ff9b::a9fe:a9fe'])
+      assert.ok(cloudMetadataAccess.match(connectEvent(a, 80, { containerId: CONTAINER_ID }), ruleContext()), a);
+  });
+});

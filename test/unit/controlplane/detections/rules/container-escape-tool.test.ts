@@ -30,3 +30,30 @@ describe('rule container-escape-tool', () => {
     assert.equal(containerEscapeTool.match(host, contextAfter([], host)), null);
   });
 });
+
+describe('rule container-escape-tool: review findings 7 and 8', () => {
+  test('should trigger: nsenter whatever argv[0] says or the file is named, chroot into /proc/N/root, a relative path, after options', () => {
+    const cd = (dir: string, cmd: string) => [{ pid: 6999, exe: '/bin/sh', argv: ['sh', '-c', `cd ${dir} && ${cmd}; true`], comm: 'sh' }];
+    for (const ev of [
+      exec('/usr/bin/nsenter', ['chroot', '-t', '1', '-m', '-u', '-n', '-i', 'sh']),
+      exec('/tmp/ns', ['/tmp/ns', '-t', '1', '-a', 'sh']),
+      exec('/usr/sbin/chroot', ['chroot', '/proc/1/root', 'sh']),
+      exec('/usr/sbin/chroot', ['chroot', '.']),
+      exec('/usr/sbin/chroot', ['chroot', '--userspec', '0:0', '/host']),
+      exec('/usr/sbin/chroot', ['chroot', '--userspec=0:0', '/host', 'sh']),
+      { ...exec('/usr/sbin/chroot', ['chroot', 'etc/..']), ancestry: cd('/host', 'chroot etc/..') },
+    ]) {
+      const f = containerEscapeTool.match(ev, contextAfter([withHostRoot], ev));
+      assert.ok(f, ev.exec!.argv.join(' '));
+    }
+    const byCd = { ...exec('/usr/sbin/chroot', ['chroot', '.']), ancestry: cd('/host', 'chroot .') };
+    assert.equal(containerEscapeTool.match(byCd, contextAfter([withHostRoot], byCd))?.fields?.host_path, '/');
+  });
+
+  test('should not trigger: chroot into the container\'s own directory named relative to a known directory, chroot called by another name', () => {
+    const own = { ...exec('/usr/sbin/chroot', ['chroot', 'jail', '/bin/true']), ancestry: [{ pid: 6999, exe: '/bin/sh', argv: ['sh', '-c', 'cd /srv && chroot jail /bin/true; true'], comm: 'sh' }] };
+    assert.equal(containerEscapeTool.match(own, contextAfter([withHostRoot], own)), null);
+    const named = exec('/usr/bin/env', ['nsenter', 'true']);
+    assert.equal(containerEscapeTool.match(named, contextAfter([withHostRoot], named)), null, 'argv[0] alone does not make a tool');
+  });
+});

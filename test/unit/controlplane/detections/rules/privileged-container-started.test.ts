@@ -27,3 +27,13 @@ describe('rule privileged-container-started', () => {
     assert.equal(privilegedContainerStarted.match(containerStarted(pod, { privileged: true }), trusted), null);
   });
 });
+
+describe('rule privileged-container-started: review finding 17', () => {
+  test('a privileged DaemonSet merges into one alert across nodes and restarts', () => {
+    const ds = { 'controller-revision-hash': '6d9f8b7c5d' };
+    const a = privilegedContainerStarted.match(containerStarted({ ...pod, pod: 'cni-x2x4k' }, { privileged: true, pod_labels: ds }), ruleContext());
+    const b = privilegedContainerStarted.match(containerStarted({ ...pod, containerId: 'd'.repeat(64), pod: 'cni-7qpzn' }, { privileged: true, pod_labels: ds }), ruleContext());
+    assert.ok(a?.clusterKey);
+    assert.equal(a.clusterKey, b?.clusterKey);
+  });
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { shellInContainer } from '../../../../../controlplane/src/detections/rules/shell-in-container';
 import { CONTAINER_ID, execEvent } from '../../../../helpers/synthetic-events';
-import { chain, proc, ruleContext } from '../../../../helpers/rule-context';
+import { chain, contextAfter, proc, ruleContext } from '../../../../helpers/rule-context';
 
 const INIT = 5000;
 const facts = { initPid: INIT };
@@ -69,5 +69,41 @@ describe('rule shell-in-container', () => {
     assert.equal(shellInContainer.mitre.id, 'T1059.004');
     assert.match(shellInContainer.description, /Triage/);
     assert.match(shellInContainer.description, /probe/);
+  });
+});
+
+describe('rule shell-in-container: review findings 7 and 13', () => {
+  const entry = proc(INIT, '/bin/sh', ['/bin/sh', '/entrypoint.sh'], 'sh');
+  const shell = (pid: number, nsPid: number, filename: string, argv: string[], ...parents: ReturnType<typeof proc>[]) => execEvent({ pid, nsPid, filename, argv, containerId: CONTAINER_ID, ancestry: chain(...parents) });
+
+  test('should trigger (review 7): pid 1 of an unshared pid namespace is not the entrypoint, the dynamic loader, a program from /tmp run by the runtime', () => {
+    const unshared = shell(9400, 1, '/bin/sh', ['sh'], proc(9399, '/usr/bin/unshare', ['unshare', '-Urpf', 'sh'], 'unshare'), proc(9398, '/bin/sh', ['sh'], 'sh'));
+    assert.ok(shellInContainer.match(unshared, ruleContext({ facts })));
+    const loader = shell(9401, 20, '/lib64/ld-linux-x86-64.so.2', ['/lib64/ld-linux-x86-64.so.2', '/bin/sh']);
+    assert.ok(shellInContainer.match(loader, ruleContext({ facts })));
+    const dropped = shell(9402, 21, '/tmp/x', ['x']);
+    assert.match(shellInContainer.match(dropped, ruleContext({ facts }))!.summary, /program from a writable directory/);
+    // Without the runtime's word, the first pid 1 the control plane saw exec is the init; a later one is not.
+    const entrypoint = shell(5000, 1, '/bin/sh', ['/bin/sh', '/entrypoint.sh']);
+    assert.ok(shellInContainer.match(unshared, contextAfter([entrypoint], unshared)));
+  });
+
+  test('limit: a copy of a shell outside the writable directories, run under another name with no tell-tale, is not a shell', () => {
+    assert.equal(shellInContainer.match(shell(9403, 22, '/usr/local/bin/x', ['x']), ruleContext({ facts })), null);
+  });
+
+  test('should not trigger (review 13): entrypoint scripts through su -c, runuser, sudo, make, xargs, npm start', () => {
+    const cases = [
+      shell(5100, 30, '/bin/sh', ['sh', '-c', '/opt/app/bin/migrate'], proc(5099, '/bin/su', ['su', 'app', '-c', '/opt/app/bin/migrate'], 'su'), entry),
+      shell(5101, 31, '/bin/sh', ['sh', '-c', 'x'], proc(5098, '/sbin/runuser', ['runuser', '-u', 'app', '--', 'sh', '-c', 'x'], 'runuser'), entry),
+      shell(5102, 32, '/bin/sh', ['/bin/sh', '-c', 'alembic upgrade head'], proc(5097, '/usr/bin/make', ['make', 'migrate'], 'make'), entry),
+      shell(5103, 33, '/bin/sh', ['sh', '-c', 'node server.js'], proc(INIT, '/usr/local/bin/node', ['npm', 'start'], 'npm start')),
+      shell(5104, 34, '/bin/sh', ['sh', '-c', 'echo x'], proc(5096, '/usr/bin/sudo', ['sudo', '-u', 'app', 'sh', '-c', 'echo x'], 'sudo'), entry),
+      shell(5105, 35, '/bin/sh', ['sh', '-c', 'gzip {}'], proc(5095, '/usr/bin/xargs', ['xargs', '-I{}', 'sh', '-c', 'gzip {}'], 'xargs'), entry),
+    ];
+    for (const ev of cases) assert.equal(shellInContainer.match(ev, ruleContext({ facts })), null, ev.ancestry![0].argv.join(' '));
+    // The application itself spawning a shell is still raised: Postgres' archive_command, once per command shape (see the engine's merge keys).
+    const archiver = shell(5106, 36, '/bin/sh', ['sh', '-c', 'wal-g wal-push pg_wal/000000010000000000000003'], proc(5090, '/usr/lib/postgresql/16/bin/postgres', ['postgres: archiver'], 'postgres'), proc(INIT, '/usr/lib/postgresql/16/bin/postgres', ['postgres'], 'postgres'));
+    assert.equal(shellInContainer.match(archiver, ruleContext({ facts }))?.fields?.origin, 'spawned');
   });
 });

@@ -24,3 +24,15 @@ describe('rule ssh-server-in-container', () => {
       assert.equal(sshServerInContainer.match(ev, ruleContext()), null, ev.exec!.filename);
   });
 });
+
+describe('rule ssh-server-in-container: review finding 7', () => {
+  test('should trigger: an sshd copied under another name into a writable directory, called like sshd', () => {
+    assert.ok(sshServerInContainer.match(execEvent({ pid: 9430, nsPid: 48, filename: '/tmp/x', argv: ['/tmp/x', '-D', '-p', '2222', '-f', '/tmp/c'], containerId: CONTAINER_ID }), ruleContext()));
+    assert.ok(sshServerInContainer.match(execEvent({ pid: 9431, nsPid: 49, filename: '/lib64/ld-linux-x86-64.so.2', argv: ['/lib64/ld-linux-x86-64.so.2', '/usr/sbin/sshd', '-D'], containerId: CONTAINER_ID }), ruleContext()));
+  });
+
+  test('should not trigger: ssh-agent, an ssh client with -D (a SOCKS proxy) run from /tmp', () => {
+    assert.equal(sshServerInContainer.match(execEvent({ pid: 9432, nsPid: 50, filename: '/usr/bin/ssh-agent', argv: ['ssh-agent', '-s'], containerId: CONTAINER_ID }), ruleContext()), null);
+    assert.equal(sshServerInContainer.match(execEvent({ pid: 9433, nsPid: 51, filename: '/tmp/ssh', argv: ['/tmp/ssh', '-D', '1080', '-p', '22', 'user@bastion'], containerId: CONTAINER_ID }), ruleContext()), null);
+  });
+});

@@ -23,3 +23,15 @@ describe('rule terminal-shell-in-container', () => {
       assert.equal(terminalShellInContainer.match(ev, ruleContext()), null, ev.exec?.argv.join(' '));
   });
 });
+
+describe('rule terminal-shell-in-container: review finding 7', () => {
+  test('should trigger: a renamed shell called like one, a program from /tmp, the dynamic loader running a shell', () => {
+    for (const ev of [
+      execEvent({ pid: 9402, nsPid: 21, filename: '/tmp/x', argv: ['/tmp/x', '-i'], tty: true, containerId: CONTAINER_ID }),
+      execEvent({ pid: 9403, nsPid: 22, filename: '/dev/shm/.k', argv: ['.k'], tty: true, containerId: CONTAINER_ID }),
+      execEvent({ pid: 9404, nsPid: 23, filename: '/lib/ld-musl-x86_64.so.1', argv: ['/lib/ld-musl-x86_64.so.1', '/bin/sh'], tty: true, containerId: CONTAINER_ID }),
+    ])
+      assert.ok(terminalShellInContainer.match(ev, ruleContext()), ev.exec!.argv.join(' '));
+    assert.equal(terminalShellInContainer.match(execEvent({ pid: 9405, nsPid: 24, filename: '/usr/bin/python3', argv: ['python3', '-c', 'print(1)'], tty: true, containerId: CONTAINER_ID }), ruleContext()), null, 'an interpreter -c is not a shell');
+  });
+});

