@@ -27,6 +27,25 @@ interface Proc {
   node?: ProcessNode__Output;
 }
 
+/**
+ * Bytes of a command line read from /proc: what the exec hook copies
+ * (VIGIL_ARGS_LEN), so a process older than the sensor is seen as one
+ * started after it would be, and a CI runner's 25 kB `bash -c` script
+ * never makes its descendants' events too big for the contract.
+ */
+const CMDLINE_BYTES = 4096;
+
+function readCmdline(file: string): string[] {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CMDLINE_BYTES);
+    const n = fs.readSync(fd, buf, 0, CMDLINE_BYTES, 0);
+    return buf.toString('utf8', 0, n).split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export interface ProcessTreeOptions {
   /** Entries kept at most (default 65,536, pid_max's usual order). */
   cap?: number;
@@ -66,7 +85,7 @@ export class ProcessTree {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      const argv = fs.readFileSync(path.join(dir, 'cmdline'), 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+      const argv = readCmdline(path.join(dir, 'cmdline'));
       let exe = '';
       try {
         exe = fs.readlinkSync(path.join(dir, 'exe'));

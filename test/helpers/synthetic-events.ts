@@ -69,7 +69,7 @@ export function execEvent(s: ExecSpec = {}): Event__Output {
 }
 
 /** A file access as the sensor reports it; default: cat reading the service-account token in a container. */
-export function fileEvent(f: Partial<FileAccess__Output> = {}, s: Pick<ExecSpec, 'pid' | 'containerId' | 'timeNs' | 'uid'> = {}): Event__Output {
+export function fileEvent(f: Partial<FileAccess__Output> = {}, s: Pick<ExecSpec, 'pid' | 'ppid' | 'containerId' | 'timeNs' | 'uid'> = {}): Event__Output {
   const base = execEvent({ filename: '/bin/cat', ...s });
   const path = f.path ?? '/var/run/secrets/kubernetes.io/serviceaccount/token';
   return {
@@ -155,6 +155,7 @@ export function eventFilter(f: Partial<EventFilter__Output>): EventFilter__Outpu
 
 export interface ProcessSpec {
   pid?: number;
+  ppid?: number;
   nsPid?: number;
   exe?: string;
   argv?: string[];
@@ -163,7 +164,7 @@ export interface ProcessSpec {
 }
 
 function processEvent(body: 'connect' | 'mount', s: ProcessSpec): Event__Output {
-  const base = execEvent({ pid: s.pid, nsPid: s.nsPid, filename: s.exe ?? '/usr/bin/curl', argv: s.argv, containerId: s.containerId });
+  const base = execEvent({ pid: s.pid, ppid: s.ppid, nsPid: s.nsPid, filename: s.exe ?? '/usr/bin/curl', argv: s.argv, containerId: s.containerId });
   return { ...base, body, exec: null, ancestry: [], container: { ...base.container!, image: s.image ?? '' } };
 }
 

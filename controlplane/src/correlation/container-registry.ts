@@ -11,6 +11,7 @@
  */
 import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
+import { WATCH_CATEGORY } from '../../../proto/watched-paths';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 
 export interface ContainerFacts {
@@ -24,8 +25,17 @@ export interface ContainerFacts {
   readonly initExecs: RecentExec[];
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
   readonly fetches: RecentExec[];
+  /**
+   * Processes that read the container's service-account token, and their
+   * parents (the shell of a `cat token | curl …`), by pid, with when: what
+   * makes a later API-server connection from them a use of the token.
+   */
+  readonly tokenReaders: Map<number, number>;
   exitedAtMs?: number;
 }
+
+/** Token readers remembered per container. */
+const TOKEN_READERS = 64;
 
 export interface RecentExec {
   /** When it ran: the event's own time (ms since the epoch). */
@@ -83,7 +93,7 @@ export class ContainerRegistry {
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
-      f = { id, container, initPid: 0, initExecs: [], fetches: [] };
+      f = { id, container, initPid: 0, initExecs: [], fetches: [], tokenReaders: new Map() };
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
@@ -115,6 +125,17 @@ export class ContainerRegistry {
           while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) f.fetches.shift();
           f.fetches.push({ atMs, filename, argv });
         }
+        break;
+      }
+      case 'file': {
+        const file = ev.file!;
+        if (file.category !== WATCH_CATEGORY.serviceAccountToken || file.access !== 'ACCESS_READ' || file.result < 0) break;
+        const f = this.touch(id, ev.container!);
+        for (const pid of [ev.process!.pid, ev.process!.ppid]) {
+          f.tokenReaders.delete(pid);
+          f.tokenReaders.set(pid, nowMs);
+        }
+        while (f.tokenReaders.size > TOKEN_READERS) f.tokenReaders.delete(f.tokenReaders.keys().next().value!);
         break;
       }
       case 'container_exited': {

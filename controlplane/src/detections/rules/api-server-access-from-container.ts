@@ -31,9 +31,12 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   const p = programOf(ev);
   // The image's own program (what its entrypoint runs) is its controller; anything else is a visitor.
   if (isContainerInit(ev, facts) || runsImageProgram(p, facts)) return null;
+  // The token read just before, by this process or the shell around it (service-account-token-read saw it).
+  const pid = ev.process?.pid ?? 0;
+  const withToken = [pid, ev.process?.ppid ?? 0].some((reader) => facts?.tokenReaders.has(reader));
   return {
-    summary: `${p.exe || p.comm} (pid ${ev.process?.pid}), not the program of image ${ev.container!.image || '(unknown)'}, connected to the API server at ${address}:${dest.port} from container ${ev.container!.name || ev.container!.id.slice(0, 12)}`,
-    fields: { destination: `${address}:${dest.port}`, process: p.exe || p.comm, command_line: p.argv.join(' '), image_programs: [...new Set(facts?.initExecs.map((e) => e.filename))].join(',') },
+    summary: `${p.exe || p.comm} (pid ${pid}), not the program of image ${ev.container!.image || '(unknown)'}, connected to the API server at ${address}:${dest.port} from container ${ev.container!.name || ev.container!.id.slice(0, 12)}${withToken ? ' after reading its service-account token' : ''}`,
+    fields: { destination: `${address}:${dest.port}`, process: p.exe || p.comm, command_line: p.argv.join(' '), image_programs: [...new Set(facts?.initExecs.map((e) => e.filename))].join(','), service_account_token_read: String(withToken) },
     key: `connect>${p.exe || p.comm}`,
   };
 }

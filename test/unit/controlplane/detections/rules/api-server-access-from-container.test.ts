@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { apiServerAccessFromContainer } from '../../../../../controlplane/src/detections/rules/api-server-access-from-container';
-import { CONTAINER_ID, connectEvent, containerStarted, execEvent } from '../../../../helpers/synthetic-events';
+import { CONTAINER_ID, connectEvent, containerStarted, execEvent, fileEvent } from '../../../../helpers/synthetic-events';
 import { contextAfter } from '../../../../helpers/rule-context';
 
 const pod = { containerId: CONTAINER_ID, namespace: 'ops', pod: 'operator-1', podUid: 'u1', image: 'ghcr.io/acme/operator:2' };
@@ -26,6 +26,16 @@ describe('rule api-server-access-from-container', () => {
       execEvent({ pid: 7102, nsPid: 52, filename: '/usr/bin/python3', argv: ['python3', '-c', 'import urllib.request;print(open("/var/run/secrets/kubernetes.io/serviceaccount/token").read())'], containerId: CONTAINER_ID }),
     ])
       assert.ok(apiServerAccessFromContainer.match(ev, contextAfter(running, ev)), ev.exec!.argv.join(' '));
+  });
+
+  test('says when the connecting process, or the shell around it, read the service-account token just before', () => {
+    const read = fileEvent({}, { pid: 7200, ppid: 7199, containerId: CONTAINER_ID });
+    const curl = connectEvent('10.96.0.1', 443, { pid: 7201, ppid: 7199, nsPid: 41, exe: '/usr/bin/curl', containerId: CONTAINER_ID });
+    const f = apiServerAccessFromContainer.match(curl, contextAfter([...running, read], curl));
+    assert.equal(f?.fields?.service_account_token_read, 'true');
+    assert.match(f!.summary, /after reading its service-account token$/);
+    const stranger = connectEvent('10.96.0.1', 443, { pid: 7301, ppid: 7300, nsPid: 42, exe: '/usr/bin/curl', containerId: CONTAINER_ID });
+    assert.equal(apiServerAccessFromContainer.match(stranger, contextAfter([...running, read], stranger))?.fields?.service_account_token_read, 'false');
   });
 
   test('should not trigger: the operator\'s own program, other destinations, an image on the exception list, the host', () => {
