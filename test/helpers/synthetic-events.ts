@@ -96,9 +96,14 @@ export function fileEvent(f: Partial<FileAccess__Output> = {}, s: Pick<ExecSpec,
 
 export const CONTAINER_ID = 'c0ffee'.padEnd(64, '0');
 
-/** An exec that the shell-in-container rule alerts on. */
+/**
+ * An exec that the shell-in-container rule alerts on, its command told apart
+ * by a word made from the pid (g-p for 0-9): alerts merge repeats whose
+ * commands differ only in numbers, and each of these is a different command.
+ */
 export function shellInContainer(pid: number, ppid = 7000): Event__Output {
-  return execEvent({ pid, ppid, filename: '/bin/sh', argv: ['sh', '-c', `id; echo ${pid}`], containerId: CONTAINER_ID });
+  const word = String(pid).replace(/\d/g, (d) => String.fromCharCode(103 + Number(d)));
+  return execEvent({ pid, ppid, filename: '/bin/sh', argv: ['sh', '-c', `id; echo step-${word}`], containerId: CONTAINER_ID });
 }
 
 export interface PodRef {
