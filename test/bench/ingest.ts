@@ -7,6 +7,10 @@
  *     event per batch is a shell in a container stamped with its send time,
  *     and a subscriber measures how long until its alert arrives.
  * Every batch carries fresh, increasing pids, as an exec-heavy node's would.
+ * To tell a slow control plane from a slow generator, it also reports the
+ * generator's own rate with nothing to send to, and the CPU per event of
+ * the control plane's main thread, of its other threads (mostly the store's
+ * writer) and of the generator during the throughput phase.
  */
 import * as fs from 'node:fs';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
@@ -16,6 +20,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { startVigil } from '../helpers/vigil-cli';
 import { RawSensor, encodeEvents } from './raw-sensor';
 import { percentile, round } from './stats';
+import { TICK_US, threadTicks } from './proc-stats';
 
 const BATCH = 1000;
 const WINDOW = 32;
@@ -67,9 +72,20 @@ export async function benchIngest(seconds: number) {
   await sensor.hello();
   let seq = 0n;
 
+  // 0. The generator alone: if it cannot make batches much faster than the
+  // control plane commits them, a low figure below is the generator's.
+  let made = 0;
+  let started = Date.now();
+  while (Date.now() < started + 1000) {
+    maker.make();
+    made += BATCH;
+  }
+  const generatorAlone = made / ((Date.now() - started) / 1000);
+
   // 1. Throughput, closed loop.
   let acked = 0;
-  let started = Date.now();
+  const cpuBefore = { cp: threadTicks(pid), generator: process.cpuUsage() };
+  started = Date.now();
   const inFlight: Promise<unknown>[] = [];
   while (Date.now() < started + seconds * 1000) {
     while (inFlight.length < WINDOW) inFlight.push(sensor.send(++seq, maker.make()).then(() => (acked += BATCH)));
@@ -77,6 +93,14 @@ export async function benchIngest(seconds: number) {
   }
   await Promise.all(inFlight.splice(0));
   const throughput = acked / ((Date.now() - started) / 1000);
+  const cpAfter = threadTicks(pid);
+  const generatorCpu = process.cpuUsage(cpuBefore.generator);
+  const perEventUs = (ticks: number) => round((ticks * TICK_US) / acked, 2);
+  const cpu = {
+    controlplane_main_thread_us_per_event: perEventUs(cpAfter.main - cpuBefore.cp.main),
+    controlplane_other_threads_us_per_event: perEventUs(cpAfter.others - cpuBefore.cp.others),
+    generator_us_per_event: round((generatorCpu.user + generatorCpu.system) / acked, 2),
+  };
 
   // 2. Latency at the target rate, open loop (paced, window still bounded).
   const latencies: number[] = [];
@@ -121,7 +145,9 @@ export async function benchIngest(seconds: number) {
   return {
     seconds_per_phase: seconds,
     batch_events: BATCH,
+    generator_alone_events_per_sec: round(generatorAlone, 0),
     events_committed_per_sec: round(throughput, 0),
+    throughput_phase_cpu: cpu,
     throughput_target_per_sec: TARGET_PER_SEC,
     throughput_met: throughput >= TARGET_PER_SEC,
     latency_phase_offered_per_sec: TARGET_PER_SEC,

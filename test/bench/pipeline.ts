@@ -14,9 +14,14 @@
  * event it handled (it sees the whole machine, not only the storm); for
  * `vigil up`, the storm's events found in the store against those generated,
  * end-to-end lag (kernel timestamp to committed row) p50 and p99, and peak
- * RSS. On a machine busy with other work the per-operation CPU includes
- * what the monitor spent on that work's events: compare per event, and the
- * `machine_load` figures, before comparing runs.
+ * RSS, and its CPU per operation split by process (sensor, control plane)
+ * and thread (each main thread; the others together, which in the control
+ * plane are mostly the store's writer). On a machine busy with other work
+ * the per-operation CPU includes what the monitor spent on that work's
+ * events: compare per event, and the `machine_load` figures, before
+ * comparing runs. With BENCH_PROFILE_STAGES=1, `vigil up` also runs
+ * profiled and the report gives each stage's share of each process's main
+ * thread over all storms (stage-profile.ts says how samples are assigned).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,8 +34,8 @@ import { run } from '../helpers/processes';
 import { tempDir } from '../helpers/temp-dir';
 import { VIGIL } from '../helpers/vigil-cli';
 import { median, percentile, round } from './stats';
-
-const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+import { shares, stageMillis } from './stage-profile';
+import { TICK_US, threadTicks } from './proc-stats';
 
 type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
 const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up'];
@@ -101,6 +106,27 @@ function memKiB(pids: readonly number[], field: 'VmRSS' | 'VmHWM'): number {
   return kib;
 }
 
+/** `vigil up`'s processes by role: the sensor is the child started with the `sensor` command. */
+function roleOf(pid: number): 'sensor' | 'controlplane' {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('sensor') ? 'sensor' : 'controlplane';
+  } catch {
+    return 'controlplane';
+  }
+}
+
+/** CPU ticks of `pids` by "<role> main thread" and "<role> other threads". */
+function ticksByThread(pids: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of pids) {
+    const role = roleOf(pid);
+    const t = threadTicks(pid);
+    out[`${role}_main_thread`] = (out[`${role}_main_thread`] ?? 0) + t.main;
+    out[`${role}_other_threads`] = (out[`${role}_other_threads`] ?? 0) + t.others;
+  }
+  return out;
+}
+
 /** `pid` and its descendants. */
 function tree(pid: number): number[] {
   const out = [pid];
@@ -138,7 +164,7 @@ interface Monitor {
   dataDir?: string;
 }
 
-async function startMonitor(config: Exclude<Config, 'none'>): Promise<Monitor> {
+async function startMonitor(config: Exclude<Config, 'none'>, profileDir?: string): Promise<Monitor> {
   if (config === 'bpftrace') {
     const out = path.join(tempDir('vigil-bench-bt-'), 'out');
     const fd = fs.openSync(out, 'w');
@@ -168,7 +194,8 @@ async function startMonitor(config: Exclude<Config, 'none'>): Promise<Monitor> {
     };
   }
   const dataDir = tempDir('vigil-bench-up-');
-  const child = spawn(VIGIL, ['up', '--data-dir', dataDir, '--status-interval', '1d'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = profileDir ? { ...process.env, VIGIL_CPU_PROFILE_DIR: profileDir } : process.env;
+  const child = spawn(VIGIL, ['up', '--data-dir', dataDir, '--status-interval', '1d'], { stdio: ['ignore', 'ignore', 'pipe'], env });
   await waitForLine(child, 'stderr', /watching \d+ paths/, 60_000);
   return {
     dataDir,
@@ -231,18 +258,19 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
   const hasBpftrace = spawnSync('sh', ['-c', 'command -v bpftrace'], { stdio: 'ignore' }).status === 0;
   const configs = CONFIGS.filter((c) => c !== 'bpftrace' || hasBpftrace);
   const all = storms();
-  type Sample = { rate: number; cpuPerOpUs: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number };
+  type Sample = { rate: number; cpuPerOpUs: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number; threadsPerOpUs?: Record<string, number> };
+  const profileDir = process.env.BENCH_PROFILE_STAGES === '1' ? tempDir('vigil-bench-profile-') : undefined;
   const samples = new Map<string, Sample[]>();
   const loadBefore = os.loadavg()[0];
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < configs.length; k++) {
       const config = configs[(round + k) % configs.length];
-      const monitor = config === 'none' ? undefined : await startMonitor(config);
+      const monitor = config === 'none' ? undefined : await startMonitor(config, config === 'vigil_up' ? profileDir : undefined);
       await new Promise((r) => setTimeout(r, 1000));
       const idleRssMiB = monitor ? memKiB(monitor.pids(), 'VmRSS') / 1024 : undefined;
       for (const storm of all) {
         const pids = monitor?.pids() ?? [];
-        const [cpu0, handled0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0];
+        const [cpu0, handled0, threads0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0, ticksByThread(pids)];
         const r = await runStorm(storm, seconds);
         const kept = config === 'vigil_up' ? await storedOf(monitor!, storm, r) : undefined;
         if (!kept && monitor) await new Promise((res) => setTimeout(res, 1000));
@@ -250,7 +278,10 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
         const handled = ((await monitor?.handled()) ?? 0) - handled0;
         const s: Sample = { rate: r.perSecond, cpuPerOpUs: cpuUs / r.ops };
         if (handled > 0) s.cpuPerEventUs = cpuUs / handled;
-        if (kept) Object.assign(s, { stored: kept.stored, generated: r.ops * storm.eventsPerOp, lags: kept.lags, peakRssMiB: memKiB(pids, 'VmHWM') / 1024, idleRssMiB });
+        if (kept) {
+          const threads = Object.entries(ticksByThread(pids)).map(([k, t]) => [k, ((t - (threads0[k] ?? 0)) * TICK_US) / r.ops]);
+          Object.assign(s, { stored: kept.stored, generated: r.ops * storm.eventsPerOp, lags: kept.lags, peakRssMiB: memKiB(pids, 'VmHWM') / 1024, idleRssMiB, threadsPerOpUs: Object.fromEntries(threads) });
+        }
         const key = `${storm.name}/${config}`;
         samples.set(key, [...(samples.get(key) ?? []), s]);
       }
@@ -286,11 +317,22 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
           lag_ms_p99: round(percentile(lags, 99), 1),
           peak_rss_mib: round(Math.max(...ss.map((s) => s.peakRssMiB!)), 0),
           idle_rss_mib: round(median(ss.map((s) => s.idleRssMiB!)), 0),
+          cpu_us_per_op_by_thread: Object.fromEntries(Object.keys(ss[0]?.threadsPerOpUs ?? {}).map((k) => [k, round(median(ss.map((s) => s.threadsPerOpUs?.[k] ?? 0)), 1)])),
         });
       }
       row[config] = out;
     }
     report[storm.name] = row;
+  }
+  if (profileDir) {
+    const byProcess: Record<string, Record<string, number>> = {};
+    for (const file of fs.readdirSync(profileDir)) {
+      const role = file.split('-')[0];
+      const ms = stageMillis(path.join(profileDir, file));
+      const sum = (byProcess[role] ??= {});
+      for (const [stage, t] of Object.entries(ms)) sum[stage] = (sum[stage] ?? 0) + t;
+    }
+    report.stage_shares_percent = Object.fromEntries(Object.entries(byProcess).map(([role, ms]) => [`${role}_main_thread`, shares(ms)]));
   }
   return report;
 }
