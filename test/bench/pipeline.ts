@@ -93,11 +93,17 @@ function cpuTicks(pids: readonly number[]): number {
   return t;
 }
 
-function memKiB(pids: readonly number[], field: 'VmRSS' | 'VmHWM'): number {
+/**
+ * Sum over `pids` of a memory figure: VmRSS or VmHWM from status (a page
+ * of the node binary counted once per process), or Pss from smaps_rollup
+ * (each shared page split among the processes that map it: what the
+ * monitor adds to the machine, with two node processes sharing one binary).
+ */
+function memKiB(pids: readonly number[], field: 'VmRSS' | 'VmHWM' | 'Pss'): number {
   let kib = 0;
   for (const pid of pids) {
     try {
-      const m = new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/${field === 'Pss' ? 'smaps_rollup' : 'status'}`, 'utf8'));
       kib += Number(m?.[1] ?? 0);
     } catch {
       // gone
@@ -258,7 +264,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
   const hasBpftrace = spawnSync('sh', ['-c', 'command -v bpftrace'], { stdio: 'ignore' }).status === 0;
   const configs = CONFIGS.filter((c) => c !== 'bpftrace' || hasBpftrace);
   const all = storms();
-  type Sample = { rate: number; cpuPerOpUs: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number; threadsPerOpUs?: Record<string, number> };
+  type Sample = { rate: number; cpuPerOpUs: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number; idlePssMiB?: number; endPssMiB?: number; threadsPerOpUs?: Record<string, number> };
   const profileDir = process.env.BENCH_PROFILE_STAGES === '1' ? tempDir('vigil-bench-profile-') : undefined;
   const samples = new Map<string, Sample[]>();
   const loadBefore = os.loadavg()[0];
@@ -268,6 +274,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
       const monitor = config === 'none' ? undefined : await startMonitor(config, config === 'vigil_up' ? profileDir : undefined);
       await new Promise((r) => setTimeout(r, 1000));
       const idleRssMiB = monitor ? memKiB(monitor.pids(), 'VmRSS') / 1024 : undefined;
+      const idlePssMiB = monitor ? memKiB(monitor.pids(), 'Pss') / 1024 : undefined;
       for (const storm of all) {
         const pids = monitor?.pids() ?? [];
         const [cpu0, handled0, threads0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0, ticksByThread(pids)];
@@ -280,7 +287,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
         if (handled > 0) s.cpuPerEventUs = cpuUs / handled;
         if (kept) {
           const threads = Object.entries(ticksByThread(pids)).map(([k, t]) => [k, ((t - (threads0[k] ?? 0)) * TICK_US) / r.ops]);
-          Object.assign(s, { stored: kept.stored, generated: r.ops * storm.eventsPerOp, lags: kept.lags, peakRssMiB: memKiB(pids, 'VmHWM') / 1024, idleRssMiB, threadsPerOpUs: Object.fromEntries(threads) });
+          Object.assign(s, { stored: kept.stored, generated: r.ops * storm.eventsPerOp, lags: kept.lags, peakRssMiB: memKiB(pids, 'VmHWM') / 1024, idleRssMiB, idlePssMiB, endPssMiB: memKiB(pids, 'Pss') / 1024, threadsPerOpUs: Object.fromEntries(threads) });
         }
         const key = `${storm.name}/${config}`;
         samples.set(key, [...(samples.get(key) ?? []), s]);
@@ -317,6 +324,8 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
           lag_ms_p99: round(percentile(lags, 99), 1),
           peak_rss_mib: round(Math.max(...ss.map((s) => s.peakRssMiB!)), 0),
           idle_rss_mib: round(median(ss.map((s) => s.idleRssMiB!)), 0),
+          idle_pss_mib: round(median(ss.map((s) => s.idlePssMiB!)), 0),
+          pss_after_storm_mib: round(Math.max(...ss.map((s) => s.endPssMiB!)), 0),
           cpu_us_per_op_by_thread: Object.fromEntries(Object.keys(ss[0]?.threadsPerOpUs ?? {}).map((k) => [k, round(median(ss.map((s) => s.threadsPerOpUs?.[k] ?? 0)), 1)])),
         });
       }
