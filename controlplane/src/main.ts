@@ -177,7 +177,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     intel.watch();
     if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
     if (tailer) log(`following audit log ${o.auditLog}`);
-    if (metricsAt) log(`metrics on http://${describeAddress(metricsAt)}/metrics, health on /healthz and /readyz`);
+    if (metricsAt) log(`metrics endpoint on ${describeAddress(metricsAt)}: /metrics, /healthz, /readyz`);
     const profiling = profileIfAsked('controlplane');
     log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);
     return {
