@@ -182,10 +182,10 @@ export function describeAddress(at: MetricsAddress): string {
   return 'socket' in at ? `unix://${at.socket}` : `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
 }
 
-/** Reads another vigil process's endpoint over its unix socket: the body, or the reason it could not. */
+/** Reads another vigil process's endpoint over its unix socket, on a new connection each time: a kept one would outlive a restarted process. */
 export function fetchFromSocket(socket: string, route: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath: socket, path: route, timeout: CHECK_TIMEOUT_MS }, (res) => {
+    const req = http.get({ socketPath: socket, path: route, timeout: CHECK_TIMEOUT_MS, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
