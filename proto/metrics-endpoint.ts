@@ -3,9 +3,10 @@
  * --metrics-listen: Prometheus metrics at /metrics, liveness at /healthz,
  * readiness at /readyz.
  *
- * Each part adds its metrics to `registry` as prom-client metrics whose
- * collect() reads the counters the part keeps anyway, so nothing is counted
- * twice and a scrape, not an event, pays for them; and it adds named checks.
+ * Each part adds its metrics with counter() and gauge(), whose values are
+ * read at scrape time from the counters the part keeps anyway, so nothing is
+ * counted twice and a scrape, not an event, pays for them (or any prom-client
+ * metric registered in `registry`); and it adds named checks.
  * A check answers undefined when all is well, or the problem in a few words.
  * /metrics takes the bearer token when one is set; the health endpoints
  * never do (kubelet probes carry none) and say only ok or which check
@@ -95,7 +96,7 @@ export class MetricsEndpoint {
   }
 
   /** The failed checks, as "name: problem" lines; empty when all passed. */
-  async problems(kind: 'live' | 'ready'): Promise<string[]> {
+  private async problems(kind: 'live' | 'ready'): Promise<string[]> {
     const checks = kind === 'live' ? [...this.checks.live] : [...this.checks.live, ...this.checks.ready];
     const answers = await Promise.all(checks.map(([name, check]) => runCheck(name, check)));
     return answers.filter((a): a is string => a !== undefined);
@@ -103,7 +104,7 @@ export class MetricsEndpoint {
 
   async listen(at: MetricsAddress): Promise<MetricsAddress> {
     const server = http.createServer((req, res) => void this.answer(req, res));
-    if ('socket' in at) fs.rmSync(at.socket, { force: true });
+    if ('socket' in at) removeStaleSocket(at.socket);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new VigilError('UNAVAILABLE', `metrics endpoint: listen on ${describeAddress(at)}: ${err.message}`, { cause: err })));
       if ('socket' in at) server.listen(at.socket, resolve);
@@ -158,6 +159,18 @@ export class MetricsEndpoint {
 
 function samplesOf(samples: Samples): Iterable<readonly [Labels, number]> {
   return typeof samples === 'number' ? [[{}, samples]] : samples;
+}
+
+/** A socket left by a process that died; anything else at that path is the user's mistake, not ours to delete. */
+function removeStaleSocket(socket: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(socket);
+  } catch {
+    return; // nothing there
+  }
+  if (!stat.isSocket()) throw new VigilError('INVALID_ARGUMENT', `metrics endpoint: ${socket} exists and is not a socket; give --metrics-listen another path`);
+  fs.rmSync(socket);
 }
 
 /** Equal-length digests, so comparing them takes the same time whatever the token sent. */

@@ -101,5 +101,9 @@ describe('metrics endpoint', () => {
     assert.match(text, /vigil_outer_process_cpu_seconds_total/);
     await inner.close();
     await assert.rejects(fetchFromSocket(socket, '/metrics'), /ENOENT|ECONNREFUSED/);
+    const notASocket = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notASocket, 'keep me');
+    await assert.rejects(new MetricsEndpoint({ prefix: 'vigil_x_' }).listen({ socket: notASocket }), { code: 'INVALID_ARGUMENT', message: /notes\.txt exists and is not a socket/ });
+    assert.equal(fs.readFileSync(notASocket, 'utf8'), 'keep me', 'a file at the path is never deleted');
   });
 });

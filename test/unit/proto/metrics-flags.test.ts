@@ -24,6 +24,7 @@ describe('metrics flags', () => {
     const tokenFile = path.join(dir, 'metrics.token');
     fs.writeFileSync(tokenFile, 'abc123\n');
     assert.deepEqual(metricsSettings({ metricsListen: { host: '10.1.2.3', port: 9464 }, metricsTokenFile: tokenFile }), { listen: { host: '10.1.2.3', port: 9464 }, token: 'abc123' });
+    assert.deepEqual(metricsSettings({ metricsListen: { host: '127.0.0.1', port: 9464 }, metricsTokenFile: tokenFile }), { listen: { host: '127.0.0.1', port: 9464 }, token: 'abc123' }, 'a token guards loopback too');
     fs.writeFileSync(tokenFile, '\n');
     assert.throws(() => metricsSettings({ metricsListen: { host: '10.1.2.3', port: 9464 }, metricsTokenFile: tokenFile }), { code: 'INVALID_ARGUMENT', message: /is empty/ });
     assert.throws(() => metricsSettings({ metricsListen: { host: '10.1.2.3', port: 9464 }, metricsTokenFile: path.join(dir, 'missing') }), { code: 'INVALID_ARGUMENT', message: /read --metrics-token-file .*missing: ENOENT/ });
