@@ -31,7 +31,7 @@ import { openStore } from './store/db';
 import { EventsRepo } from './store/events-repo';
 import { Retention, type RetentionPolicy } from './store/retention';
 import { StoreWriter } from './store/writer';
-import { MetricsEndpoint, describeAddress } from '../../proto/metrics-endpoint';
+import { MetricsEndpoint, describeAddress, type MetricsAddress } from '../../proto/metrics-endpoint';
 import type { MetricsSettings } from '../../proto/metrics-flags';
 import { addControlPlaneMetrics } from './controlplane-metrics';
 
@@ -73,6 +73,8 @@ export interface RunningControlPlane {
   token: string;
   /** The metrics endpoint, when asked for: more metrics and checks may be added to it. */
   metrics?: MetricsEndpoint;
+  /** Where it listens (the port actually bound). */
+  metricsAt?: MetricsAddress;
   status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
   /** Re-reads the rules file and the threat-intel feeds (what SIGHUP does). */
   reload(): void;
@@ -187,6 +189,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       tokenFile,
       token,
       metrics,
+      metricsAt,
       status: () => ({
         eventsStored: pipeline.eventsStored,
         eventsPerSecond: pipeline.eventsPerSecond(),

@@ -131,6 +131,12 @@ describe('vigil up --metrics-listen: /metrics counts what happened, /readyz says
       });
       assert.match(failing.body, /^store: cannot write: store write failed: .+$/m);
       assert.deepEqual(await get(port, '/healthz'), { status: 200, body: 'ok\n' }, 'the writer thread lives on');
+      // A batch that arrives meanwhile cannot be committed: refused, counted, and resent later.
+      await eventually('a batch refused for the store', async () => {
+        await run('/bin/true', [uniqueToken()]);
+        const n = metric((await get(port, '/metrics')).body, 'vigil_controlplane_batches_refused_total', { reason: 'store' }) ?? 0;
+        return n > 0 ? n : undefined;
+      });
     } finally {
       execFileSync('chattr', ['-i', wal]);
     }
