@@ -20,7 +20,8 @@ import { ThreatIntel } from './intel/threat-intel';
 import { IngestPipeline } from './ingest/pipeline';
 import { Authenticator, loadOrCreateToken } from './server/auth';
 import { AlertService } from './server/alert-service';
-import { bind, claimSocket, isLoopback, parseHostPort, tlsCredentials, type TlsFiles } from './server/listeners';
+import { bind, claimSocket, tlsCredentials, type TlsFiles } from './server/listeners';
+import { isLoopback, parseHostPort } from '../../proto/host-port';
 import { QueryService } from './server/query-service';
 import { SensorService } from './server/sensor-service';
 import { AlertsRepo } from './store/alerts-repo';
@@ -30,6 +31,9 @@ import { openStore } from './store/db';
 import { EventsRepo } from './store/events-repo';
 import { Retention, type RetentionPolicy } from './store/retention';
 import { StoreWriter } from './store/writer';
+import { MetricsEndpoint, describeAddress, type MetricsAddress } from '../../proto/metrics-endpoint';
+import type { MetricsSettings } from '../../proto/metrics-flags';
+import { addControlPlaneMetrics } from './controlplane-metrics';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -54,6 +58,8 @@ export interface ControlPlaneOptions {
   rulesFile?: string;
   mergeWindowMs?: number;
   maxSubscriberBuffer?: number;
+  /** Serve /metrics, /healthz and /readyz (see proto/metrics-flags.ts). */
+  metrics?: MetricsSettings;
   log?: (line: string) => void;
 }
 
@@ -65,6 +71,10 @@ export interface RunningControlPlane {
   auditWebhookPort?: number;
   tokenFile: string;
   token: string;
+  /** The metrics endpoint, when asked for: more metrics and checks may be added to it. */
+  metrics?: MetricsEndpoint;
+  /** Where it listens (the port actually bound). */
+  metricsAt?: MetricsAddress;
   status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
   /** Re-reads the rules file and the threat-intel feeds (what SIGHUP does). */
   reload(): void;
@@ -136,6 +146,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected).handlers());
 
   const retention = new Retention(db, o.retention ?? {}, log);
+  const metrics = o.metrics ? new MetricsEndpoint({ prefix: 'vigil_controlplane_', token: o.metrics.token }) : undefined;
+  if (metrics) addControlPlaneMetrics(metrics, { pipeline, sensors: sensorService, writer, retention, stream, engine });
   const tailer = o.auditLog ? new AuditLogTailer(o.auditLog, auditRepo, audit, log) : undefined;
   const webhook = webhookAt && o.tls
     ? new AuditWebhook(
@@ -160,12 +172,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       tcpPort = await bind(server, o.listen!.replace(/:\d+$/, `:${tcp.port}`), creds);
     }
     const auditWebhookPort = await webhook?.listen();
+    const metricsAt = o.metrics && (await metrics!.listen(o.metrics.listen));
     tailer?.start();
     retention.start();
     rules.watch();
     intel.watch();
     if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
     if (tailer) log(`following audit log ${o.auditLog}`);
+    if (metricsAt) log(`metrics endpoint on ${describeAddress(metricsAt)}: /metrics, /healthz, /readyz`);
     const profiling = profileIfAsked('controlplane');
     log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);
     return {
@@ -174,6 +188,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       auditWebhookPort,
       tokenFile,
       token,
+      metrics,
+      metricsAt,
       status: () => ({
         eventsStored: pipeline.eventsStored,
         eventsPerSecond: pipeline.eventsPerSecond(),
@@ -201,6 +217,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       },
       async stop() {
         await profiling.stop();
+        await metrics?.close();
         rules.close();
         intel.close();
         await tailer?.stop();
@@ -221,6 +238,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       },
     };
   } catch (err) {
+    await metrics?.close();
     rules.close();
     intel.close();
     await tailer?.stop();

@@ -37,6 +37,10 @@ export interface TypeStats {
   events: number;
   /** Records the kernel could not submit (ring full or pairing map full). */
   drops: number;
+  /** Of the drops: the ring buffer was full. */
+  ringBufferFull: number;
+  /** Of the drops: the map pairing a call's entry with its exit was full. */
+  pendingFull: number;
   /** Calls the watch table did not match (file only): not losses. */
   filtered: number;
   /** Calls whose real path could not be worked out (file only): possibly watched, so reported as losses too. */
@@ -168,6 +172,12 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
     }
   }
 
+  /** Why no more events come (the drain thread failed, or stop() was called); undefined while they do. */
+  get problem(): string | undefined {
+    if (this.failure) return this.failure.message;
+    return this.stopped ? 'the sensor was stopped' : undefined;
+  }
+
   /**
    * Records the kernel submitted before this run, into the pinned counters
    * (0 when they were not pinned, or new), and which counters map that is:
@@ -189,9 +199,13 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
     let drops = 0;
     for (const kind of EVENT_KINDS) {
       const base = layout.eventTypes[kind] * layout.counters;
+      const ringBufferFull = counters[base + layout.counterIds.ringbufFull];
+      const pendingFull = counters[base + layout.counterIds.pendingFull];
       const t = {
         events: counters[base + layout.counterIds.emitted],
-        drops: counters[base + layout.counterIds.ringbufFull] + counters[base + layout.counterIds.pendingFull],
+        drops: ringBufferFull + pendingFull,
+        ringBufferFull,
+        pendingFull,
         filtered: counters[base + layout.counterIds.filtered],
         unresolved: counters[base + layout.counterIds.unresolved],
       };

@@ -6,7 +6,7 @@
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { ContainerDescriber } from './identity/container-describer';
 import { CRI_SOCKETS, findCriSocket } from '../../proto/cri-runtime';
-import { CriClient } from './identity/cri-client';
+import { CriClient, type CriCallObserver } from './identity/cri-client';
 import { OciSpecLocator } from './identity/oci-spec';
 import { MetadataCache, type MetadataCacheOptions } from './identity/metadata-cache';
 import { KernelSensor, type KernelSensorOptions, type SensorStats } from './kernel-sensor';
@@ -21,6 +21,8 @@ export interface NodePipelineOptions {
   /** OCI bundle directories to search besides the usual ones. */
   ociBundleRoots?: readonly string[];
   metadata?: MetadataCacheOptions;
+  /** Told of every call to the container runtime (the metrics endpoint's latency histogram). */
+  onCriCall?: CriCallObserver;
   log: (line: string) => void;
   /**
    * Receives events in order, with how many kernel records they account
@@ -47,7 +49,7 @@ export class NodePipeline {
     for (const [kind, why] of Object.entries(this.kernel.unavailable)) o.log(`${kind} events are off: this kernel lacks ${why}`);
     const candidates = o.criSocketCandidates ?? CRI_SOCKETS;
     const criSocket = o.criSocket ?? findCriSocket(candidates);
-    const describer = new ContainerDescriber(criSocket ? new CriClient(criSocket) : undefined, new OciSpecLocator(o.ociBundleRoots));
+    const describer = new ContainerDescriber(criSocket ? new CriClient(criSocket, o.onCriCall) : undefined, new OciSpecLocator(o.ociBundleRoots));
     this.metadata = new MetadataCache(describer, (events) => {
       let accounts = this.unaccountedErrors;
       this.unaccountedErrors = 0;
@@ -61,7 +63,7 @@ export class NodePipeline {
         const found = findCriSocket(candidates);
         if (!found) return;
         clearInterval(watch);
-        this.metadata.attach(new CriClient(found));
+        this.metadata.attach(new CriClient(found, o.onCriCall));
       }, 1000);
       this.timers.push(watch);
     }

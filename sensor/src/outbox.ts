@@ -69,6 +69,8 @@ export interface OutboxStats {
   pendingBytes: number;
   droppedBatches: number;
   droppedEvents: number;
+  /** Of the dropped events: in batches the control plane refused for what they held. */
+  refusedEvents: number;
   /** Batches found in the log at start: made by an earlier run, not confirmed. */
   recoveredBatches: number;
 }
@@ -87,7 +89,7 @@ export class Outbox {
   /** Kernel records accounted for (batched, or undecodable and reported), cumulative over runs. */
   private accountedTotal = 0n;
   private gap: { first: bigint; last: bigint; events: number; reason: string } | undefined;
-  readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, logBytes: 0, pendingBytes: 0, droppedBatches: 0, droppedEvents: 0, recoveredBatches: 0 };
+  readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, logBytes: 0, pendingBytes: 0, droppedBatches: 0, droppedEvents: 0, refusedEvents: 0, recoveredBatches: 0 };
 
   constructor(private readonly o: OutboxOptions) {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
@@ -276,6 +278,7 @@ export class Outbox {
     this.append(seq, [], { first_seq: String(seq), last_seq: String(seq), events: String(p.events), reason }, i);
     this.stats.droppedBatches++;
     this.stats.droppedEvents += p.events;
+    this.stats.refusedEvents += p.events;
     this.dropDeadSegments();
     return true;
   }

@@ -42,6 +42,8 @@ export class SensorClient {
   private trier: Trier | undefined;
   private lastError = '';
   connected = false;
+  /** Streams that broke or were refused, from the first hello on. */
+  failures = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -118,6 +120,7 @@ export class SensorClient {
   }
 
   private onBroken(err?: grpc.ServiceError): void {
+    this.failures++;
     const refused = err?.code === grpc.status.INVALID_ARGUMENT ? err.metadata?.get(REFUSED_SEQ)[0] : undefined;
     if (typeof refused === 'string' && /^\d+$/.test(refused) && this.outbox.discard(BigInt(refused), `refused by the control plane: ${err!.details}`)) {
       // Resending it forever would stall every later batch: it is kept as a gap, with the reason.
@@ -127,6 +130,12 @@ export class SensorClient {
     const message = err ? describeGrpcError(err, this.o.target) : `control plane at ${this.o.target} closed the stream`;
     if (message !== this.lastError) this.log(`${message}; retrying (nothing is dropped meanwhile)`);
     this.lastError = message;
+  }
+
+  /** Why batches are not flowing now; undefined while the stream is open and welcomed. */
+  get problem(): string | undefined {
+    if (this.connected) return undefined;
+    return this.lastError || `not connected to ${this.o.target} yet`;
   }
 
   /** Waits up to `ms` for the outbox to drain, then closes the stream. */

@@ -9,6 +9,8 @@ export type AlertListener = (alert: Alert__Output) => void;
 
 export class AlertStream {
   private readonly listeners = new Set<AlertListener>();
+  /** New alerts published, per rule id. */
+  readonly publishedByRule = new Map<string, number>();
 
   subscribe(listener: AlertListener): () => void {
     this.listeners.add(listener);
@@ -20,6 +22,9 @@ export class AlertStream {
   }
 
   publish(alerts: readonly Alert__Output[]): void {
-    for (const alert of alerts) for (const l of this.listeners) l(alert);
+    for (const alert of alerts) {
+      this.publishedByRule.set(alert.rule_id, (this.publishedByRule.get(alert.rule_id) ?? 0) + 1);
+      for (const l of this.listeners) l(alert);
+    }
   }
 }

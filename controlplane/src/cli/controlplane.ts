@@ -5,8 +5,9 @@ import { startControlPlane, type ControlPlaneOptions } from '../main';
 import { durationUpTo, parseSize } from '../../../proto/cli-values';
 import { VigilError } from '../../../proto/errors';
 import { dataDirOption } from '../../../proto/client-connection';
+import { addMetricsOptions, metricsSettings, type MetricsFlags } from '../../../proto/metrics-flags';
 
-export interface ServerFlags {
+export interface ServerFlags extends MetricsFlags {
   dataDir: string;
   socket?: string;
   listen?: string;
@@ -25,7 +26,7 @@ export interface ServerFlags {
 
 /** The server options shared by `vigil controlplane` and `vigil up`. */
 export function addServerOptions(cmd: Command): Command {
-  return cmd
+  const server = cmd
     .addOption(dataDirOption())
     .option('--socket <path>', 'unix socket to listen on (default: <data-dir>/vigil.sock)')
     .option('--listen <host:port>', 'also listen on TCP (non-loopback needs TLS or --insecure)')
@@ -40,6 +41,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--audit-webhook <host:port>', 'serve the Kubernetes audit webhook over HTTPS (uses --tls-cert/--tls-key/--tls-ca)')
     .option('--cluster-name <name>', 'how alerts from the audit log name the cluster', 'kubernetes')
     .option('--rules <file>', 'rules file (YAML): rules on/off, severities, exceptions, lists, threat-intel feeds; re-read on change and SIGHUP');
+  return addMetricsOptions(server);
 }
 
 export function serverOptions(f: ServerFlags): ControlPlaneOptions {
@@ -56,6 +58,7 @@ export function serverOptions(f: ServerFlags): ControlPlaneOptions {
     auditWebhook: f.auditWebhook,
     clusterName: f.clusterName,
     rulesFile: f.rules,
+    metrics: metricsSettings(f),
   };
 }
 

@@ -2,15 +2,20 @@
  * `vigil up`: one machine, everything. The control plane runs here; the
  * sensor runs as a child `vigil sensor`, so the two still meet only over
  * gRPC (on the data directory's unix socket), and a crashed sensor is
- * restarted. A status line shows events/s, losses and alerts.
+ * restarted. A status line shows events/s, losses and alerts. With
+ * --metrics-listen, the child serves its metrics on a unix socket and this
+ * endpoint shows them after the control plane's, and is ready only while
+ * the child is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { startControlPlane } from '../main';
 import { untilStopped } from '../../../proto/signals';
 import { addSensorOptions, nodeNameOf, type SensorOptionFlags } from '../../../proto/client-connection';
 import { addServerOptions, serverOptions, type ServerFlags } from './controlplane';
 import { durationUpTo } from '../../../proto/cli-values';
+import { fetchFromSocket, type MetricsEndpoint } from '../../../proto/metrics-endpoint';
 
 type UpFlags = ServerFlags & SensorOptionFlags & { statusInterval: number };
 
@@ -25,6 +30,19 @@ function sensorArgs(f: UpFlags, node: string): string[] {
 
 const RESTART_DELAY_MS = 1000;
 
+/** Serves the sensor child's metrics and readiness (read from `socket`) on this process's endpoint. */
+function showSensorOn(metrics: MetricsEndpoint, socket: string): void {
+  const ask = (route: string) => fetchFromSocket(socket, route);
+  metrics.addSource(() => ask('/metrics').then((r) => (r.status === 200 ? r.body : `# sensor metrics: HTTP ${r.status}\n`), (err: Error) => `# sensor metrics unavailable: ${err.message}\n`));
+  // Readiness only: a sensor restarting must not get the whole of vigil up killed by a liveness probe.
+  metrics.addCheck('ready', 'sensor', () =>
+    ask('/readyz').then(
+      (r) => (r.status === 200 ? undefined : r.body.trim().split('\n').join('; ')),
+      (err: Error) => `not answering on ${socket} (${err.message}): not running, or restarting`,
+    ),
+  );
+}
+
 export function upCommand(): Command {
   return addSensorOptions(addServerOptions(new Command('up')))
     .description('run the control plane and this node\'s sensor together (the default for one machine)')
@@ -35,10 +53,13 @@ export function upCommand(): Command {
       const node = nodeNameOf(f);
       const cp = await startControlPlane(serverOptions(f));
       const tokenFile = cp.nodeTokenFile(node);
+      const sensorMetrics = path.join(f.dataDir, 'sensor-metrics.sock');
+      if (cp.metrics) showSensorOn(cp.metrics, sensorMetrics);
       let sensor: ChildProcess | undefined;
       let stopping = false;
       const startSensor = () => {
         const args = [process.argv[1], 'sensor', '--data-dir', f.dataDir, '--controlplane', `unix://${cp.socketPath}`, '--token-file', tokenFile, ...sensorArgs(f, node)];
+        if (cp.metrics) args.push('--metrics-listen', `unix://${sensorMetrics}`);
         // The child runs with this process's node flags (see vigil.ts).
         sensor = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
         sensor.on('exit', (code, signal) => {

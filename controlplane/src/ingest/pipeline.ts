@@ -47,6 +47,13 @@ export class IngestPipeline {
   private readonly rate = new RateMeter();
   eventsStored: number;
   eventsLost = 0;
+  /** Per node, events stored per type (the body's name). */
+  readonly storedByType = new Map<string, Map<string, number>>();
+  /**
+   * Per node, how long before its commit the newest event of its last
+   * batch happened: how far behind the node the store is.
+   */
+  readonly lagMs = new Map<string, number>();
 
   constructor(
     /** The ingest thread's read connection: counts and resume points. */
@@ -85,9 +92,19 @@ export class IngestPipeline {
     const raised = this.engine.evaluate(node, evs);
     return this.writer.writeBatch(node, seq, toBatchRows(evs, encoded), gap, raised).then(({ duplicate, fresh }) => {
       if (duplicate) return { duplicate: true, alerts: 0 };
+      const now = Date.now();
       this.eventsStored += evs.length;
-      this.rate.add(evs.length, Date.now());
-      for (const ev of evs) if (ev.loss) this.eventsLost += Number(ev.loss.ringbuf_full) + Number(ev.loss.pending_full);
+      this.rate.add(evs.length, now);
+      let byType = this.storedByType.get(node);
+      if (!byType) this.storedByType.set(node, (byType = new Map()));
+      for (const ev of evs) {
+        const type = ev.body ?? 'none';
+        byType.set(type, (byType.get(type) ?? 0) + 1);
+        if (ev.loss) this.eventsLost += Number(ev.loss.ringbuf_full) + Number(ev.loss.pending_full);
+      }
+      // Events are in the order they happened: the last is the newest.
+      const newestNs = evs.length ? Number(evs[evs.length - 1].time_unix_nano) : 0;
+      if (newestNs > 0) this.lagMs.set(node, Math.max(0, now - newestNs / 1e6));
       if (gap) this.eventsLost += Number(gap.events);
       this.stream.publish(fresh);
       return { duplicate: false, alerts: fresh.length };

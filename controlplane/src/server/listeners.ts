@@ -32,17 +32,6 @@ export function tlsCredentials(tls: TlsFiles): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: readPem(tls.cert, 'certificate'), private_key: readPem(tls.key, 'key') }], ca !== null);
 }
 
-export function parseHostPort(address: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new VigilError('INVALID_ARGUMENT', `"${address}" is not HOST:PORT (e.g. 127.0.0.1:7443 or [::1]:7443)`);
-  return { host: m[1] ?? m[2], port };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
 /** Fails when another control plane answers on `socketPath`; removes a stale socket file. */
 export async function claimSocket(socketPath: string): Promise<void> {
   if (!fs.existsSync(socketPath)) return;

@@ -20,6 +20,8 @@ function sensorConfig(paths: readonly WatchedPath[]): SensorConfig {
 
 export class SensorService {
   connected = 0;
+  /** Batches refused for what they hold (they become gaps on the sensor), and batches whose commit failed (resent later). */
+  readonly refusedBatches = { invalid: 0, store: 0 };
   private config: SensorConfig;
   /** Streams past their welcome, to send a new config to. */
   private readonly welcomed = new Set<grpc.ServerDuplexStream<unknown, ControlMessage>>();
@@ -106,6 +108,7 @@ export class SensorService {
             if (b.node_name !== node) throw new VigilError('INVALID_ARGUMENT', `batch ${b.seq} names node "${b.node_name}" on the stream of "${node}"`);
             committed = this.pipeline.ingest(node, b.seq, b.events, b.gap);
           } catch (err) {
+            if (err instanceof VigilError && err.code === 'INVALID_ARGUMENT') this.refusedBatches.invalid++;
             return fail(err, b.seq);
           }
           acked = acked.then(() => committed).then(
@@ -113,6 +116,7 @@ export class SensorService {
               if (!failed) call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });
             },
             (err: unknown) => {
+              this.refusedBatches.store++;
               if (!failed) fail(err);
             },
           );

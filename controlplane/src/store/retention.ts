@@ -21,6 +21,8 @@ export class Retention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly containers: ContainersRepo;
+  /** Rows deleted so far, per table. */
+  readonly deleted = { events: 0, alerts: 0, audit_events: 0 };
 
   constructor(
     private readonly db: Db,
@@ -58,9 +60,14 @@ export class Retention {
       const upTo = this.db.prepare('SELECT coalesce(max(last_event_id), 0) FROM batches WHERE max_ts_us < ?').pluck().get(cutoff) as number;
       await this.deleteEventsUpTo(upTo);
       this.db.prepare('DELETE FROM batches WHERE max_ts_us < ? OR (first_event_id IS NULL AND committed_at_us < ?)').run(cutoff, cutoff);
-      this.db.prepare('DELETE FROM alerts WHERE last_seen_us < ?').run(cutoff);
+      this.deleted.alerts += this.db.prepare('DELETE FROM alerts WHERE last_seen_us < ?').run(cutoff).changes;
       const audit = this.db.prepare('DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE ts_us < ? LIMIT ?)');
-      while (audit.run(cutoff, CHUNK).changes === CHUNK) await yieldToIngest();
+      for (;;) {
+        const { changes } = audit.run(cutoff, CHUNK);
+        this.deleted.audit_events += changes;
+        if (changes < CHUNK) break;
+        await yieldToIngest();
+      }
     }
     if (this.policy.maxBytes) {
       while (this.usedBytes() > this.policy.maxBytes) {
@@ -79,7 +86,9 @@ export class Retention {
   private async deleteEventsUpTo(id: number): Promise<void> {
     const del = this.db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ? ORDER BY id LIMIT ?)');
     for (;;) {
-      if (del.run(id, CHUNK).changes < CHUNK) break;
+      const { changes } = del.run(id, CHUNK);
+      this.deleted.events += changes;
+      if (changes < CHUNK) break;
       await yieldToIngest();
     }
   }

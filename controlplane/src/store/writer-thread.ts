@@ -25,6 +25,7 @@ export interface WriterInit {
 export type WriterRequest =
   | { op: 'batch'; id: number; node: string; seq: string; rows: BatchRows; gap: Gap__Output | null; raised: Raised[]; nowMs: number }
   | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: FilePosition; nowMs: number }
+  | { op: 'probe'; id: number; nowMs: number }
   | { op: 'close'; id: number };
 
 const init = workerData as WriterInit;
@@ -32,6 +33,8 @@ const db = openStore(init.dataDir);
 const events = new EventsRepo(db);
 const audit = new AuditRepo(db);
 const merger = new AlertMerger(new AlertsRepo(db), init.mergeWindowMs);
+
+const probe = db.prepare('INSERT INTO health_probe (id, written_at_us) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET written_at_us = excluded.written_at_us');
 
 const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) => {
   if (!events.insertBatch(m.node, BigInt(m.seq), m.rows, m.gap)) return { duplicate: true, fresh: [] };
@@ -86,6 +89,11 @@ parentPort!.on('message', (m: WriterRequest) => {
   try {
     if (m.op === 'close') {
       db.close();
+      parentPort!.postMessage({ id: m.id, result: null });
+      return;
+    }
+    if (m.op === 'probe') {
+      probe.run(m.nowMs * 1000);
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }

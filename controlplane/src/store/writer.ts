@@ -19,6 +19,8 @@ export class StoreWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private failure: Error | undefined;
+  /** Told how long each write took, from request to commit (or failure), in seconds. */
+  onWritten: ((op: WriterRequest['op'], seconds: number) => void) | undefined;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
@@ -49,10 +51,31 @@ export class StoreWriter {
   private request<T>(m: WithoutId<WriterRequest>): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    const started = process.hrtime.bigint();
+    const written = () => this.onWritten?.(m.op, Number(process.hrtime.bigint() - started) / 1e9);
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, {
+        resolve: (v) => {
+          written();
+          resolve(v as T);
+        },
+        reject: (e) => {
+          written();
+          reject(e);
+        },
+      });
       this.worker.postMessage({ ...m, id });
     });
+  }
+
+  /** Why the writer thread can write no more (it died, or the store was closed); undefined while it runs. */
+  get problem(): string | undefined {
+    return this.failure?.message;
+  }
+
+  /** Rewrites the store's probe row: resolves once that commit is on disk, rejects with why it could not be. */
+  probe(): Promise<void> {
+    return this.request({ op: 'probe', nowMs: Date.now() });
   }
 
   /** Commits one batch with its alerts; duplicate when its seq was committed before. */

@@ -10,8 +10,11 @@ import { SensorClient } from '../sensor-client';
 import { RunRecord, type PreviousRun } from '../run-record';
 import { profileIfAsked } from '../../../proto/cpu-profile';
 import type { FileAccessKind } from '../../../proto/watched-paths';
+import { MetricsEndpoint, describeAddress } from '../../../proto/metrics-endpoint';
+import { addMetricsOptions, metricsSettings, type MetricsFlags } from '../../../proto/metrics-flags';
+import { addSensorMetrics, criLatencyMetric } from '../sensor-metrics';
 
-export type SensorFlags = ClientFlags & SensorOptionFlags;
+export type SensorFlags = ClientFlags & SensorOptionFlags & MetricsFlags;
 
 export interface RunningSensor {
   stop(): Promise<void>;
@@ -30,7 +33,8 @@ function unwatched(before: PreviousRun, now: number, lost: number | undefined): 
   return `sensor died (killed, out of memory, or the node went down) after ${at(before.endedAt)} and ran again from ${at(now)}: activity in this window was not observed, and ${count}`;
 }
 
-export function startSensor(f: SensorFlags, version: string, log: (line: string) => void): RunningSensor {
+/** Starts the sensor; with `metrics`, its metrics and checks are added to that endpoint (which the caller serves). */
+export function startSensor(f: SensorFlags, version: string, log: (line: string) => void, metrics?: MetricsEndpoint): RunningSensor {
   const address = addressFromFlags(f);
   const nodeName = nodeNameOf(f);
   const dir = f.spillDir ?? path.join(f.dataDir, 'sensor');
@@ -61,6 +65,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
     kernel: { ringBytes: f.ringBytes, countersPin: countersPinFor(dir) },
     criSocket: f.criSocket,
     ociBundleRoots: f.ociBundleRoot,
+    onCriCall: metrics && criLatencyMetric(metrics),
     log,
     sink: (events, accounts) => {
       outbox.enqueue(events, accounts);
@@ -77,6 +82,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
     const count = lost !== undefined && lost >= 0n ? Number(lost) : undefined;
     outbox.recordLoss(count ?? 0, unwatched(before, Date.now(), count), { fromMs: before.endedAt, toMs: Date.now() });
   }
+  if (metrics) addSensorMetrics(metrics, { nodeName, pipeline, outbox, client });
   client.start();
   log(`streaming ${nodeName}'s events to ${address.target}`);
   return {
@@ -93,12 +99,21 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
 }
 
 export function sensorCommand(version: string): Command {
-  return addSensorOptions(addClientOptions(new Command('sensor')))
+  return addMetricsOptions(addSensorOptions(addClientOptions(new Command('sensor'))))
     .description('run the node sensor and stream its events to a control plane')
     .action(async (f: SensorFlags) => {
       const log = (line: string) => process.stderr.write(`vigil sensor: ${line}\n`);
-      const sensor = startSensor(f, version, log);
+      const settings = metricsSettings(f);
+      const metrics = settings && new MetricsEndpoint({ prefix: 'vigil_sensor_', token: settings.token });
+      const sensor = startSensor(f, version, log, metrics);
+      try {
+        if (settings) log(`metrics endpoint on ${describeAddress(await metrics!.listen(settings.listen))}: /metrics, /healthz, /readyz`);
+      } catch (err) {
+        await sensor.stop();
+        throw err;
+      }
       await untilStopped();
+      await metrics?.close();
       await sensor.stop();
     });
 }

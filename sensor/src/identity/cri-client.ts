@@ -58,17 +58,32 @@ export const NO_DETAILS: ContainerDetails__Output = {
   runtime_namespace: '',
 };
 
+/** Told of every call to the runtime: its method, how it ended (a gRPC status name) and how long it took. */
+export type CriCallObserver = (method: string, code: string, seconds: number) => void;
+
 const get = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 
 export class CriClient {
   private readonly client: RuntimeServiceClient;
 
-  constructor(readonly socket: string) {
+  constructor(
+    readonly socket: string,
+    private readonly observe?: CriCallObserver,
+  ) {
     this.client = criRuntimeClient(socket);
   }
 
-  private call<Req extends object, Res>(method: string, req: Req): Promise<Res> {
-    return criCall<Res>(this.client, method, req, CALL_DEADLINE_MS);
+  private async call<Req extends object, Res>(method: string, req: Req): Promise<Res> {
+    const started = process.hrtime.bigint();
+    const took = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const res = await criCall<Res>(this.client, method, req, CALL_DEADLINE_MS);
+      this.observe?.(method, 'OK', took());
+      return res;
+    } catch (err) {
+      this.observe?.(method, grpc.status[(err as grpc.ServiceError).code] ?? 'UNKNOWN', took());
+      throw err;
+    }
   }
 
   private async sandbox(id: string): Promise<PodSandboxStatusResponse__Output> {

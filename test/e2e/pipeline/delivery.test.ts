@@ -113,7 +113,7 @@ describe('sequence numbers at the door', { timeout: 60_000 }, () => {
 
 describe('a sensor refused', { timeout: 60_000 }, () => {
   let cp: TestControlPlane;
-  before(async () => (cp = await startTestControlPlane()));
+  before(async () => (cp = await startTestControlPlane({ metrics: { listen: { host: '127.0.0.1', port: 0 } } })));
   after(() => cp.stop());
   const stored = (node: string) => cp.query<{ n: number }>('SELECT count(*) AS n FROM events e JOIN nodes n ON n.id = e.node_id WHERE n.name = ?', node)[0].n;
 
@@ -134,6 +134,12 @@ describe('a sensor refused', { timeout: 60_000 }, () => {
     assert.equal(gaps[0].events, 2, 'the refused batch\'s events are counted');
     assert.match(gaps[0].reason, /refused by the control plane: .*event 1 has no known body/);
     assert.ok(lines.some((l) => /refused, kept as a gap/.test(l)));
+    assert.equal(outbox.stats.refusedEvents, 2, 'the sensor counts them as refused');
+    assert.ok(client.failures >= 1, 'and the stream the refusal ended');
+    const at = cp.metricsAt as { port: number };
+    const text = await (await fetch(`http://127.0.0.1:${at.port}/metrics`)).text();
+    assert.match(text, /^vigil_controlplane_batches_refused_total\{reason="invalid"\} 1$/m, 'the control plane counts the refusal');
+    assert.match(text, /^vigil_controlplane_batches_refused_total\{reason="store"\} 0$/m);
   });
 
   test('a refused hello drops nothing: once the credential is right, every batch arrives', async () => {

@@ -73,6 +73,7 @@ describe('Outbox', () => {
     const dropped = [o.enqueue(events(10)), o.enqueue(events(10))];
     assert.deepEqual(dropped, [undefined, undefined]);
     assert.equal(o.stats.droppedEvents, 20);
+    assert.equal(o.stats.refusedEvents, 0, 'dropped for a full log, not refused');
     o.ackUpTo(kept);
     const next = o.enqueue(events(1))!;
     const [gapBatch, eventsBatch] = [...o.pendingAfter(kept)];
@@ -92,6 +93,7 @@ describe('Outbox', () => {
     const after = o.enqueue(events(1))!;
     assert.equal(o.discard(bad, 'refused by the control plane: x'), true);
     assert.equal(o.discard(before - 1n, 'again'), false, 'only what is pending');
+    assert.deepEqual([o.stats.droppedEvents, o.stats.refusedEvents], [3, 3], 'a refused batch is counted as refused (the grpc_refused stage of the metrics)');
     const check = (box: Outbox) => {
       const sent = [...box.pendingAfter(0n)];
       assert.deepEqual(sent.map((p) => p.seq), [before, bad, after]);

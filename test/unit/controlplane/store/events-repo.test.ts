@@ -76,6 +76,7 @@ describe('EventsRepo', () => {
     await r.runOnce();
     assert.deepEqual(pids({}), [77]);
     assert.deepEqual(audit.list({ limit: 10 }).map((a) => a.record.verb), ['list'], 'old audit events go too');
+    assert.equal(r.deleted.audit_events, 1, 'deletions are counted (the metrics endpoint shows them)');
     assert.equal(repo.lastSeq('n1'), 2n, 'dedupe state survives pruning');
   });
 
@@ -92,6 +93,7 @@ describe('EventsRepo', () => {
     const left = r.list(eventFilter({}), 10_000, '').events.map((e) => e.event?.process?.pid ?? 0);
     assert.ok(left.length > 0 && left.length < 4000);
     assert.equal(Math.max(...left), 40_099, 'the newest events stay');
+    assert.equal(retention.deleted.events, 4000 - left.length, 'every deleted event is counted');
     assert.equal(r.lastSeq('n'), 40n, 'dedupe state survives pruning');
   });
 });
