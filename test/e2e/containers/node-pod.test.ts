@@ -21,9 +21,10 @@ import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { uniqueToken } from '../../helpers/processes';
 import { tempDir } from '../../helpers/temp-dir';
 import { makeTestPki } from '../../helpers/test-pki';
-import { runVigil } from '../../helpers/vigil-cli';
+import { runVigil, startVigil } from '../../helpers/vigil-cli';
 
 const NODE_NAME = 'node-e2e';
+const portOf = (hostPort: string) => Number(hostPort.split(':').at(-1));
 
 /** Kubelet's $(VAR) expansion of args from the container's env. */
 function expand(arg: string, env: Record<string, string>): string {
@@ -40,6 +41,9 @@ describe('the node pod from the DaemonSet, through the CRI', { ...containerdTest
   let spec: IPodSpec;
   let container: IContainer;
   let rootfsBytes = 0;
+  /** Executable files outside /opt/vigil, shared libraries aside. */
+  let programs: string[] = [];
+  let pki: ReturnType<typeof makeTestPki>;
   const logDir = tempDir('vigil-node-pod-log-');
   const dataDir = tempDir('vigil-node-pod-data-');
 
@@ -61,11 +65,12 @@ describe('the node pod from the DaemonSet, through the CRI', { ...containerdTest
     const imageDir = tempDir('vigil-node-image-');
     execFileSync('sh', [ROOTFS_SCRIPT, REPO, path.join(imageDir, 'rootfs')], { stdio: ['ignore', 'ignore', 'inherit'] });
     rootfsBytes = Number(execFileSync('du', ['-sb', path.join(imageDir, 'rootfs')], { encoding: 'utf8' }).split('\t')[0]);
+    programs = execFileSync('find', ['.', '-path', './opt', '-prune', '-o', '-type', 'f', '-perm', '-u+x', '!', '-name', '*.so*', '-print'], { cwd: path.join(imageDir, 'rootfs'), encoding: 'utf8' }).split('\n').filter(Boolean).sort();
     ctd.importImage(packImage(path.join(imageDir, 'rootfs'), imageDir, container.image!, runtimeImageConfig()));
     fs.rmSync(imageDir, { recursive: true, force: true });
 
     // The Secrets the README has users create, from the same `vigil certs` code.
-    const pki = makeTestPki();
+    pki = makeTestPki();
     const secrets: Record<string, Record<string, string>> = { 'vigil-tls': { 'ca.crt': pki.ca, 'tls.crt': pki.serverCert, 'tls.key': pki.serverKey } };
     const hostFor: Record<string, string> = { '/run/containerd': ctd.dir, '/var/lib/vigil': dataDir };
     const hostPaths = container.volumeMounts!.map((m) => {
@@ -106,11 +111,11 @@ describe('the node pod from the DaemonSet, through the CRI', { ...containerdTest
     const nodeBinary = fs.statSync(process.execPath).size;
     assert.ok(rootfsBytes < 135e6, `${rootfsBytes} bytes`);
     assert.ok(rootfsBytes - nodeBinary < 35e6, `${rootfsBytes - nodeBinary} bytes besides the node binary`);
+    assert.deepEqual(programs, ['./usr/bin/env', './usr/local/bin/node'], 'no shell, no compiler: node and the env of its shebang');
   });
 
   test('a shell exec\'d into a workload pod is stored with its pod and raises shell-in-container on the node', async () => {
-    const listen = flagValue(container.args!, '--metrics-listen')!;
-    const port = Number(listen.split(':').at(-1));
+    const port = portOf(flagValue(container.args!, '--metrics-listen')!);
     const readyz = container.readinessProbe!.httpGet!.path!;
     let status = 0;
     for (let i = 0; i < 300 && status !== 200; i++) {
@@ -152,5 +157,15 @@ describe('the node pod from the DaemonSet, through the CRI', { ...containerdTest
     assert.ok(alert, `no shell-in-container alert for pod web; the node pod said:\n${nodeLog()}`);
     assert.equal(alert.namespace, 'shop');
     assert.equal(alert.node_name, NODE_NAME);
+
+    // What the cluster view does: subscribe on the node's TLS port with a reader certificate of the same CA.
+    const reader = pki.issue('reader', 'cluster-view');
+    const follow = startVigil(['alerts', '--follow', '--json', '--rule', 'shell-in-container', '--controlplane', `127.0.0.1:${portOf(flagValue(container.args!, '--listen')!)}`, '--tls-ca', pki.ca, '--tls-cert', reader.cert, '--tls-key', reader.key]);
+    try {
+      await follow.waitFor(/"pod":"web"/, 30_000);
+    } finally {
+      follow.child.kill('SIGTERM');
+      await follow.exited;
+    }
   });
 });
