@@ -37,11 +37,24 @@ export function containerdTestOptions(): { skip?: string; timeout: number } {
   return { skip: reason, timeout: 180_000 };
 }
 
+/** A root filesystem directory packed as a docker-archive tar, as `ctr image import` reads it. */
+export function packImage(rootfs: string, dir: string, tag: string, config: { Env: string[]; Entrypoint: string[]; Cmd?: string[] }): string {
+  const img = path.join(dir, 'img');
+  fs.mkdirSync(img);
+  execFileSync('tar', ['-C', rootfs, '-cf', path.join(img, 'layer.tar'), '.']);
+  const diff = createHash('sha256').update(fs.readFileSync(path.join(img, 'layer.tar'))).digest('hex');
+  const imageConfig = { architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] } };
+  fs.writeFileSync(path.join(img, 'config.json'), JSON.stringify(imageConfig));
+  fs.writeFileSync(path.join(img, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [tag], Layers: ['layer.tar'] }]));
+  const tar = path.join(dir, 'image.tar');
+  execFileSync('tar', ['-C', img, '-cf', tar, 'manifest.json', 'config.json', 'layer.tar']);
+  fs.rmSync(img, { recursive: true });
+  return tar;
+}
+
 function buildImage(dir: string): string {
   const rootfs = path.join(dir, 'rootfs');
-  const img = path.join(dir, 'img');
   for (const d of ['bin', 'etc', 'tmp', 'mnt', 'proc', 'sys', 'dev', 'root']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
-  fs.mkdirSync(img);
   fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin/busybox'));
   fs.chmodSync(path.join(rootfs, 'bin/busybox'), 0o755);
   // Skip the busybox applet itself: a self-link would overwrite the binary.
@@ -52,21 +65,23 @@ function buildImage(dir: string): string {
   fs.writeFileSync(path.join(rootfs, 'etc/hostname'), 'vigil\n');
   // A script shipped in the image, for tests that tell image files from written ones.
   fs.writeFileSync(path.join(rootfs, 'bin/image-script'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-  execFileSync('tar', ['-C', rootfs, '-cf', path.join(img, 'layer.tar'), '.']);
-  const diff = createHash('sha256').update(fs.readFileSync(path.join(img, 'layer.tar'))).digest('hex');
   // The sandbox (pause) process: sleeps until TERM.
-  const config = { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Entrypoint: ['/bin/sh', '-c', "trap 'exit 0' TERM; sleep 2147483647 & wait"] }, rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] } };
-  fs.writeFileSync(path.join(img, 'config.json'), JSON.stringify(config));
-  fs.writeFileSync(path.join(img, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [TEST_IMAGE], Layers: ['layer.tar'] }]));
-  const tar = path.join(dir, 'image.tar');
-  execFileSync('tar', ['-C', img, '-cf', tar, 'manifest.json', 'config.json', 'layer.tar']);
-  return tar;
+  return packImage(rootfs, dir, TEST_IMAGE, { Env: ['PATH=/bin'], Entrypoint: ['/bin/sh', '-c', "trap 'exit 0' TERM; sleep 2147483647 & wait"] });
 }
 
 export interface PodSpec {
   name: string;
   namespace?: string;
-  command: string[];
+  /** The image's entrypoint when left out, as kubelet does. */
+  command?: string[];
+  args?: string[];
+  /** An image imported with importImage (default: the busybox test image). */
+  image?: string;
+  containerName?: string;
+  /** The node's pid namespace for the pod, as hostPID: true. */
+  hostPid?: boolean;
+  /** A directory for the container's log (CRI log format), for tests that print it on failure. */
+  logDir?: string;
   privileged?: boolean;
   hostPaths?: { host: string; container: string; readonly?: boolean }[];
   /** Capabilities added to the runtime's default set (SYS_PTRACE...). */
@@ -133,7 +148,7 @@ state = "${c.dir}/state"
     );
     c.startDaemon();
     for (let i = 0; i < 100 && !fs.existsSync(c.socket); i++) await new Promise((r) => setTimeout(r, 50));
-    execFileSync('ctr', ['-a', c.socket, '-n', 'k8s.io', 'image', 'import', tar], { stdio: 'ignore' });
+    c.importImage(tar);
     return c;
   }
 
@@ -165,13 +180,15 @@ state = "${c.dir}/state"
 
   async runPod(p: PodSpec): Promise<RunningPod> {
     const uid = randomBytes(8).toString('hex');
+    const pid = p.hostPid ? 'NODE' : 'CONTAINER';
     const sandbox = {
       metadata: { name: p.name, uid, namespace: p.namespace ?? 'default' },
       labels: p.labels ?? {},
+      log_directory: p.logDir ?? '',
       linux: {
         cgroup_parent: `/${this.cgroupRoot}/pod${uid}`,
         // Host networking needs no CNI; a privileged container needs a privileged sandbox.
-        security_context: { privileged: !!p.privileged, namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } },
+        security_context: { privileged: !!p.privileged, namespace_options: { network: 'NODE', pid, ipc: 'POD' } },
       },
     };
     const { pod_sandbox_id: podId } = await this.call<{ pod_sandbox_id: string }>('RunPodSandbox', { config: sandbox });
@@ -179,16 +196,18 @@ state = "${c.dir}/state"
       pod_sandbox_id: podId,
       sandbox_config: sandbox,
       config: {
-        metadata: { name: 'app' },
-        image: { image: TEST_IMAGE },
-        command: p.command,
+        metadata: { name: p.containerName ?? 'app' },
+        image: { image: p.image ?? TEST_IMAGE },
+        command: p.command ?? [],
+        args: p.args ?? [],
+        log_path: p.logDir ? 'container.log' : '',
         mounts: (p.hostPaths ?? []).map((m) => ({ host_path: m.host, container_path: m.container, readonly: !!m.readonly })),
         envs: Object.entries(p.env ?? {}).map(([key, value]) => ({ key, value })),
         // As kubelet does for every v1 pod: the container gets its own pid namespace.
         linux: {
           security_context: {
             privileged: !!p.privileged,
-            namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' },
+            namespace_options: { network: 'NODE', pid, ipc: 'POD' },
             capabilities: { add_capabilities: p.addCapabilities ?? [] },
           },
         },
@@ -209,6 +228,11 @@ state = "${c.dir}/state"
     const c = { id, namespace: 'default' };
     this.outside.push(c);
     return c;
+  }
+
+  /** Imports a docker-archive tar (packImage) where the CRI finds it. */
+  importImage(tar: string): void {
+    execFileSync('ctr', ['-a', this.socket, '-n', 'k8s.io', 'image', 'import', tar], { stdio: 'ignore' });
   }
 
   async exec(containerId: string, cmd: string[]): Promise<string> {
