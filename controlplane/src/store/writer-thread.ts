@@ -15,6 +15,8 @@ import { AlertsRepo } from './alerts-repo';
 import { AuditRepo, type AuditGap, type AuditRow } from './audit-repo';
 import { openStore } from './db';
 import { EventsRepo, type BatchRows } from './events-repo';
+import { NodeAlertsRepo, type NodeOrigin } from './node-alerts-repo';
+import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 
 export interface WriterInit {
   dataDir: string;
@@ -25,13 +27,17 @@ export interface WriterInit {
 export type WriterRequest =
   | { op: 'batch'; id: number; node: string; seq: string; rows: BatchRows; gap: Gap__Output | null; raised: Raised[]; nowMs: number }
   | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: FilePosition; nowMs: number }
+  | { op: 'node-alerts'; id: number; origin: NodeOrigin; alerts: Alert__Output[] }
   | { op: 'close'; id: number };
 
 const init = workerData as WriterInit;
 const db = openStore(init.dataDir);
 const events = new EventsRepo(db);
 const audit = new AuditRepo(db);
-const merger = new AlertMerger(new AlertsRepo(db), init.mergeWindowMs);
+const alerts = new AlertsRepo(db);
+const merger = new AlertMerger(alerts, init.mergeWindowMs);
+const nodeAlerts = new NodeAlertsRepo(db, alerts);
+const takeNodeAlerts = db.transaction((m: Extract<WriterRequest, { op: 'node-alerts' }>) => nodeAlerts.take(m.origin, m.alerts));
 
 const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) => {
   if (!events.insertBatch(m.node, BigInt(m.seq), m.rows, m.gap)) return { duplicate: true, fresh: [] };
@@ -89,7 +95,8 @@ parentPort!.on('message', (m: WriterRequest) => {
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }
-    parentPort!.postMessage({ id: m.id, result: m.op === 'batch' ? writeBatchInOrder(m) : writeAudit(m) });
+    const result = m.op === 'batch' ? writeBatchInOrder(m) : m.op === 'audit' ? writeAudit(m) : takeNodeAlerts(m);
+    parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: (err as Error).message });
   }

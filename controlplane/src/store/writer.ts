@@ -8,6 +8,7 @@ import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
 import type { AuditGap, AuditRow } from './audit-repo';
 import type { BatchRows } from './events-repo';
+import type { NodeOrigin } from './node-alerts-repo';
 import type { WriterInit, WriterRequest } from './writer-thread';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -67,6 +68,11 @@ export class StoreWriter {
    */
   writeAudit(events: AuditRow[], raised: Raised[], gaps: AuditGap[], position?: FilePosition): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
     return this.request({ op: 'audit', events, raised, gaps, position, nowMs: Date.now() });
+  }
+
+  /** Stores the alerts a node sent that were not taken from it before; returns those (with their ids here). */
+  writeNodeAlerts(origin: NodeOrigin, alerts: Alert__Output[]): Promise<Alert__Output[]> {
+    return this.request({ op: 'node-alerts', origin, alerts });
   }
 
   async close(): Promise<void> {
