@@ -50,12 +50,14 @@ function portOf(slice: Json): number | undefined {
 /**
  * The serving endpoints of an EndpointSliceList, one address each (the
  * first: the API says an endpoint's addresses are interchangeable), each
- * address once, sorted. Throws only when `list` is not a list at all.
+ * address and each pod once (the first slice naming it wins), sorted. Throws only when `list` is not a list at all.
  */
 export function endpointsOfSlices(list: unknown): SliceReading {
   if (!isObject(list) || !Array.isArray(list.items))
     throw new VigilError('INVALID_ARGUMENT', `not an EndpointSliceList (kind ${isObject(list) ? JSON.stringify(list.kind) : typeof list}): no items`);
   const found = new Map<string, NodeEndpoint>();
+  // A pod of a dual-stack Service is in an IPv4 and an IPv6 slice: one store, followed once.
+  const pods = new Set<string>();
   const skipped: string[] = [];
   list.items.forEach((slice: unknown, i) => {
     if (!isObject(slice)) return void skipped.push(`item #${i} is not an object`);
@@ -70,6 +72,9 @@ export function endpointsOfSlices(list: unknown): SliceReading {
       const host = Array.isArray(ep.addresses) ? ep.addresses.find((a): a is string => typeof a === 'string' && a.length > 0) : undefined;
       if (!host) return void skipped.push(`${name}: endpoint #${j} has no address`);
       const address = type === 'IPv6' ? `[${host}]:${port}` : `${host}:${port}`;
+      const pod = isObject(ep.targetRef) && typeof ep.targetRef.uid === 'string' ? ep.targetRef.uid : undefined;
+      if (pod !== undefined && pods.has(pod)) return;
+      if (pod !== undefined) pods.add(pod);
       if (!found.has(address)) found.set(address, { address, ...(typeof ep.nodeName === 'string' ? { nodeName: ep.nodeName } : {}) });
     });
   });
