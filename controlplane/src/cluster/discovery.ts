@@ -86,6 +86,7 @@ export class EndpointSliceDiscovery implements NodeDiscovery {
   private stopped = false;
   private lastKey = '';
   private failing = '';
+  private lastSkipped = '';
 
   constructor(
     private readonly service: { namespace: string; name: string },
@@ -106,7 +107,9 @@ export class EndpointSliceDiscovery implements NodeDiscovery {
       throw new VigilError('UNAVAILABLE', `list the EndpointSlices of Service ${namespace}/${name} at ${this.api.server}: ${err.message}`, { cause: err });
     });
     const { endpoints, skipped } = endpointsOfSlices(answer);
-    for (const why of skipped) this.log(`Service ${namespace}/${name}: skipped ${why}`);
+    // Said when it changes, not at every listing.
+    if (skipped.join('\n') !== this.lastSkipped) for (const why of skipped) this.log(`Service ${namespace}/${name}: skipped ${why}`);
+    this.lastSkipped = skipped.join('\n');
     return endpoints;
   }
 
