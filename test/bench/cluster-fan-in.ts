@@ -4,8 +4,9 @@
  * this process (Status + AlertService.Subscribe over real gRPC on
  * loopback, with a bearer token) holding a backlog of M alerts of a shell
  * in a container with its event and ancestry as evidence (≈ 1.5 KiB of
- * JSON each). The clock runs from the view's start until a subscriber of
- * the view's own alert stream has every one of the N×M: each alert read
+ * JSON each). The clock runs from the moment the view listens (its store
+ * open, its node streams starting) until a subscriber of the view's own
+ * alert stream has every one of the N×M: each alert read
  * from a node, stored in the view's SQLite store (one transaction per
  * batch), and published again. The stand-ins cost little next to the view,
  * but share the machine with it.
@@ -69,10 +70,10 @@ export async function benchClusterFanIn(nodeCount: number, alertsPerNode: number
   const tokenFile = path.join(dir, 'reader.token');
   fs.writeFileSync(tokenFile, 'bench-reader-token-0123456789abcdef\n');
   const dataDir = path.join(dir, 'view');
-  const started = Date.now();
   const view = startVigil(['cluster', '--data-dir', dataDir, '--nodes', nodes.map((n) => n.address).join(','), '--node-token-file', tokenFile]);
   try {
     await view.waitFor(/listening on/, 30_000);
+    const started = Date.now();
     const sub = subscribeAlerts(`unix://${path.join(dataDir, 'vigil.sock')}`, fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim(), { after_id: '0' });
     const total = nodeCount * alertsPerNode;
     await sub.waitFor(total, 600_000);
@@ -80,7 +81,7 @@ export async function benchClusterFanIn(nodeCount: number, alertsPerNode: number
     sub.close();
     const rssKiB = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${view.child.pid}/status`, 'utf8'))?.[1] ?? 0);
     return {
-      measures: 'alerts/s a vigil cluster process reads from N node alert streams, stores once per origin and re-publishes, until a subscriber of the view has all (process start included)',
+      measures: 'alerts/s a vigil cluster process reads from N node alert streams, stores once per origin and re-publishes, until a subscriber of the view has all, from the moment the view listens',
       nodes: nodeCount,
       alerts_per_node: alertsPerNode,
       alerts: total,

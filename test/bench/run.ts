@@ -26,7 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   detections: () => benchDetections(),
   sensor_outbox: () => benchSensorOutbox(),
   vigil_up_pipeline: () => benchPipeline(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
-  cluster_fan_in: () => benchClusterFanIn(Number(process.env.BENCH_NODES ?? 8), Number(process.env.BENCH_NODE_ALERTS ?? 5000)),
+  cluster_fan_in: () => benchClusterFanIn(Number(process.env.BENCH_NODES ?? 8), Number(process.env.BENCH_NODE_ALERTS ?? 2000)),
 };
 
 async function main(): Promise<void> {

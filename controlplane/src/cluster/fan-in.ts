@@ -8,7 +8,7 @@
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import { clampToLimits } from '../../../proto/field-limits';
 import type { AlertStream } from '../alerts/alert-stream';
-import type { NodeAlertsRepo, NodeOrigin } from '../store/node-alerts-repo';
+import { toNodeAlert, type NodeAlertsRepo, type NodeOrigin } from '../store/node-alerts-repo';
 import type { StoreWriter } from '../store/writer';
 
 export class NodeAlertsFanIn {
@@ -26,8 +26,13 @@ export class NodeAlertsFanIn {
 
   /** Stores and publishes the alerts of `origin` not taken before; resolves with how many were new. */
   async take(origin: NodeOrigin, alerts: Alert__Output[]): Promise<number> {
-    for (const a of alerts) clampToLimits('vigil.v1.Alert', a);
-    const fresh = await this.writer.writeNodeAlerts(origin, alerts);
+    const rows = alerts.map((a) => {
+      clampToLimits('vigil.v1.Alert', a);
+      return toNodeAlert(origin, a);
+    });
+    const ids = await this.writer.writeNodeAlerts(origin, rows.map((r) => r.row));
+    const fresh: Alert__Output[] = [];
+    ids.forEach((id, i) => id !== null && fresh.push({ ...rows[i].full, id }));
     this.stream.publish(fresh);
     return fresh.length;
   }

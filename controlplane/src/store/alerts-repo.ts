@@ -47,9 +47,10 @@ export class AlertsRepo {
   /**
    * Stores a new alert and returns it with its id; call inside a
    * transaction. `origin`: the node store and id of an alert a cluster view
-   * took from a node (unique: the same one twice fails).
+   * took from a node (unique: the same one twice fails); `body`: the whole
+   * alert as JSON, when the caller made it already.
    */
-  insert(alert: Alert__Output, origin?: { storeId: string; id: number }): Alert__Output {
+  insert(alert: Alert__Output, origin?: { storeId: string; id: number }, body = JSON.stringify(alert)): Alert__Output {
     const id = this.insertStmt.run(
       alert.rule_id,
       SEVERITY_RANK[alert.severity] ?? 0,
@@ -62,7 +63,7 @@ export class AlertsRepo {
       nsToUs(alert.last_seen_unix_nano),
       // A node alert arrives with the occurrences merged into it by then.
       Math.max(1, alert.count),
-      JSON.stringify(alert),
+      body,
       origin?.storeId ?? null,
       origin?.id ?? null,
     ).lastInsertRowid;

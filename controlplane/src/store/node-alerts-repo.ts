@@ -15,6 +15,24 @@ export interface NodeOrigin {
   storeId: string;
 }
 
+/**
+ * A node alert on its way to the writer thread: its id on the node, the
+ * fields the alerts table indexes, and the whole alert (origin included)
+ * already as the JSON the store keeps, which crosses threads far cheaper
+ * than the object.
+ */
+export interface NodeAlert {
+  originId: number;
+  columns: Alert__Output;
+  body: string;
+}
+
+/** Alert `a` of `origin` as stored here (`full`: with its origin), and as it goes to the writer. */
+export function toNodeAlert(origin: NodeOrigin, a: Alert__Output): { row: NodeAlert; full: Alert__Output } {
+  const full: Alert__Output = { ...a, origin: { node_address: origin.address, store_id: origin.storeId, alert_id: a.id } };
+  return { full, row: { originId: Number(a.id), columns: { ...full, evidence: null }, body: JSON.stringify(full) } };
+}
+
 export class NodeAlertsRepo {
   private readonly cursorStmt;
   private readonly setCursorStmt;
@@ -38,21 +56,19 @@ export class NodeAlertsRepo {
 
   /**
    * Stores the alerts of `origin` (in its id order) not taken before, each
-   * with a new id here, and moves its cursor; returns those stored. Call
-   * inside a transaction, with the repo built on the writer's AlertsRepo.
+   * under a new id here, and moves its cursor; returns, per alert, its new
+   * id, or null when it was taken before. Call inside a transaction, with
+   * the repo built on the writer's AlertsRepo.
    */
-  take(origin: NodeOrigin, alerts: readonly Alert__Output[]): Alert__Output[] {
+  take(origin: NodeOrigin, alerts: readonly NodeAlert[]): (string | null)[] {
     let last = this.cursor(origin.storeId);
-    const fresh: Alert__Output[] = [];
-    for (const a of alerts) {
-      const originId = Number(a.id);
-      if (originId <= last) continue;
-      const alert: Alert__Output = { ...a, origin: { node_address: origin.address, store_id: origin.storeId, alert_id: a.id } };
-      fresh.push(this.alerts!.insert(alert, { storeId: origin.storeId, id: originId }));
+    const ids = alerts.map(({ originId, columns, body }) => {
+      if (originId <= last) return null;
       last = originId;
-    }
+      return this.alerts!.insert(columns, { storeId: origin.storeId, id: originId }, body).id;
+    });
     this.setCursorStmt.run(origin.storeId, origin.address, last);
-    return fresh;
+    return ids;
   }
 
   storeId(): string {

@@ -15,8 +15,7 @@ import { AlertsRepo } from './alerts-repo';
 import { AuditRepo, type AuditGap, type AuditRow } from './audit-repo';
 import { openStore } from './db';
 import { EventsRepo, type BatchRows } from './events-repo';
-import { NodeAlertsRepo, type NodeOrigin } from './node-alerts-repo';
-import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
+import { NodeAlertsRepo, type NodeAlert, type NodeOrigin } from './node-alerts-repo';
 
 export interface WriterInit {
   dataDir: string;
@@ -27,7 +26,7 @@ export interface WriterInit {
 export type WriterRequest =
   | { op: 'batch'; id: number; node: string; seq: string; rows: BatchRows; gap: Gap__Output | null; raised: Raised[]; nowMs: number }
   | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: FilePosition; nowMs: number }
-  | { op: 'node-alerts'; id: number; origin: NodeOrigin; alerts: Alert__Output[] }
+  | { op: 'node-alerts'; id: number; origin: NodeOrigin; alerts: NodeAlert[] }
   | { op: 'close'; id: number };
 
 const init = workerData as WriterInit;

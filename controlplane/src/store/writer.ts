@@ -8,7 +8,7 @@ import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
 import type { AuditGap, AuditRow } from './audit-repo';
 import type { BatchRows } from './events-repo';
-import type { NodeOrigin } from './node-alerts-repo';
+import type { NodeAlert, NodeOrigin } from './node-alerts-repo';
 import type { WriterInit, WriterRequest } from './writer-thread';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -70,8 +70,8 @@ export class StoreWriter {
     return this.request({ op: 'audit', events, raised, gaps, position, nowMs: Date.now() });
   }
 
-  /** Stores the alerts a node sent that were not taken from it before; returns those (with their ids here). */
-  writeNodeAlerts(origin: NodeOrigin, alerts: Alert__Output[]): Promise<Alert__Output[]> {
+  /** Stores the alerts a node sent that were not taken from it before; returns, per alert, its id here or null (taken before). */
+  writeNodeAlerts(origin: NodeOrigin, alerts: NodeAlert[]): Promise<(string | null)[]> {
     return this.request({ op: 'node-alerts', origin, alerts });
   }
 

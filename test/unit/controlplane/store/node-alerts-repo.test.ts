@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Alert__Output } from '../../../../proto/generated/vigil/v1/Alert';
 import { openStore } from '../../../../controlplane/src/store/db';
 import { AlertsRepo } from '../../../../controlplane/src/store/alerts-repo';
-import { NodeAlertsRepo } from '../../../../controlplane/src/store/node-alerts-repo';
+import { NodeAlertsRepo, toNodeAlert } from '../../../../controlplane/src/store/node-alerts-repo';
 import { tempDir } from '../../../helpers/temp-dir';
 
 const alert = (id: number, node = 'n1'): Alert__Output => ({
@@ -16,7 +16,12 @@ describe('NodeAlertsRepo: what a cluster view took from its nodes', () => {
   const db = openStore(tempDir());
   const alerts = new AlertsRepo(db);
   const repo = new NodeAlertsRepo(db, alerts);
-  const take = (storeId: string, list: Alert__Output[]) => db.transaction(() => repo.take({ address: '10.0.0.1:7443', storeId }, list))();
+  /** The alerts stored from `list`, as listed from the store. */
+  const take = (storeId: string, list: Alert__Output[]) => {
+    const origin = { address: '10.0.0.1:7443', storeId };
+    const ids = db.transaction(() => repo.take(origin, list.map((a) => toNodeAlert(origin, a).row)))();
+    return ids.filter((id) => id !== null).map((id) => alerts.list(null, { afterId: Number(id) - 1, beforeId: Number(id) + 1, limit: 1, order: 'asc' })[0]);
+  };
 
   test('each node alert is stored once, with a new id and its origin; a resend is dropped', () => {
     const fresh = take('store-a', [alert(1), alert(2)]);
