@@ -24,6 +24,12 @@ const BATCH = 1000;
 /** Alerts waiting for the store before the node's stream is paused (the node buffers, then cuts us off; we resume). */
 const PAUSE_AT = 5 * BATCH;
 const STATUS_DEADLINE_MS = 5000;
+/**
+ * A node that vanishes without closing its connections (powered off, cut
+ * off by the network) would leave an idle alert stream open forever:
+ * pings find it out. grpc-js servers accept pings at any rate.
+ */
+const CHANNEL_OPTIONS = { 'grpc.keepalive_time_ms': 20_000, 'grpc.keepalive_timeout_ms': 10_000, 'grpc.keepalive_permit_without_calls': 1 };
 
 export class NodeSubscription {
   readonly query: QueryServiceClient;
@@ -50,8 +56,8 @@ export class NodeSubscription {
     hintName?: string,
   ) {
     const { AlertService, QueryService } = loadVigilProtos().vigil.v1;
-    this.alerts = new AlertService(address, link.credentials);
-    this.query = new QueryService(address, link.credentials);
+    this.alerts = new AlertService(address, link.credentials, CHANNEL_OPTIONS);
+    this.query = new QueryService(address, link.credentials, CHANNEL_OPTIONS);
     if (hintName) this.names.add(hintName);
   }
 

@@ -109,7 +109,7 @@ class Node {
   }
 }
 
-describe('vigil cluster: the cluster view over three node control planes', { timeout: 180_000 }, () => {
+describe('vigil cluster: the cluster view over three node control planes', { timeout: 300_000 }, () => {
   const readerToken = path.join(tempDir('vigil-reader-'), 'reader.token');
   fs.writeFileSync(readerToken, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const viewDir = tempDir('vigil-view-');
@@ -214,6 +214,20 @@ describe('vigil cluster: the cluster view over three node control planes', { tim
     const status = await viewStatus();
     assert.deepEqual(status.cluster_nodes.map((c) => [c.address, c.connected, c.node_names]).sort(), nodes.map((n) => [n.address, true, [n.name]]).sort());
     assert.equal(status.events_stored, '0', 'events stay on the nodes');
+  });
+
+  test('a node that stops answering without closing its connection is found out and followed again when it answers', async () => {
+    const [n1] = nodes;
+    n1.process!.child.kill('SIGSTOP');
+    try {
+      await waitUntil('n1 reported not connected', async () => (await viewStatus()).cluster_nodes.some((c) => c.address === n1.address && !c.connected), 90_000);
+    } finally {
+      n1.process!.child.kill('SIGCONT');
+    }
+    const before = followed().length;
+    await n1.raise(1);
+    await waitUntil('n1\'s alert after it answers again', () => followed().length === before + 1, 60_000);
+    assert.equal(followed().at(-1)!.pid, n1.raised.at(-1));
   });
 
   test('vigil events --node n2 through the cluster view is answered by n2\'s store', async () => {
