@@ -13,6 +13,7 @@ import { auditCommand } from './controlplane/src/cli/audit';
 import { gapsCommand } from './controlplane/src/cli/gaps';
 import { containersCommand } from './controlplane/src/cli/containers';
 import { controlplaneCommand } from './controlplane/src/cli/controlplane';
+import { clusterCommand } from './controlplane/src/cli/cluster';
 import { eventsCommand } from './controlplane/src/cli/events';
 import { rulesCommand } from './controlplane/src/cli/rules';
 import { certsCommand } from './controlplane/src/cli/certs';
@@ -29,6 +30,7 @@ const program = new Command('vigil')
   .showHelpAfterError('(run vigil --help for usage)')
   .addCommand(upCommand())
   .addCommand(controlplaneCommand())
+  .addCommand(clusterCommand())
   .addCommand(sensorCommand(version))
   .addCommand(traceCommand())
   .addCommand(eventsCommand())

@@ -1,6 +1,7 @@
 /**
  * The control plane, wired: store → repositories → detections → ingest
- * pipeline → gRPC services → listeners, plus background retention.
+ * pipeline → gRPC services → listeners, plus background retention. As a
+ * cluster view, it also takes the alerts of node control planes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,6 +35,10 @@ import { StoreWriter } from './store/writer';
 import { MetricsEndpoint, describeAddress, type MetricsAddress } from '../../proto/metrics-endpoint';
 import type { MetricsSettings } from '../../proto/metrics-flags';
 import { addControlPlaneMetrics } from './controlplane-metrics';
+import { NodeAlertsRepo } from './store/node-alerts-repo';
+import { ClusterView, type ClusterViewOptions } from './cluster/cluster-view';
+import { NodeAlertsFanIn } from './cluster/fan-in';
+import { listNodeEvents } from './cluster/node-events';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -60,6 +65,8 @@ export interface ControlPlaneOptions {
   maxSubscriberBuffer?: number;
   /** Serve /metrics, /healthz and /readyz (see proto/metrics-flags.ts). */
   metrics?: MetricsSettings;
+  /** Run as a cluster view: follow these node control planes' alerts, and answer for their events. */
+  cluster?: ClusterViewOptions;
   log?: (line: string) => void;
 }
 
@@ -138,12 +145,21 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const auditRepo = new AuditRepo(db);
   const audit = new AuditIngest(writer, engine, stream);
   sensorService = new SensorService(auth, pipeline, events, log, watchedPaths);
+  const nodeAlerts = new NodeAlertsRepo(db);
+  const cluster = o.cluster ? new ClusterView(o.cluster, new NodeAlertsFanIn(writer, nodeAlerts, stream), log) : undefined;
+  const clusterQueries = cluster && {
+    nodes: () => cluster.status(),
+    listNodeEvents: async (name: string, req: Parameters<typeof listNodeEvents>[3]) => {
+      const holder = await cluster.holderOf(name);
+      return holder && listNodeEvents(name, holder, o.cluster!.link, req);
+    },
+  };
 
   const protos = loadVigilProtos().vigil.v1;
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   server.addService(sensorServiceReadingEncodedEvents(), sensorService.handlers());
   server.addService(protos.AlertService.service, new AlertService(auth, alerts, stream, o.maxSubscriberBuffer).handlers());
-  server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected).handlers());
+  server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected, nodeAlerts, clusterQueries).handlers());
 
   const retention = new Retention(db, o.retention ?? {}, log);
   const metrics = o.metrics ? new MetricsEndpoint({ prefix: 'vigil_controlplane_', token: o.metrics.token }) : undefined;
@@ -177,6 +193,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     retention.start();
     rules.watch();
     intel.watch();
+    cluster?.start();
     if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
     if (tailer) log(`following audit log ${o.auditLog}`);
     if (metricsAt) log(`metrics endpoint on ${describeAddress(metricsAt)}: /metrics, /healthz, /readyz`);
@@ -218,6 +235,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       async stop() {
         await profiling.stop();
         await metrics?.close();
+        cluster?.stop();
         rules.close();
         intel.close();
         await tailer?.stop();

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark and prints one JSON document.
- * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS, BENCH_AUDIT_LOG_EVENTS
- * and BENCH_PODS change the run lengths; BENCH_STORMS (e.g. "open,exec") picks the sensor's storms. Each benchmark runs in a fresh process of its own (this file,
+ * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS, BENCH_AUDIT_LOG_EVENTS,
+ * BENCH_PODS, BENCH_NODES and BENCH_NODE_ALERTS change the run lengths; BENCH_STORMS (e.g. "open,exec") picks the sensor's storms. Each benchmark runs in a fresh process of its own (this file,
  * given its name), so none measures the heap or the children another left.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 import { benchSensorOutbox } from './sensor-outbox';
 import { benchPipeline } from './pipeline';
+import { benchClusterFanIn } from './cluster-fan-in';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   container_churn: () => benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   detections: () => benchDetections(),
   sensor_outbox: () => benchSensorOutbox(),
   vigil_up_pipeline: () => benchPipeline(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
+  cluster_fan_in: () => benchClusterFanIn(Number(process.env.BENCH_NODES ?? 8), Number(process.env.BENCH_NODE_ALERTS ?? 2000)),
 };
 
 async function main(): Promise<void> {

@@ -1,4 +1,9 @@
-/** `vigil events`: query stored events (table, or one JSON object per line). */
+/**
+ * `vigil events`: query stored events (table, or one JSON object per line),
+ * from the store in --data-dir, or with --controlplane through a running
+ * control plane (a cluster view passes --node N on to node N's).
+ */
+import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError } from 'commander';
 import type { EventFilter } from '../../../proto/generated/vigil/v1/EventFilter';
 import type { EventFilter__Output } from '../../../proto/generated/vigil/v1/EventFilter';
@@ -7,12 +12,13 @@ import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-
 import { openStoreReadOnly } from '../store/db';
 import { EventsRepo } from '../store/events-repo';
 import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
-import { dataDirOption } from '../../../proto/client-connection';
+import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, describeGrpcError, type ClientFlags } from '../../../proto/client-connection';
+import { VigilError } from '../../../proto/errors';
+import { loadVigilProtos } from '../../../proto/loader';
 
 const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited', 'file'];
 
-interface EventsFlags {
-  dataDir: string;
+interface EventsFlags extends ClientFlags {
   type?: string;
   since?: number;
   until?: number;
@@ -54,10 +60,32 @@ export function queryEvents(dataDir: string, filter: EventFilter__Output, limit:
   }
 }
 
+/** The same, asked of a running control plane, page by page. */
+export async function queryEventsRemotely(f: ClientFlags, filter: EventFilter__Output, limit: number): Promise<StoredEvent__Output[]> {
+  const address = addressFromFlags(f);
+  const client = new (loadVigilProtos().vigil.v1.QueryService)(address.target, channelCredentials(address));
+  const md = callMetadata(address);
+  const out: StoredEvent__Output[] = [];
+  try {
+    let token = '';
+    do {
+      const page = await new Promise<{ events: StoredEvent__Output[]; next_page_token: string }>((resolve, reject) =>
+        client.ListEvents({ filter, page_size: Math.min(limit - out.length, 10_000), page_token: token }, md, (err, res) =>
+          err ? reject(new VigilError(err.code === grpc.status.INVALID_ARGUMENT ? 'INVALID_ARGUMENT' : 'UNAVAILABLE', describeGrpcError(err, address.target))) : resolve(res!),
+        ),
+      );
+      out.push(...page.events);
+      token = page.next_page_token;
+    } while (token && out.length < limit);
+  } finally {
+    client.close();
+  }
+  return out;
+}
+
 export function eventsCommand(): Command {
-  return new Command('events')
-    .description('list stored events, newest first')
-    .addOption(dataDirOption())
+  return addClientOptions(new Command('events'))
+    .description('list stored events, newest first (with --controlplane: asked of a running control plane or cluster view)')
     .option('-t, --type <type>', `one of ${TYPES.join(', ')}`, parseType)
     .option('--since <time>', 'from this time (ISO date, or a duration ago: 15m)', parseTime)
     .option('--until <time>', 'up to this time', parseTime)
@@ -68,8 +96,8 @@ export function eventsCommand(): Command {
     .option('--pod <ns/name>', 'pod, as NAMESPACE/NAME or NAME')
     .option('-n, --limit <n>', 'at most this many', parsePositiveInt, 50)
     .option('--json', 'one JSON object per line')
-    .action((f: EventsFlags) => {
-      const rows = queryEvents(f.dataDir, toFilter(f), f.limit);
+    .action(async (f: EventsFlags) => {
+      const rows = f.controlplane ? await queryEventsRemotely(f, toFilter(f), f.limit) : queryEvents(f.dataDir, toFilter(f), f.limit);
       let out = f.json ? '' : `${'ID'.padStart(8)} ${'NODE'.padEnd(12)} ${EVENT_LINE_HEADER}\n`;
       for (const r of rows)
         out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padStart(8)} ${r.node_name.slice(0, 12).padEnd(12)} ${formatEventLine(r.event!)}\n`;

@@ -11,7 +11,7 @@ import { parseNodeName } from '../../../proto/node-name';
 import { CredentialsRepo, type IssuedRole } from '../store/credentials-repo';
 import { openStore } from '../store/db';
 import { parseCredentialLabel } from './options';
-import { dataDirOption } from '../../../proto/client-connection';
+import { dataDirOption, readTokenFile } from '../../../proto/client-connection';
 
 function parseId(value: string): number {
   if (!/^[1-9]\d{0,12}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a credential id (vigil token list shows them)`);
@@ -25,6 +25,13 @@ export function writeTokenFile(file: string, token: string): void {
   } catch (err) {
     throw new VigilError('INVALID_ARGUMENT', `write token to ${file}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** A token given to accept: long enough not to be guessed. */
+function readGivenToken(file: string): string {
+  const token = readTokenFile(file);
+  if (!/^[\x21-\x7e]{32,512}$/.test(token)) throw new VigilError('INVALID_ARGUMENT', `the token in ${file} must be 32 to 512 printable characters without spaces (e.g. openssl rand -hex 32)`);
+  return token;
 }
 
 function withRepo<T>(dataDir: string, fn: (repo: CredentialsRepo) => T): T {
@@ -42,6 +49,7 @@ interface CreateFlags {
   reader?: string;
   audit?: string;
   out?: string;
+  from?: string;
 }
 
 export function tokenCommand(): Command {
@@ -54,11 +62,25 @@ export function tokenCommand(): Command {
     .option('--reader <name>', 'for a reader: alerts, events, status, the alert stream', parseCredentialLabel)
     .option('--audit <name>', 'for an audit sender: the audit webhook only', parseCredentialLabel)
     .option('--out <file>', 'write the token to this file (0600) instead of printing it')
+    .option('--from <file>', 'accept the token in this file instead of making one: one secret (e.g. a Kubernetes Secret) that every node\'s control plane accepts, for the cluster view')
     .action((f: CreateFlags) => {
       const chosen = (['node', 'reader', 'audit'] as const).filter((k) => f[k] !== undefined);
       if (chosen.length !== 1) throw new VigilError('INVALID_ARGUMENT', 'say who the credential is for: one of --node NAME, --reader NAME or --audit NAME');
+      if (f.from && f.out) throw new VigilError('INVALID_ARGUMENT', '--from accepts a token that exists: there is none to write with --out');
       const role: IssuedRole = chosen[0] === 'node' ? 'sensor' : chosen[0];
-      const issued = withRepo(f.dataDir, (repo) => repo.issue(role, f[chosen[0]]!));
+      const given = f.from === undefined ? undefined : readGivenToken(f.from);
+      const issued = withRepo(f.dataDir, (repo) => {
+        try {
+          return repo.issue(role, f[chosen[0]]!, given);
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+          throw new VigilError('INVALID_ARGUMENT', `the token in ${f.from} is already a credential here (vigil token list shows them)`, { cause: err });
+        }
+      });
+      if (given !== undefined) {
+        process.stdout.write(`credential ${issued.id} (${role} ${f[chosen[0]]}) accepts the token in ${f.from}\n`);
+        return;
+      }
       if (f.out) {
         writeTokenFile(f.out, issued.token);
         process.stdout.write(`credential ${issued.id} (${role} ${f[chosen[0]]}) written to ${f.out}\n`);

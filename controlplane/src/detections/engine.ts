@@ -223,6 +223,7 @@ function baseAlert(rule: RuleMeta, severity: AlertSeverity, node: string, summar
     count: 1,
     evidence: null,
     audit_ids: [],
+    origin: null,
   };
 }
 

@@ -31,8 +31,8 @@ export class AlertsRepo {
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO alerts (rule_id, severity, node_name, container_id, namespace, pod, pid, first_seen_us, last_seen_us, count, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      `INSERT INTO alerts (rule_id, severity, node_name, container_id, namespace, pod, pid, first_seen_us, last_seen_us, count, body, origin_store, origin_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.mergeStmt = db.prepare('UPDATE alerts SET count = count + ?, last_seen_us = max(last_seen_us, ?) WHERE id = ?');
     this.maxIdStmt = db.prepare('SELECT coalesce(max(id), 0) FROM alerts').pluck();
@@ -44,8 +44,13 @@ export class AlertsRepo {
     this.auditIdsStmt = db.prepare('SELECT audit_id FROM alert_audit_ids WHERE alert_id = ? ORDER BY id').pluck();
   }
 
-  /** Stores a new alert and returns it with its id; call inside a transaction. */
-  insert(alert: Alert__Output): Alert__Output {
+  /**
+   * Stores a new alert and returns it with its id; call inside a
+   * transaction. `origin`: the node store and id of an alert a cluster view
+   * took from a node (unique: the same one twice fails); `body`: the whole
+   * alert as JSON, when the caller made it already.
+   */
+  insert(alert: Alert__Output, origin?: { storeId: string; id: number }, body = JSON.stringify(alert)): Alert__Output {
     const id = this.insertStmt.run(
       alert.rule_id,
       SEVERITY_RANK[alert.severity] ?? 0,
@@ -56,7 +61,11 @@ export class AlertsRepo {
       alert.pid,
       nsToUs(alert.first_seen_unix_nano),
       nsToUs(alert.last_seen_unix_nano),
-      JSON.stringify(alert),
+      // A node alert arrives with the occurrences merged into it by then.
+      Math.max(1, alert.count),
+      body,
+      origin?.storeId ?? null,
+      origin?.id ?? null,
     ).lastInsertRowid;
     return { ...alert, id: String(id) };
   }
@@ -100,7 +109,10 @@ export class AlertsRepo {
       for (const r of rows) {
         const alert: Alert__Output = { ...(JSON.parse(r.body) as Alert__Output), id: String(r.id), count: r.count, last_seen_unix_nano: `${r.last_seen_us}000` };
         // Bodies stored before schema 3 have no audit_ids.
-        alert.audit_ids = alert.evidence?.audit ? (this.auditIdsStmt.all(r.id) as string[]) : [];
+        // Only a cluster view's alerts taken from nodes have one (schema 6),
+        // and they arrive with their audit ids in the body.
+        alert.origin ??= null;
+        if (!alert.origin) alert.audit_ids = alert.evidence?.audit ? (this.auditIdsStmt.all(r.id) as string[]) : [];
         if (alertMatches(alert, filter)) out.push(alert);
         if (out.length >= opts.limit) return out;
       }

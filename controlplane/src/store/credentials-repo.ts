@@ -27,9 +27,12 @@ export class CredentialsRepo {
     this.byHash = db.prepare('SELECT id, role, name, created_us, revoked_us FROM credentials WHERE token_sha256 = ?');
   }
 
-  /** A new credential; the token (`vgl_<role>_…`) is returned once and not stored. */
-  issue(role: IssuedRole, name: string): { id: number; token: string } {
-    const token = `vgl_${role}_${crypto.randomBytes(32).toString('base64url')}`;
+  /**
+   * A new credential; the token (`vgl_<role>_…`, or `given`: one made
+   * elsewhere) is returned once and not stored.
+   */
+  issue(role: IssuedRole, name: string, given?: string): { id: number; token: string } {
+    const token = given ?? `vgl_${role}_${crypto.randomBytes(32).toString('base64url')}`;
     const id = Number(this.db.prepare('INSERT INTO credentials (role, name, token_sha256, created_us) VALUES (?, ?, ?, ?)').run(role, name, tokenHash(token), nowUs()).lastInsertRowid);
     return { id, token };
   }

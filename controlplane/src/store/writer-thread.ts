@@ -15,6 +15,7 @@ import { AlertsRepo } from './alerts-repo';
 import { AuditRepo, type AuditGap, type AuditRow } from './audit-repo';
 import { openStore } from './db';
 import { EventsRepo, type BatchRows } from './events-repo';
+import { NodeAlertsRepo, type NodeAlert, type NodeOrigin } from './node-alerts-repo';
 
 export interface WriterInit {
   dataDir: string;
@@ -26,13 +27,17 @@ export type WriterRequest =
   | { op: 'batch'; id: number; node: string; seq: string; rows: BatchRows; gap: Gap__Output | null; raised: Raised[]; nowMs: number }
   | { op: 'audit'; id: number; events: AuditRow[]; raised: Raised[]; gaps: AuditGap[]; position?: FilePosition; nowMs: number }
   | { op: 'probe'; id: number; nowMs: number }
+  | { op: 'node-alerts'; id: number; origin: NodeOrigin; alerts: NodeAlert[] }
   | { op: 'close'; id: number };
 
 const init = workerData as WriterInit;
 const db = openStore(init.dataDir);
 const events = new EventsRepo(db);
 const audit = new AuditRepo(db);
-const merger = new AlertMerger(new AlertsRepo(db), init.mergeWindowMs);
+const alerts = new AlertsRepo(db);
+const merger = new AlertMerger(alerts, init.mergeWindowMs);
+const nodeAlerts = new NodeAlertsRepo(db, alerts);
+const takeNodeAlerts = db.transaction((m: Extract<WriterRequest, { op: 'node-alerts' }>) => nodeAlerts.take(m.origin, m.alerts));
 
 const probe = db.prepare('INSERT INTO health_probe (id, written_at_us) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET written_at_us = excluded.written_at_us');
 
@@ -97,7 +102,8 @@ parentPort!.on('message', (m: WriterRequest) => {
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }
-    parentPort!.postMessage({ id: m.id, result: m.op === 'batch' ? writeBatchInOrder(m) : writeAudit(m) });
+    const result = m.op === 'batch' ? writeBatchInOrder(m) : m.op === 'audit' ? writeAudit(m) : takeNodeAlerts(m);
+    parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: (err as Error).message });
   }

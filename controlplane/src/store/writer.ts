@@ -8,6 +8,7 @@ import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
 import type { AuditGap, AuditRow } from './audit-repo';
 import type { BatchRows } from './events-repo';
+import type { NodeAlert, NodeOrigin } from './node-alerts-repo';
 import type { WriterInit, WriterRequest } from './writer-thread';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -90,6 +91,11 @@ export class StoreWriter {
    */
   writeAudit(events: AuditRow[], raised: Raised[], gaps: AuditGap[], position?: FilePosition): Promise<{ stored: number; duplicates: number; fresh: Alert__Output[] }> {
     return this.request({ op: 'audit', events, raised, gaps, position, nowMs: Date.now() });
+  }
+
+  /** Stores the alerts a node sent that were not taken from it before; returns, per alert, its id here or null (taken before). */
+  writeNodeAlerts(origin: NodeOrigin, alerts: NodeAlert[]): Promise<(string | null)[]> {
+    return this.request({ op: 'node-alerts', origin, alerts });
   }
 
   async close(): Promise<void> {

@@ -31,8 +31,20 @@ function expand(arg: string, env: Record<string, string>): string {
   return arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
 }
 
+function fetch(port: number, urlPath: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) =>
+    http
+      .get({ host: '127.0.0.1', port, path: urlPath, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject),
+  );
+}
+
 function get(port: number, urlPath: string): Promise<number> {
-  return new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path: urlPath }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject));
+  return fetch(port, urlPath).then((r) => r.status);
 }
 
 describe('the node pod from the DaemonSet, through the CRI', { ...containerdTestOptions(), ...kernelTestOptions(), ...kubectlTestOptions(), timeout: 240_000 }, () => {
@@ -71,7 +83,9 @@ describe('the node pod from the DaemonSet, through the CRI', { ...containerdTest
 
     // The Secrets the README has users create, from the same `vigil certs` code.
     pki = makeTestPki();
-    const secrets: Record<string, Record<string, string>> = { 'vigil-tls': { 'ca.crt': pki.ca, 'tls.crt': pki.serverCert, 'tls.key': pki.serverKey } };
+    const metricsToken = path.join(tempDir('vigil-metrics-token-'), 'token');
+    fs.writeFileSync(metricsToken, 'metrics-scrape-token');
+    const secrets: Record<string, Record<string, string>> = { 'vigil-tls': { 'ca.crt': pki.ca, 'tls.crt': pki.serverCert, 'tls.key': pki.serverKey }, 'vigil-metrics': { token: metricsToken } };
     const hostFor: Record<string, string> = { '/run/containerd': ctd.dir, '/var/lib/vigil': dataDir };
     const hostPaths = container.volumeMounts!.map((m) => {
       const v = spec.volumes!.find((x) => x.name === m.name)!;
@@ -123,6 +137,9 @@ describe('the node pod from the DaemonSet, through the CRI', { ...containerdTest
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(status, 200, `the readiness probe (${readyz} on ${port}) never passed; the node pod said:\n${nodeLog()}`);
+    // Prometheus scrapes with the token of the vigil-metrics Secret; nobody else gets the figures.
+    assert.equal((await fetch(port, '/metrics')).status, 401);
+    assert.match((await fetch(port, '/metrics', 'metrics-scrape-token')).body, /^vigil_sensor_kernel_events_total\{/m);
 
     const web = await ctd.runPod({ name: 'web', namespace: 'shop', command: ['/bin/sh', '-c', 'sleep 120'] });
     const token = uniqueToken();

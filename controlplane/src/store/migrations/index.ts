@@ -5,5 +5,6 @@ import { sql as auditAlertsAndGaps } from './003-audit-alerts-and-gaps';
 import { sql as credentials } from './004-credentials';
 import { sql as gapWindows } from './005-gap-windows';
 import { sql as healthProbe } from './006-health-probe';
+import { sql as nodeAlerts } from './007-node-alerts';
 
-export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, healthProbe];
+export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, healthProbe, nodeAlerts];
