@@ -4,5 +4,6 @@ import { sql as audit } from './002-audit';
 import { sql as auditAlertsAndGaps } from './003-audit-alerts-and-gaps';
 import { sql as credentials } from './004-credentials';
 import { sql as gapWindows } from './005-gap-windows';
+import { sql as outputs } from './006-outputs';
 
-export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows];
+export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, outputs];
