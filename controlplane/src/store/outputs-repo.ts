@@ -51,7 +51,10 @@ export class OutputsRepo {
     this.alertAtOffset = db.prepare('SELECT id FROM alerts WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?').pluck();
     // Nodes without a cursor row appeared after event export was turned on: all their batches are due.
     this.nodeCursorsStmt = db
-      .prepare('SELECT n.id AS nodeId, n.name AS node, coalesce(c.after_seq, 0) AS afterSeq FROM nodes n LEFT JOIN output_batch_cursors c ON c.node_id = n.id AND c.output = ? ORDER BY n.id')
+      .prepare(
+        `SELECT n.id AS nodeId, n.name AS node, coalesce(c.after_seq, 0) AS afterSeq FROM nodes n LEFT JOIN output_batch_cursors c ON c.node_id = n.id AND c.output = ?
+         WHERE n.last_seq > coalesce(c.after_seq, 0) ORDER BY n.id`,
+      )
       .safeIntegers(true);
     this.batchesAfter = db.prepare('SELECT seq, first_event_id AS firstEventId, last_event_id AS lastEventId FROM batches WHERE node_id = ? AND seq > ? ORDER BY seq LIMIT ?').safeIntegers(true);
     this.batchLagStmt = db.prepare('SELECT count(*) FROM batches WHERE node_id = ? AND seq > ?').pluck();
@@ -112,6 +115,7 @@ export class OutputsRepo {
     })();
   }
 
+  /** Cursors of the nodes with batches past them. */
   nodeCursors(output: string): NodeCursor[] {
     return (this.nodeCursorsStmt.all(output) as { nodeId: bigint; node: string; afterSeq: bigint }[]).map((r) => ({ nodeId: Number(r.nodeId), node: r.node, afterSeq: r.afterSeq }));
   }
