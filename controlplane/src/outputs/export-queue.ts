@@ -123,6 +123,8 @@ export class ExportQueue {
   private async runRound(): Promise<'again'> {
     if (this.stopped) return 'again';
     try {
+      // Before connecting: a destination that cannot be reached is the usual way to fall behind.
+      this.bound();
       await this.o.sink.connect();
       await this.exportAlerts();
       if (this.o.events && this.o.sink.sendBatches) await this.exportBatches(this.o.sink.sendBatches.bind(this.o.sink));
@@ -177,11 +179,24 @@ export class ExportQueue {
     return `${this.o.sink.target} fell more than ${this.o.maxLag} ${what} behind (max_lag)`;
   }
 
+  /** Skips what lies beyond max_lag, recording gaps, and updates the lag counters. */
+  private bound(): void {
+    const { output, repo, maxLag } = this.o;
+    this.dropped(repo.skipAlerts(output, repo.alertCursor(output), maxLag, this.reason('alerts')), 'alerts');
+    this.counters.alertsLag = repo.alertLag(repo.alertCursor(output));
+    if (!this.o.events) return;
+    let lag = 0;
+    for (const c of repo.nodeCursors(output)) {
+      const gap = repo.skipBatches(output, c, maxLag, this.reason(`batches of ${c.node}`));
+      this.dropped(gap, 'batches');
+      lag += gap ? maxLag : repo.batchLag(c);
+    }
+    this.counters.batchesLag = lag;
+  }
+
   private async exportAlerts(): Promise<void> {
     const { output, repo, sink } = this.o;
     let cursor = repo.alertCursor(output);
-    this.dropped(repo.skipAlerts(output, cursor, this.o.maxLag, this.reason('alerts')), 'alerts');
-    cursor = repo.alertCursor(output);
     for (;;) {
       const page = this.o.alerts.list(null, { afterId: cursor, limit: ALERT_CHUNK, order: 'asc' });
       if (page.length === 0) break;
@@ -205,9 +220,6 @@ export class ExportQueue {
     const { decode } = eventCodec();
     let lag = 0;
     for (let c of repo.nodeCursors(output)) {
-      const gap = repo.skipBatches(output, c, this.o.maxLag, this.reason(`batches of ${c.node}`));
-      this.dropped(gap, 'batches');
-      if (gap) c = { ...c, afterSeq: BigInt(gap.last) };
       for (;;) {
         const page = repo.pendingBatches(c, BATCH_CHUNK);
         if (page.length === 0) break;
