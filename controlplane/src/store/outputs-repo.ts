@@ -1,8 +1,10 @@
 /**
  * Where each output stands in the store: its alert cursor, its batch cursor
  * per node, and the gaps it recorded when it had to skip. Written from the
- * control plane's main connection (like retention): small, rare writes that
- * follow acknowledgements from the destination.
+ * control plane's main connection (like retention): small writes that
+ * follow acknowledgements from the destination. Transactions that read
+ * before they write take the write lock first (immediate), so that they wait
+ * for the writer thread rather than fail.
  */
 import type { Db } from './db';
 import { nowUs } from './time';
@@ -84,7 +86,7 @@ export class OutputsRepo {
         this.db.prepare('DELETE FROM output_batch_cursors WHERE output = ?').run(output);
         this.db.prepare('UPDATE outputs SET events_since_us = NULL WHERE name = ?').run(output);
       }
-    })();
+    }).immediate();
   }
 
   alertCursor(output: string): number {
@@ -112,7 +114,7 @@ export class OutputsRepo {
       this.record(gap);
       this.setAlertCursor(output, last);
       return gap;
-    })();
+    }).immediate();
   }
 
   /** Cursors of the nodes with batches past them. */
@@ -155,7 +157,7 @@ export class OutputsRepo {
       this.record(gap);
       this.setBatchStmt.run(output, c.nodeId, last);
       return gap;
-    })();
+    }).immediate();
   }
 
   private record(g: OutputGap): void {

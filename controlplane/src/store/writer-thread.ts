@@ -33,6 +33,9 @@ const events = new EventsRepo(db);
 const audit = new AuditRepo(db);
 const merger = new AlertMerger(new AlertsRepo(db), init.mergeWindowMs);
 
+// Run with .immediate(): a deferred transaction that reads, then writes after the
+// main connection committed (retention, output cursors), fails with "database
+// is locked" at once instead of waiting; taking the write lock first waits.
 const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) => {
   if (!events.insertBatch(m.node, BigInt(m.seq), m.rows, m.gap)) return { duplicate: true, fresh: [] };
   return { duplicate: false, fresh: merger.apply(m.raised, m.nowMs) };
@@ -73,7 +76,7 @@ function writeBatchInOrder(m: Extract<WriterRequest, { op: 'batch' }>) {
   const failed = failedSeq.get(m.node);
   if (failed !== undefined && seq > failed) throw new Error(`batch ${m.seq} of ${m.node} waits for batch ${failed}, whose write failed; resend from ${failed}`);
   try {
-    const result = writeBatch(m);
+    const result = writeBatch.immediate(m);
     failedSeq.delete(m.node);
     return result;
   } catch (err) {
@@ -89,7 +92,7 @@ parentPort!.on('message', (m: WriterRequest) => {
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }
-    parentPort!.postMessage({ id: m.id, result: m.op === 'batch' ? writeBatchInOrder(m) : writeAudit(m) });
+    parentPort!.postMessage({ id: m.id, result: m.op === 'batch' ? writeBatchInOrder(m) : writeAudit.immediate(m) });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: (err as Error).message });
   }
