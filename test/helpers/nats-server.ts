@@ -34,6 +34,8 @@ export class NatsServer {
   constructor(
     readonly port: number,
     private readonly storeDir: string,
+    /** Clients must present this token (nats-server --auth). */
+    private readonly token?: string,
   ) {}
 
   get url(): string {
@@ -43,7 +45,8 @@ export class NatsServer {
   /** Starts it and resolves once it accepts clients. */
   async start(): Promise<void> {
     this.log = '';
-    const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...(this.token ? ['--auth', this.token] : [])];
+    const child = spawn(NATS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d) => (this.log += d));
     child.stderr!.on('data', (d) => (this.log += d));

@@ -20,8 +20,8 @@ interface Stored {
 }
 
 /** Everything the stream holds, read back as a downstream consumer would. */
-async function streamContents(url: string, stream: string): Promise<Stored[]> {
-  const nc = await connect({ servers: url });
+async function streamContents(url: string, stream: string, token?: string): Promise<Stored[]> {
+  const nc = await connect({ servers: url, token });
   try {
     const total = (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
     const out: Stored[] = [];
@@ -59,6 +59,10 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
   test('every alert and event batch arrives exactly once across a killed nats-server and a killed control plane', async () => {
     const nats = new NatsServer(await freePort(), tempDir('vigil-nats-'));
     await nats.start();
+    // A stream the user made: the output publishes into it as it is.
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'VIGILTEST', subjects: ['vigil.>'], duplicate_window: 300_000_000_000 });
     const dataDir = tempDir('vigil-out-');
     const rules = path.join(dataDir, 'rules.yaml');
     writeRules(rules, { url: nats.url, stream: 'VIGILTEST', events: true });
@@ -118,10 +122,12 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
         assert.equal(m.msgId, `node-a-${m.body.seq}`);
         assert.equal(m.body.events?.length, 2, `batch ${m.body.seq} carries its events`);
       }
-      assert.match(cp!.stderr(), /nats output: exporting/);
+      const kept = await jsm.streams.info('VIGILTEST');
+      assert.deepEqual([kept.config.subjects, kept.config.duplicate_window], [['vigil.>'], 300_000_000_000], 'the existing stream is used unchanged');
       const gaps = await runVigil(['gaps', '--data-dir', dataDir, '--json']);
       assert.doesNotMatch(gaps.stdout, /"kind":"output"/, 'nothing was skipped');
     } finally {
+      await nc.close();
       sensor?.close();
       cp?.child.kill('SIGINT');
       await cp?.exited;
@@ -133,10 +139,12 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
     const port = await freePort();
     const dataDir = tempDir('vigil-out-');
     const rules = path.join(dataDir, 'rules.yaml');
-    writeRules(rules, { url: `nats://127.0.0.1:${port}`, stream: 'LAGTEST', max_lag: 5 });
+    const tokenFile = path.join(dataDir, 'nats.token');
+    fs.writeFileSync(tokenFile, 'nats-s3cret\n');
+    writeRules(rules, { url: `nats://127.0.0.1:${port}`, stream: 'LAGTEST', max_lag: 5, token_file: tokenFile });
     const cp = await startTestControlPlane({ dataDir, rulesFile: rules });
     const sensor = new TestSensorStream(cp.target, cp.token);
-    const nats = new NatsServer(port, tempDir('vigil-nats-'));
+    const nats = new NatsServer(port, tempDir('vigil-nats-'), 'nats-s3cret');
     try {
       await sensor.hello('node-b');
       for (let i = 1; i <= 12; i++) await sensor.send('node-b', BigInt(i), [distinctShellInContainer(i)]);
@@ -160,10 +168,14 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
 
       await nats.start();
       const got = await waitFor('the 5 newest alerts in the stream', async () => {
-        const all = await streamContents(nats.url, 'LAGTEST').catch(() => []);
+        const all = await streamContents(nats.url, 'LAGTEST', 'nats-s3cret').catch(() => []);
         return all.length >= 5 ? all : undefined;
       });
       assert.deepEqual(got.map((m) => m.body.id), ['8', '9', '10', '11', '12']);
+      const nc = await connect({ servers: nats.url, token: 'nats-s3cret' });
+      const made = await (await jetstreamManager(nc)).streams.info('LAGTEST');
+      await nc.close();
+      assert.deepEqual([made.config.subjects, made.config.duplicate_window], [['vigil.alerts', 'vigil.events.>'], 120_000_000_000], 'a missing stream is made for both subjects, with the duplicate window');
       const [s] = cp.outputStats();
       assert.equal(s.alertsSent, 5);
       assert.equal(s.alertsLag, 0);
