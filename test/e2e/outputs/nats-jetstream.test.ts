@@ -99,7 +99,8 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
       seq = await startCp();
       await send(10);
 
-      const storedAlerts = (await runVigil(['alerts', '--data-dir', dataDir, '--json', '--limit', '1000'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+      const listed = (await runVigil(['alerts', '--data-dir', dataDir, '--json', '--limit', '1000'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+      const storedAlerts = listed.map((a) => a.id);
       assert.equal(storedAlerts.length, 160, 'the store holds every alert raised');
       const expectedBatches = 80;
       const contents = await waitFor('every alert and batch in the stream', async () => {
@@ -115,11 +116,13 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
       assert.deepEqual([...byMsgId].filter(([, n]) => n > 1), [], 'no message id stored twice');
       assert.deepEqual(alertMsgs.map((m) => m.body.id).sort(), [...storedAlerts].sort(), 'each stored alert exactly once, by alert id');
       for (const m of alertMsgs) assert.equal(m.msgId, `alert-node-a-${m.body.id}`);
+      assert.deepEqual(alertMsgs.find((m) => m.body.id === '1')?.body, listed.find((a) => a.id === '1'), 'an alert is published as vigil alerts --json prints it');
       const batchMsgs = contents.filter((m) => m.subject === 'vigil.events.node-a');
       assert.equal(batchMsgs.length, expectedBatches, 'each committed batch exactly once');
       assert.equal(new Set(batchMsgs.map((m) => m.body.seq)).size, expectedBatches);
       for (const m of batchMsgs) {
         assert.equal(m.msgId, `node-a-${m.body.seq}`);
+        assert.equal(m.body.node, 'node-a');
         assert.equal(m.body.events?.length, 2, `batch ${m.body.seq} carries its events`);
       }
       const kept = await jsm.streams.info('VIGILTEST');
@@ -141,7 +144,7 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
     const rules = path.join(dataDir, 'rules.yaml');
     const tokenFile = path.join(dataDir, 'nats.token');
     fs.writeFileSync(tokenFile, 'nats-s3cret\n');
-    writeRules(rules, { url: `nats://127.0.0.1:${port}`, stream: 'LAGTEST', max_lag: 5, token_file: tokenFile });
+    writeRules(rules, { url: `nats://127.0.0.1:${port}`, stream: 'LAGTEST', max_lag: 5, token_file: tokenFile, events: true });
     const cp = await startTestControlPlane({ dataDir, rulesFile: rules });
     const sensor = new TestSensorStream(cp.target, cp.token);
     const nats = new NatsServer(port, tempDir('vigil-nats-'), 'nats-s3cret');
@@ -150,35 +153,44 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
       for (let i = 1; i <= 12; i++) await sensor.send('node-b', BigInt(i), [distinctShellInContainer(i)]);
       const failing = await waitFor('the output to report its failure', async () => {
         const [s] = cp.outputStats();
-        return s.failures > 0 && s.alertsDropped === 7 ? s : undefined;
+        return s.failures > 0 && s.alertsDropped === 7 && s.batchesDropped === 7 ? s : undefined;
       });
       assert.equal(failing.output, 'nats');
       assert.match(failing.lastError ?? '', new RegExp(`nats output \\(nats://127\\.0\\.0\\.1:${port}\\): connect`));
       assert.equal(failing.alertsLag, 5);
+      assert.equal(failing.batchesLag, 5);
+      assert.ok(failing.lastErrorAtMs! <= Date.now() && failing.lastErrorAtMs! > Date.now() - 60_000);
 
-      const gaps = (await runVigil(['gaps', '--data-dir', dataDir, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; source: string; skipped: number; firstSeq: string; lastSeq: string; reason: string });
-      const gap = gaps.find((g) => g.kind === 'output');
+      const gaps = (await runVigil(['gaps', '--data-dir', dataDir, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; source: string; node?: string; skipped: number; firstSeq: string; lastSeq: string; reason: string });
+      const batchGap = gaps.find((g) => g.kind === 'output' && g.node === 'node-b');
+      assert.ok(batchGap, 'the skipped batches are a gap of their own');
+      assert.deepEqual([batchGap.source, batchGap.skipped, batchGap.firstSeq, batchGap.lastSeq], ['nats', 7, '1', '7']);
+      assert.match(batchGap.reason, /more than 5 batches of node-b behind \(max_lag\)/);
+      const gap = gaps.find((g) => g.kind === 'output' && !g.node);
       assert.ok(gap, 'vigil gaps lists the output gap');
       assert.equal(gap.source, 'nats');
       assert.equal(gap.skipped, 7);
       assert.deepEqual([gap.firstSeq, gap.lastSeq], ['1', '7']);
       assert.match(gap.reason, /more than 5 alerts behind \(max_lag\)/);
-      const line = (await runVigil(['gaps', '--data-dir', dataDir])).stdout;
-      assert.match(line, /output nats\s+7 alerts not exported \(ids 1-7\)/);
+      const lines = (await runVigil(['gaps', '--data-dir', dataDir])).stdout;
+      assert.match(lines, /output nats\s+7 alerts not exported \(ids 1-7\)/);
+      assert.match(lines, /output nats\s+7 batches of node-b not exported \(seqs 1-7\)/);
+      const onlyB = (await runVigil(['gaps', '--data-dir', dataDir, '--node', 'node-b', '--json'])).stdout.trim().split('\n');
+      assert.equal(onlyB.length, 1, 'vigil gaps --node keeps the batch gap and leaves the alert gap out');
 
       await nats.start();
-      const got = await waitFor('the 5 newest alerts in the stream', async () => {
+      const got = await waitFor('the 5 newest alerts and batches in the stream', async () => {
         const all = await streamContents(nats.url, 'LAGTEST', 'nats-s3cret').catch(() => []);
-        return all.length >= 5 ? all : undefined;
+        return all.length >= 10 ? all : undefined;
       });
-      assert.deepEqual(got.map((m) => m.body.id), ['8', '9', '10', '11', '12']);
+      assert.deepEqual(got.filter((m) => m.subject === 'vigil.alerts').map((m) => m.body.id), ['8', '9', '10', '11', '12']);
+      assert.deepEqual(got.filter((m) => m.subject === 'vigil.events.node-b').map((m) => m.body.seq), ['8', '9', '10', '11', '12']);
       const nc = await connect({ servers: nats.url, token: 'nats-s3cret' });
       const made = await (await jetstreamManager(nc)).streams.info('LAGTEST');
       await nc.close();
       assert.deepEqual([made.config.subjects, made.config.duplicate_window], [['vigil.alerts', 'vigil.events.>'], 120_000_000_000], 'a missing stream is made for both subjects, with the duplicate window');
       const [s] = cp.outputStats();
-      assert.equal(s.alertsSent, 5);
-      assert.equal(s.alertsLag, 0);
+      assert.deepEqual([s.alertsSent, s.batchesSent, s.alertsLag, s.batchesLag], [5, 5, 0, 0]);
     } finally {
       sensor.close();
       await cp.stop();
