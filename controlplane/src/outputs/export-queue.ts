@@ -144,16 +144,14 @@ export class ExportQueue {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.o.pollMs ?? 1000);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = undefined;
         this.poked = false;
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, this.o.pollMs ?? 1000);
+      this.wake = done;
     });
   }
 

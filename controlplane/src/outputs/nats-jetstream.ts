@@ -45,6 +45,7 @@ export class JetStreamSink implements OutputSink {
   readonly target: string;
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
+  private closed = false;
 
   constructor(private readonly c: NatsOutputConfig) {
     this.target = `${c.url} stream ${c.stream}`;
@@ -84,6 +85,8 @@ export class JetStreamSink implements OutputSink {
       throw new VigilError('UNAVAILABLE', this.where(`connect: ${(err as Error).message}`), { cause: err });
     }
     try {
+      // Closed while connecting: the output was stopped, and this connection must not outlive it.
+      if (this.closed) throw new VigilError('UNAVAILABLE', this.where('stopped while connecting'));
       await this.ensureStream(nc);
     } catch (err) {
       await nc.close().catch(() => undefined);
@@ -131,6 +134,7 @@ export class JetStreamSink implements OutputSink {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const nc = this.nc;
     this.nc = undefined;
     this.js = undefined;

@@ -30,11 +30,10 @@ export class Outputs {
 
   constructor(private readonly o: OutputsOptions) {}
 
-  /** Applies the outputs: section of a (re)loaded rules file; resolves when the change is in force. */
+  /** Applies the outputs: section of a (re)loaded rules file; resolves when the change is in force (or logged as failed). */
   configure(config: OutputsConfig | undefined): Promise<void> {
-    const next = this.changes.then(() => this.apply(config ?? {}));
-    this.changes = next.catch((err: Error) => this.o.log(`outputs: ${err.message}`));
-    return next;
+    this.changes = this.changes.then(() => this.apply(config ?? {})).catch((err: Error) => this.o.log(`outputs: ${err.message}`));
+    return this.changes;
   }
 
   private async apply(config: OutputsConfig): Promise<void> {
