@@ -180,14 +180,16 @@ export class ExportQueue {
   /** Skips what lies beyond max_lag, recording gaps, and updates the lag counters. */
   private bound(): void {
     const { output, repo, maxLag } = this.o;
-    this.dropped(repo.skipAlerts(output, repo.alertCursor(output), maxLag, this.reason('alerts')), 'alerts');
-    this.counters.alertsLag = repo.alertLag(repo.alertCursor(output));
+    // Counted first, outside a transaction: the skip takes the store's write lock, which only a real skip should.
+    const alertLag = repo.alertLag(repo.alertCursor(output));
+    if (alertLag > maxLag) this.dropped(repo.skipAlerts(output, repo.alertCursor(output), maxLag, this.reason('alerts')), 'alerts');
+    this.counters.alertsLag = Math.min(alertLag, maxLag);
     if (!this.o.events) return;
     let lag = 0;
     for (const c of repo.nodeCursors(output)) {
-      const gap = repo.skipBatches(output, c, maxLag, this.reason(`batches of ${c.node}`));
-      this.dropped(gap, 'batches');
-      lag += gap ? maxLag : repo.batchLag(c);
+      const batchLag = repo.batchLag(c);
+      if (batchLag > maxLag) this.dropped(repo.skipBatches(output, c, maxLag, this.reason(`batches of ${c.node}`)), 'batches');
+      lag += Math.min(batchLag, maxLag);
     }
     this.counters.batchesLag = lag;
   }
