@@ -1,7 +1,8 @@
 /**
  * The control plane, wired: store → repositories → detections → ingest
- * pipeline → gRPC services → listeners, plus background retention. As a
- * cluster view, it also takes the alerts of node control planes.
+ * pipeline → gRPC services → listeners, plus background retention and the
+ * outputs that export alerts and events. As a cluster view, it also takes
+ * the alerts of node control planes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +20,9 @@ import type { WatchedPath } from '../../proto/watched-paths';
 import { DetectionEngine } from './detections/engine';
 import { ThreatIntel } from './intel/threat-intel';
 import { IngestPipeline } from './ingest/pipeline';
+import type { OutputsConfig } from './config/outputs-config';
+import type { OutputStats } from './outputs/export-queue';
+import { Outputs } from './outputs/outputs';
 import { Authenticator, loadOrCreateToken } from './server/auth';
 import { AlertService } from './server/alert-service';
 import { bind, claimSocket, tlsCredentials, type TlsFiles } from './server/listeners';
@@ -30,6 +34,7 @@ import { AuditRepo } from './store/audit-repo';
 import { CredentialsRepo } from './store/credentials-repo';
 import { openStore } from './store/db';
 import { EventsRepo } from './store/events-repo';
+import { OutputsRepo } from './store/outputs-repo';
 import { Retention, type RetentionPolicy } from './store/retention';
 import { StoreWriter } from './store/writer';
 import { MetricsEndpoint, describeAddress, type MetricsAddress } from '../../proto/metrics-endpoint';
@@ -83,6 +88,8 @@ export interface RunningControlPlane {
   /** Where it listens (the port actually bound). */
   metricsAt?: MetricsAddress;
   status(): { eventsStored: number; eventsPerSecond: number; alerts: number; eventsLost: number; sensors: number };
+  /** Each configured output's counters (sent, failed, dropped, lag, last error). */
+  outputStats(): OutputStats[];
   /** Re-reads the rules file and the threat-intel feeds (what SIGHUP does). */
   reload(): void;
   /**
@@ -113,11 +120,15 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   let engine: DetectionEngine | undefined;
   let sensorService: SensorService | undefined;
   let watchedPaths: WatchedPath[] = [];
+  let outputs: Outputs | undefined;
+  let outputsConfig: OutputsConfig | undefined;
   const rules = new ConfiguredRules(o.rulesFile, (ruleSet, file) => {
     engine?.setRuleSet(ruleSet);
     intel.configure(file?.intel.feeds ?? []);
     watchedPaths = watchedPathsOf(file);
     sensorService?.configure(watchedPaths);
+    outputsConfig = file?.outputs;
+    void outputs?.configure(outputsConfig);
   }, log);
   // First, so that a bad rules file is the one thing said and nothing was started.
   const ruleSet = rules.load();
@@ -133,6 +144,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   const events = new EventsRepo(db);
   const alerts = new AlertsRepo(db);
   const stream = new AlertStream();
+  outputs = new Outputs({ repo: new OutputsRepo(db), alerts, log });
+  stream.subscribe(() => outputs.poke());
   engine = new DetectionEngine(ruleSet, { log, clusterName: o.clusterName, intel });
   // A restarted control plane still knows the containers that run: their entrypoints, mounts, API address.
   for (const started of events.containers.running()) engine.containers.observe(started, Date.now());
@@ -191,6 +204,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     const metricsAt = o.metrics && (await metrics!.listen(o.metrics.listen));
     tailer?.start();
     retention.start();
+    await outputs.configure(outputsConfig);
     rules.watch();
     intel.watch();
     cluster?.start();
@@ -214,6 +228,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         eventsLost: pipeline.eventsLost,
         sensors: sensorService.connected,
       }),
+      outputStats: () => outputs.outputStats(),
       reload() {
         rules.reload();
         intel.refresh(true);
@@ -241,6 +256,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         await tailer?.stop();
         await webhook?.close();
         await retention.stop();
+        await outputs.stop();
         // Sensor streams and alert subscriptions never end on their own: give
         // in-flight calls a moment, then close what is left.
         await new Promise<void>((resolve) => {
@@ -261,6 +277,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     intel.close();
     await tailer?.stop();
     await webhook?.close();
+    await outputs.stop();
     server.forceShutdown();
     await writer.close();
     db.close();

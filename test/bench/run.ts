@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark and prints one JSON document.
  * BENCH_ROUNDS, BENCH_SECONDS, BENCH_INGEST_SECONDS, BENCH_AUDIT_LOG_EVENTS,
- * BENCH_PODS, BENCH_NODES and BENCH_NODE_ALERTS change the run lengths; BENCH_STORMS (e.g. "open,exec") picks the sensor's storms. Each benchmark runs in a fresh process of its own (this file,
+ * BENCH_PODS, BENCH_NODES, BENCH_NODE_ALERTS and BENCH_EXPORT_BATCHES change the run lengths; BENCH_STORMS (e.g. "open,exec") picks the sensor's storms. Each benchmark runs in a fresh process of its own (this file,
  * given its name), so none measures the heap or the children another left.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { benchAuditLogFile } from './audit-log-file';
 import { benchAuditWebhook } from './audit-webhook';
 import { benchContainerChurn } from './container-churn';
 import { benchDetections } from './detections';
+import { benchExportJetStream } from './export-jetstream';
 import { benchIngest } from './ingest';
 import { benchSensorOverhead } from './sensor-overhead';
 import { benchSensorOutbox } from './sensor-outbox';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   audit_log_file: () => benchAuditLogFile(Number(process.env.BENCH_AUDIT_LOG_EVENTS ?? 200_000)),
   detections: () => benchDetections(),
   sensor_outbox: () => benchSensorOutbox(),
+  export_jetstream: () => benchExportJetStream(Number(process.env.BENCH_EXPORT_BATCHES ?? 2000)),
   vigil_up_pipeline: () => benchPipeline(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
   cluster_fan_in: () => benchClusterFanIn(Number(process.env.BENCH_NODES ?? 8), Number(process.env.BENCH_NODE_ALERTS ?? 2000)),
 };

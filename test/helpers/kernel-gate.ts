@@ -21,7 +21,8 @@ function missingKernel(): string | undefined {
 /** A hung kernel test fails after this long instead of stalling the run. */
 const SUITE_TIMEOUT_MS = 120_000;
 
-function gate(reason: string | undefined, what: string): { skip?: string; timeout: number } {
+/** Options for `describe` when `reason` (if any) says why `what` cannot run here: a loud skip, or a failure in CI. */
+export function gate(reason: string | undefined, what: string): { skip?: string; timeout: number } {
   if (!reason) return { timeout: SUITE_TIMEOUT_MS };
   if (process.env.CI === 'true') throw new Error(`${what} cannot run in CI: ${reason}`);
   process.stderr.write(`\n*** SKIPPING ${what}: ${reason} ***\n\n`);

@@ -106,6 +106,16 @@ export function shellInContainer(pid: number, ppid = 7000): Event__Output {
   return execEvent({ pid, ppid, filename: '/bin/sh', argv: ['sh', '-c', `id; echo step-${word}`], containerId: CONTAINER_ID });
 }
 
+/**
+ * A shell in a container whose command differs from every other's in
+ * letters, not digits: alerts merge repeats that differ only in numbers, so
+ * each of these raises an alert of its own.
+ */
+export function distinctShellInContainer(n: number): Event__Output {
+  const word = n.toString(26).replace(/[0-9]/g, (d) => 'qrstuvwxyz'[Number(d)]);
+  return execEvent({ pid: 100_000 + n, ppid: 7000, filename: '/bin/sh', argv: ['sh', '-c', `id; echo ${word}`], containerId: CONTAINER_ID });
+}
+
 export interface PodRef {
   containerId: string;
   namespace: string;

@@ -16,13 +16,17 @@ interface GapsFlags {
 const time = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
 
 function line(g: Gap): string {
-  const what = g.kind === 'audit' ? `${g.bytes} bytes of audit input` : g.fromUs !== undefined ? `unwatched ${time(g.fromUs)} to ${time(g.toUs!)}` : `seqs ${g.firstSeq}-${g.lastSeq}, ${g.events} events`;
+  const what = g.kind === 'audit'
+    ? `${g.bytes} bytes of audit input`
+    : g.kind === 'output'
+      ? g.node ? `${g.skipped} batches of ${g.node} not exported (seqs ${g.firstSeq}-${g.lastSeq})` : `${g.skipped} alerts not exported (ids ${g.firstSeq}-${g.lastSeq})`
+      : g.fromUs !== undefined ? `unwatched ${time(g.fromUs)} to ${time(g.toUs!)}` : `seqs ${g.firstSeq}-${g.lastSeq}, ${g.events} events`;
   return `${time(g.recordedAtUs)}  ${g.kind.padEnd(5)} ${g.source.slice(0, 30).padEnd(30)} ${what}: ${g.reason}`;
 }
 
 export function gapsCommand(): Command {
   return new Command('gaps')
-    .description('list what the store is missing and why: events lost or refused, time a sensor was not running, audit input that could not be read')
+    .description('list what the store is missing and why: events lost or refused, time a sensor was not running, audit input that could not be read, alerts or events an output skipped')
     .addOption(dataDirOption())
     .option('--node <name>', 'only this node\'s gaps')
     .option('--since <time>', 'recorded since (ISO 8601, or a duration ago: 1h)', parseTime)

@@ -1,7 +1,7 @@
 /**
  * The rules file: which rules run and how loud they are, their exceptions,
- * the named lists they read, the threat-intelligence feeds, and the paths
- * the sensors watch. YAML,
+ * the named lists they read, the threat-intelligence feeds, the paths
+ * the sensors watch, and where alerts are exported. YAML,
  * checked against a JSON schema and then against the rule catalog, so every
  * problem comes back with the line and column it is about.
  */
@@ -10,6 +10,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 import { VigilError } from '../../../proto/errors';
 import { DEFAULT_WATCHED_PATHS, FILE_ACCESS_KINDS, validateWatchedPaths, type WatchedPath } from '../../../proto/watched-paths';
+import { outputsProblems, outputsSchema, withDefaults, type OutputsConfig } from './outputs-config';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type SeverityName = (typeof SEVERITIES)[number];
@@ -42,6 +43,8 @@ export interface RulesFile {
   intel: { feeds: FeedSpec[] };
   /** Paths the sensors watch besides the defaults, and defaults they no longer watch. */
   watched_paths?: { add: WatchedPath[]; remove: string[] };
+  /** Exports, each off unless present. */
+  outputs?: OutputsConfig;
 }
 
 /** What the semantic check needs to know of each shipped rule. */
@@ -106,6 +109,7 @@ const SCHEMA = {
         remove: { type: 'array', items: { type: 'string', minLength: 1 } },
       },
     },
+    outputs: outputsSchema(SEVERITIES),
     intel: {
       type: 'object',
       additionalProperties: false,
@@ -141,6 +145,7 @@ function describeError(e: ErrorObject): string {
     case 'anyOf':
       return `${where}: must be a glob or a list of globs`;
     case 'pattern':
+      if (where.startsWith('outputs.')) return `${where}: ${where.endsWith('subject') ? 'a NATS subject: tokens of letters, digits, _ or - joined by dots' : where.endsWith('auth_header') ? 'a header name: letters, digits and -' : 'letters, digits, _ and - only'}`;
       return `${where}: list names are lowercase words joined by underscores`;
     default:
       return `${where}: ${e.message}`;
@@ -213,6 +218,7 @@ function semanticProblems(file: RulesFile, catalog: readonly RuleCatalogEntry[],
     });
   }
   problems.push(...watchedPathProblems(file, loc));
+  if (file.outputs) problems.push(...outputsProblems(file.outputs).map(([path, message]) => loc.at(path, message)));
   return problems;
 }
 
@@ -266,6 +272,7 @@ export function parseRulesFile(text: string, catalog: readonly RuleCatalogEntry[
     rules: v.rules ?? {},
     intel: { feeds: v.intel?.feeds ?? [] },
     watched_paths: { add: v.watched_paths?.add ?? [], remove: v.watched_paths?.remove ?? [] },
+    outputs: withDefaults(v.outputs),
   };
   const problems = semanticProblems(file, catalog, knownLists, loc);
   return problems.length ? { problems } : { file, problems };

@@ -109,7 +109,7 @@ export class AlertsRepo {
       for (const r of rows) {
         const alert: Alert__Output = { ...(JSON.parse(r.body) as Alert__Output), id: String(r.id), count: r.count, last_seen_unix_nano: `${r.last_seen_us}000` };
         // Bodies stored before schema 3 have no audit_ids.
-        // Only a cluster view's alerts taken from nodes have one (schema 6),
+        // Only a cluster view's alerts taken from nodes have one (schema 7),
         // and they arrive with their audit ids in the body.
         alert.origin ??= null;
         if (!alert.origin) alert.audit_ids = alert.evidence?.audit ? (this.auditIdsStmt.all(r.id) as string[]) : [];

@@ -1,13 +1,15 @@
 /**
  * What the store is missing, as the store itself recorded it: batches of a
  * node's events lost or never sent (with their seqs and count), windows in
- * which a node was not watched, and audit input that could not be read.
+ * which a node was not watched, audit input that could not be read, and
+ * alerts or batches an output skipped because its destination fell too far
+ * behind.
  */
 import type { Db } from './db';
 
 export interface Gap {
-  kind: 'node' | 'audit';
-  /** The node, or the audit source (a log file, "webhook from ADDRESS"). */
+  kind: 'node' | 'audit' | 'output';
+  /** The node, the audit source (a log file, "webhook from ADDRESS"), or the output (its key in the rules file). */
   source: string;
   recordedAtUs: number;
   reason: string;
@@ -15,8 +17,12 @@ export interface Gap {
   events: number;
   /** Bytes of input skipped (audit gaps). */
   bytes: number;
+  /** Seqs lost (node gaps), or first and last alert id or batch seq skipped (output gaps). */
   firstSeq?: string;
   lastSeq?: string;
+  /** Output gaps: alerts, or batches of `node`, not exported. */
+  skipped?: number;
+  node?: string;
   /** The window in which the node was not watched, when the gap is one. */
   fromUs?: number;
   toUs?: number;
@@ -44,9 +50,16 @@ export class GapsRepo {
     const auditGaps = q.node
       ? []
       : (this.db.prepare('SELECT source, recorded_at_us AS recordedAtUs, reason, bytes FROM audit_gaps WHERE recorded_at_us >= ? ORDER BY id DESC LIMIT ?').all(since, q.limit) as Pick<Gap, 'source' | 'recordedAtUs' | 'reason' | 'bytes'>[]);
+    const outputGaps = this.db
+      .prepare(
+        `SELECT output AS source, recorded_at_us AS recordedAtUs, reason, first AS firstSeq, last AS lastSeq, skipped, node FROM output_gaps
+         WHERE recorded_at_us >= ? AND (? IS NULL OR node = ?) ORDER BY id DESC LIMIT ?`,
+      )
+      .all(since, q.node ?? null, q.node ?? null, q.limit) as (Pick<Gap, 'source' | 'recordedAtUs' | 'reason' | 'firstSeq' | 'lastSeq' | 'skipped'> & { node: string | null })[];
     const all: Gap[] = [
       ...nodeGaps.map((g) => ({ ...g, kind: 'node' as const, bytes: 0, fromUs: g.fromUs ?? undefined, toUs: g.toUs ?? undefined })),
       ...auditGaps.map((g) => ({ ...g, kind: 'audit' as const, events: 0 })),
+      ...outputGaps.map((g) => ({ ...g, kind: 'output' as const, events: 0, bytes: 0, node: g.node ?? undefined })),
     ];
     return all.sort((a, b) => b.recordedAtUs - a.recordedAtUs).slice(0, q.limit);
   }

@@ -41,6 +41,9 @@ const takeNodeAlerts = db.transaction((m: Extract<WriterRequest, { op: 'node-ale
 
 const probe = db.prepare('INSERT INTO health_probe (id, written_at_us) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET written_at_us = excluded.written_at_us');
 
+// Run with .immediate(): a deferred transaction that reads, then writes after the
+// main connection committed (retention, output cursors), fails with "database
+// is locked" at once instead of waiting; taking the write lock first waits.
 const writeBatch = db.transaction((m: Extract<WriterRequest, { op: 'batch' }>) => {
   if (!events.insertBatch(m.node, BigInt(m.seq), m.rows, m.gap)) return { duplicate: true, fresh: [] };
   return { duplicate: false, fresh: merger.apply(m.raised, m.nowMs) };
@@ -81,7 +84,7 @@ function writeBatchInOrder(m: Extract<WriterRequest, { op: 'batch' }>) {
   const failed = failedSeq.get(m.node);
   if (failed !== undefined && seq > failed) throw new Error(`batch ${m.seq} of ${m.node} waits for batch ${failed}, whose write failed; resend from ${failed}`);
   try {
-    const result = writeBatch(m);
+    const result = writeBatch.immediate(m);
     failedSeq.delete(m.node);
     return result;
   } catch (err) {
@@ -102,7 +105,7 @@ parentPort!.on('message', (m: WriterRequest) => {
       parentPort!.postMessage({ id: m.id, result: null });
       return;
     }
-    const result = m.op === 'batch' ? writeBatchInOrder(m) : m.op === 'audit' ? writeAudit(m) : takeNodeAlerts(m);
+    const result = m.op === 'batch' ? writeBatchInOrder(m) : m.op === 'audit' ? writeAudit.immediate(m) : takeNodeAlerts.immediate(m);
     parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: (err as Error).message });

@@ -6,5 +6,6 @@ import { sql as credentials } from './004-credentials';
 import { sql as gapWindows } from './005-gap-windows';
 import { sql as healthProbe } from './006-health-probe';
 import { sql as nodeAlerts } from './007-node-alerts';
+import { sql as outputs } from './008-outputs';
 
-export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, healthProbe, nodeAlerts];
+export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, healthProbe, nodeAlerts, outputs];
