@@ -10,6 +10,8 @@ import type { IngestPipeline } from './ingest/pipeline';
 import type { SensorService } from './server/sensor-service';
 import type { Retention } from './store/retention';
 import type { StoreWriter } from './store/writer';
+import type { OutputStats } from './outputs/export-queue';
+import type { ClusterNodeStatus } from '../../proto/generated/vigil/v1/ClusterNodeStatus';
 
 export interface ControlPlaneParts {
   pipeline: IngestPipeline;
@@ -18,6 +20,9 @@ export interface ControlPlaneParts {
   retention: Retention;
   stream: AlertStream;
   engine: DetectionEngine;
+  outputs: () => OutputStats[];
+  /** A cluster view's nodes; none for a node's own control plane. */
+  clusterNodes: () => ClusterNodeStatus[];
 }
 
 /** A write takes a millisecond or so; seconds mean the disk or the lock is in trouble. */
@@ -45,6 +50,22 @@ export function addControlPlaneMetrics(m: MetricsEndpoint, p: ControlPlaneParts)
   m.gauge('sensors_connected', 'Sensor streams open', [], () => p.sensors.connected);
   m.gauge('sensor_lag_seconds', 'Per node, how long before its commit the newest event of its last batch happened', ['node'], () =>
     [...p.pipeline.lagMs].map(([node, ms]) => [{ node }, ms / 1000] as const),
+  );
+
+  const perOutput = (pick: (o: OutputStats) => [number, number]) => () =>
+    p.outputs().flatMap((o) => {
+      const [alerts, batches] = pick(o);
+      return [[{ output: o.output, kind: 'alerts' }, alerts] as const, [{ output: o.output, kind: 'event_batches' }, batches] as const];
+    });
+  m.counter('output_sent_total', 'Alerts and event batches each output delivered (acknowledged by JetStream, or answered 2xx)', ['output', 'kind'], perOutput((o) => [o.alertsSent, o.batchesSent]));
+  m.counter('output_dropped_total', 'Alerts and event batches an output skipped because it fell more than its max_lag behind (each skip is a gap)', ['output', 'kind'], perOutput((o) => [o.alertsDropped, o.batchesDropped]));
+  m.gauge('output_lag', 'Alerts and event batches stored but not yet delivered by each output: the export lag', ['output', 'kind'], perOutput((o) => [o.alertsLag, o.batchesLag]));
+  m.counter('output_failures_total', 'Delivery rounds of each output that failed (each is retried)', ['output'], () => p.outputs().map((o) => [{ output: o.output }, o.failures] as const));
+  m.gauge('cluster_node_connected', 'For a cluster view: 1 while the alert stream of each node control plane is open', ['address'], () =>
+    p.clusterNodes().map((n) => [{ address: n.address ?? '' }, n.connected ? 1 : 0] as const),
+  );
+  m.counter('cluster_node_alerts_total', 'For a cluster view: alerts taken from each node control plane since it started', ['address'], () =>
+    p.clusterNodes().map((n) => [{ address: n.address ?? '' }, Number(n.alerts_received ?? 0)] as const),
   );
 
   m.addCheck('live', 'store-writer', () => p.writer.problem && `the writer thread stopped: ${p.writer.problem}`);

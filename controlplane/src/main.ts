@@ -176,7 +176,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
 
   const retention = new Retention(db, o.retention ?? {}, log);
   const metrics = o.metrics ? new MetricsEndpoint({ prefix: 'vigil_controlplane_', token: o.metrics.token }) : undefined;
-  if (metrics) addControlPlaneMetrics(metrics, { pipeline, sensors: sensorService, writer, retention, stream, engine });
+  if (metrics) addControlPlaneMetrics(metrics, { pipeline, sensors: sensorService, writer, retention, stream, engine, outputs: () => outputs.outputStats(), clusterNodes: () => cluster?.status() ?? [] });
   const tailer = o.auditLog ? new AuditLogTailer(o.auditLog, auditRepo, audit, log) : undefined;
   const webhook = webhookAt && o.tls
     ? new AuditWebhook(

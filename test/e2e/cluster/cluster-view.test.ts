@@ -18,6 +18,7 @@ import type { StatusResponse__Output } from '../../../proto/generated/vigil/v1/S
 import { TestSensorStream, metadataWith, queryClient, subscribeAlerts } from '../../helpers/grpc-clients';
 import { CONTAINER_ID, execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
+import { metric, scrapeMetrics } from '../../helpers/metrics-text';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
 
 function freePort(): Promise<number> {
@@ -118,11 +119,13 @@ describe('vigil cluster: the cluster view over three node control planes', { tim
   let view: LiveCommand | undefined;
   let follow: LiveCommand | undefined;
   const viewLog: string[] = [];
+  let metricsPort = 0;
 
   const startView = async () => {
     if (view) viewLog.push(view.stderr());
-    view = startVigil(['cluster', '--data-dir', viewDir, '--nodes', nodes.map((n) => n.address).join(','), '--node-token-file', readerToken]);
+    view = startVigil(['cluster', '--data-dir', viewDir, '--nodes', nodes.map((n) => n.address).join(','), '--node-token-file', readerToken, '--metrics-listen', '127.0.0.1:0']);
     await view.waitFor(/listening on/);
+    metricsPort = Number(/metrics endpoint on 127\.0\.0\.1:(\d+)/.exec(view.stderr())![1]);
   };
   const viewToken = () => fs.readFileSync(path.join(viewDir, 'token'), 'utf8').trim();
   const viewStatus = () =>
@@ -214,6 +217,9 @@ describe('vigil cluster: the cluster view over three node control planes', { tim
     const status = await viewStatus();
     assert.deepEqual(status.cluster_nodes.map((c) => [c.address, c.connected, c.node_names]).sort(), nodes.map((n) => [n.address, true, [n.name]]).sort());
     assert.equal(status.events_stored, '0', 'events stay on the nodes');
+    const text = await scrapeMetrics(metricsPort);
+    for (const n of nodes) assert.equal(metric(text, 'vigil_controlplane_cluster_node_connected', { address: n.address }), 1, `/metrics: ${n.address} connected`);
+    assert.equal(metric(text, 'vigil_controlplane_cluster_node_alerts_total'), 3 * 4 + 3 * 2, '/metrics: the alerts taken since the cluster view restarted');
   });
 
   test('a node that stops answering without closing its connection is found out and followed again when it answers', async () => {

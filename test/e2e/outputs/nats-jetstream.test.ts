@@ -9,6 +9,7 @@ import { TestSensorStream } from '../../helpers/grpc-clients';
 import { NatsServer, freePort, natsTestOptions } from '../../helpers/nats-server';
 import { distinctShellInContainer } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
+import { metric, scrapeMetrics } from '../../helpers/metrics-text';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -145,7 +146,9 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
     const tokenFile = path.join(dataDir, 'nats.token');
     fs.writeFileSync(tokenFile, 'nats-s3cret\n');
     writeRules(rules, { url: `nats://127.0.0.1:${port}`, stream: 'LAGTEST', max_lag: 5, token_file: tokenFile, events: true });
-    const cp = await startTestControlPlane({ dataDir, rulesFile: rules });
+    const cp = await startTestControlPlane({ dataDir, rulesFile: rules, metrics: { listen: { host: '127.0.0.1', port: 0 } } });
+    const metricsPort = cp.metricsAt && 'port' in cp.metricsAt ? cp.metricsAt.port : 0;
+    const scraped = async (name: string, kind: string) => metric(await scrapeMetrics(metricsPort), `vigil_controlplane_${name}`, { output: 'nats', kind });
     const sensor = new TestSensorStream(cp.target, cp.token);
     const nats = new NatsServer(port, tempDir('vigil-nats-'), 'nats-s3cret');
     try {
@@ -160,6 +163,8 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
       assert.equal(failing.alertsLag, 5);
       assert.equal(failing.batchesLag, 5);
       assert.ok(failing.lastErrorAtMs! <= Date.now() && failing.lastErrorAtMs! > Date.now() - 60_000);
+      assert.deepEqual([await scraped('output_dropped_total', 'alerts'), await scraped('output_dropped_total', 'event_batches')], [7, 7], '/metrics shows the skips');
+      assert.deepEqual([await scraped('output_lag', 'alerts'), await scraped('output_lag', 'event_batches')], [5, 5], '/metrics shows the export lag');
 
       const gaps = (await runVigil(['gaps', '--data-dir', dataDir, '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; source: string; node?: string; skipped: number; firstSeq: string; lastSeq: string; reason: string });
       const batchGap = gaps.find((g) => g.kind === 'output' && g.node === 'node-b');
@@ -194,6 +199,7 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
         const [s] = cp.outputStats();
         return s.alertsSent === 5 && s.batchesSent === 5 && s.alertsLag === 0 && s.batchesLag === 0 ? s : undefined;
       }, 10_000);
+      assert.deepEqual([await scraped('output_sent_total', 'alerts'), await scraped('output_sent_total', 'event_batches'), await scraped('output_lag', 'alerts')], [5, 5, 0]);
     } finally {
       sensor.close();
       await cp.stop();

@@ -9,6 +9,7 @@ import { KernelSensor } from '../../../sensor/src/kernel-sensor';
 import { TestCgroup } from '../../helpers/cgroup2';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { run, uniqueToken } from '../../helpers/processes';
+import { metric } from '../../helpers/metrics-text';
 import { tempDir } from '../../helpers/temp-dir';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
 
@@ -20,18 +21,6 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms 
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** The sum of the samples of `name` whose labels include `labels`; undefined when there is none. */
-function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  let sum: number | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const has = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => has[k] === v)) sum = (sum ?? 0) + Number(m[3]);
-  }
-  return sum;
 }
 
 async function get(port: number, route: string): Promise<{ status: number; body: string }> {
