@@ -60,8 +60,7 @@ export class MetricsEndpoint {
       labelNames,
       registers: [this.registry],
       collect() {
-        this.reset();
-        for (const [labels, value] of samplesOf(read())) this.inc(labels, value);
+        refill(this, read, (labels, value) => this.inc(labels, value));
       },
     });
   }
@@ -74,8 +73,7 @@ export class MetricsEndpoint {
       labelNames,
       registers: [this.registry],
       collect() {
-        this.reset();
-        for (const [labels, value] of samplesOf(read())) this.set(labels, value);
+        refill(this, read, (labels, value) => this.set(labels, value));
       },
     });
   }
@@ -155,6 +153,12 @@ export class MetricsEndpoint {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/** Replaces what a metric holds with what `read` says now: totals the part keeps are the truth, not increments. */
+function refill(metric: { reset(): void }, read: () => Samples, put: (labels: Labels, value: number) => void): void {
+  metric.reset();
+  for (const [labels, value] of samplesOf(read())) put(labels, value);
 }
 
 function samplesOf(samples: Samples): Iterable<readonly [Labels, number]> {

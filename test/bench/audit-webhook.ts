@@ -6,12 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import { makeTestPki } from '../helpers/test-pki';
 import { tempDir } from '../helpers/temp-dir';
 import { startVigil } from '../helpers/vigil-cli';
 import { auditMix } from './audit-mix';
 import { round } from './stats';
+import { freePort } from '../helpers/free-port';
 
 const BATCH = 500;
 const CONNECTIONS = 2;
@@ -23,14 +23,6 @@ function template(): string {
   return JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: auditMix(BATCH, POST_MARK) });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function benchAuditWebhook(seconds: number) {
   const pki = makeTestPki();

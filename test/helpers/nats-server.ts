@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { gate } from './kernel-gate';
 
 /** Where Debian's nats-server package puts it. */
@@ -16,16 +15,6 @@ export function natsTestOptions(): { skip?: string; timeout: number } {
   return gate(fs.existsSync(NATS_SERVER) ? undefined : `needs ${NATS_SERVER} (Debian package nats-server)`, 'NATS JetStream tests');
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export class NatsServer {
   private child: ChildProcess | undefined;

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
@@ -20,28 +19,14 @@ import { CONTAINER_ID, execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
 import { metric, scrapeMetrics } from '../../helpers/metrics-text';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { freePort } from '../../helpers/free-port';
+import { waitUntil as until } from '../../helpers/eventually';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** What the processes said, for a failure's message. */
 let context = () => '';
+const waitUntil = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => until(what, cond, ms, () => context());
 
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms\n${context()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The pid an alert raised by shellWith(pid) names: each one raised is unique. */
 const pidOf = (a: Alert__Output) => a.pid;

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { after, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
@@ -14,15 +13,8 @@ import { CONTAINER_ID, execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
 import { makeTestPki } from '../../helpers/test-pki';
 import { startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { freePort } from '../../helpers/free-port';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('vigil cluster to a node over mutual TLS', { timeout: 60_000 }, () => {
   const pki = makeTestPki();

@@ -8,6 +8,7 @@ import { startTestControlPlane } from '../../helpers/controlplane';
 import { TestSensorStream } from '../../helpers/grpc-clients';
 import { distinctShellInContainer } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
+import { waitUntil } from '../../helpers/eventually';
 
 interface Received {
   method: string;
@@ -33,13 +34,6 @@ async function startReceiver(failFirst: number) {
   return { received, port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function waitUntil(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Falco-compatible HTTP output', { timeout: 90_000 }, () => {
   test('alerts reach a falcosidekick-style endpoint as Falco JSON, once each, in order, retried after a failure; the severity floor holds across a reload', async () => {

@@ -6,11 +6,13 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { startTestControlPlane } from '../../helpers/controlplane';
 import { TestSensorStream } from '../../helpers/grpc-clients';
-import { NatsServer, freePort, natsTestOptions } from '../../helpers/nats-server';
+import { freePort } from '../../helpers/free-port';
+import { NatsServer, natsTestOptions } from '../../helpers/nats-server';
 import { distinctShellInContainer } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
 import { metric, scrapeMetrics } from '../../helpers/metrics-text';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { eventually } from '../../helpers/eventually';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,24 +39,13 @@ async function streamContents(url: string, stream: string, token?: string): Prom
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await sleep(200);
-  }
-}
 
 function writeRules(file: string, nats: Record<string, unknown>): void {
   fs.writeFileSync(file, `outputs:\n  nats:\n${Object.entries(nats).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`).join('')}`);
 }
+
+/** Restarting nats-server and the control plane takes a while on a busy machine. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) => eventually(what, probe, ms);
 
 describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, () => {
   test('every alert and event batch arrives exactly once across a killed nats-server and a killed control plane', async () => {

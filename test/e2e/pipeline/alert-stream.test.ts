@@ -4,14 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { startTestControlPlane, type TestControlPlane } from '../../helpers/controlplane';
 import { TestSensorStream, subscribeAlerts } from '../../helpers/grpc-clients';
 import { CONTAINER_ID, execEvent, shellInContainer } from '../../helpers/synthetic-events';
+import { waitUntil } from '../../helpers/eventually';
 
-async function waitUntil(cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('alert stream', { timeout: 60_000 }, () => {
   let cp: TestControlPlane;
@@ -95,7 +89,7 @@ describe('alert stream', { timeout: 60_000 }, () => {
   test('an unknown severity in the filter is refused', async () => {
     // Names are checked by the client's serializer; a number it passes on.
     const bad = subscribeAlerts(cp.target, cp.token, { after_id: '0', filter: { min_severity: 42 as never } });
-    await waitUntil(() => bad.error() !== undefined);
+    await waitUntil('the refusal', () => bad.error() !== undefined);
     assert.equal(bad.error()?.code, grpc.status.INVALID_ARGUMENT);
     bad.close();
   });
@@ -107,7 +101,7 @@ describe('alert stream', { timeout: 60_000 }, () => {
     for (let i = 0; i < 10; i++) await raise(50);
     assert.ok(Date.now() - started < 10_000, 'ingest did not wait for the slow subscriber');
     slow.call.resume();
-    await waitUntil(() => slow.error() !== undefined);
+    await waitUntil('the slow subscriber cut off', () => slow.error() !== undefined);
     assert.equal(slow.error()?.code, grpc.status.RESOURCE_EXHAUSTED);
     assert.match(slow.error()!.details, /resubscribe with after_id=\d+/);
     slow.close();

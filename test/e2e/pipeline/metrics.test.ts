@@ -12,16 +12,8 @@ import { run, uniqueToken } from '../../helpers/processes';
 import { metric } from '../../helpers/metrics-text';
 import { tempDir } from '../../helpers/temp-dir';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { eventually } from '../../helpers/eventually';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function get(port: number, route: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${route}`);

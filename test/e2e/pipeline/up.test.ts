@@ -9,16 +9,8 @@ import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { run, uniqueToken } from '../../helpers/processes';
 import { tempDir } from '../../helpers/temp-dir';
 import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { eventually } from '../../helpers/eventually';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('vigil up, end to end', kernelTestOptions(), () => {
   const dataDir = tempDir('vigil-up-');
