@@ -15,9 +15,10 @@ export interface TestPki {
   issue(role: CertRole, name: string): { cert: string; key: string };
 }
 
-export function makeTestPki(): TestPki {
+/** A CA and certificates; the server certificate names `hosts`. */
+export function makeTestPki(hosts = ['localhost', '127.0.0.1']): TestPki {
   const dir = tempDir('vigil-pki-');
-  initPki(dir, ['localhost', '127.0.0.1'], 1);
+  initPki(dir, hosts, 1);
   const issue = (role: CertRole, name: string) => {
     const [cert, key] = issueCert(dir, role, name, 1);
     return { cert, key };

@@ -21,6 +21,12 @@ interface ClusterFlags extends ServerFlags {
   nodeTlsCert?: string;
   nodeTlsKey?: string;
   nodeInsecure?: boolean;
+  nodeTlsServerName?: string;
+}
+
+/** The name a Service's certificate carries inside the cluster, as `vigil certs init --host` is told in the README. */
+export function serviceDnsName(ref: { namespace: string; name: string }): string {
+  return `${ref.name}.${ref.namespace}.svc`;
 }
 
 /** `--nodes a:7443,b:7443` (a unix:///path socket too, for nodes on this host). */
@@ -56,6 +62,7 @@ export function clusterCommand(): Command {
     .option('--node-tls-ca <file>', 'CA that signed the node control planes\' certificates (TLS to the nodes)')
     .option('--node-tls-cert <file>', 'client certificate for the nodes (O=vigil-reader; mutual TLS, with --node-tls-key)')
     .option('--node-tls-key <file>', 'client key for the nodes (with --node-tls-cert)')
+    .option('--node-tls-server-name <name>', 'the name the node certificates carry (default with --nodes-service NS/NAME: NAME.NS.svc; with --nodes: the host given)')
     .option('--node-insecure', 'reach the nodes without TLS or credentials (never on a shared network)')
     .action(async (f: ClusterFlags) => {
       if (!f.nodes === !f.nodesService) throw new VigilError('INVALID_ARGUMENT', 'say where the nodes are: --nodes HOST:PORT,... or --nodes-service NAMESPACE/NAME (one of them)');
@@ -65,6 +72,7 @@ export function clusterCommand(): Command {
         tokenFile: f.nodeTokenFile,
         tls: f.nodeTlsCa || f.nodeTlsCert || f.nodeTlsKey ? { ca: f.nodeTlsCa, cert: f.nodeTlsCert, key: f.nodeTlsKey } : undefined,
         insecure: f.nodeInsecure,
+        serverName: f.nodeTlsServerName ?? (f.nodesService ? serviceDnsName(parseServiceRef(f.nodesService)) : undefined),
       });
       if (f.nodeInsecure) log('reaching the nodes WITHOUT TLS or credentials (--node-insecure): anyone on the path can read or forge node alerts');
       const discovery = f.nodes ? staticNodes(f.nodes) : new EndpointSliceDiscovery(parseServiceRef(f.nodesService!), inClusterApi(), log);

@@ -14,10 +14,17 @@ export interface NodeLinkOptions {
   tokenFile?: string;
   tls?: { ca?: string; cert?: string; key?: string };
   insecure?: boolean;
+  /**
+   * The name node certificates are checked against, instead of the address
+   * dialled: discovered nodes are dialled at pod addresses, which change
+   * with every restart, while their certificate names their Service.
+   */
+  serverName?: string;
 }
 
 export interface NodeLink {
   credentials: grpc.ChannelCredentials;
+  channelOptions: grpc.ChannelOptions;
   /** The call metadata for the node at `address`; throws when the credential cannot go there. */
   metadata(address: string): grpc.Metadata;
 }
@@ -35,6 +42,7 @@ export function nodeLink(o: NodeLinkOptions): NodeLink {
   const credentials = channelCredentials(address);
   return {
     credentials,
+    channelOptions: address.tls && o.serverName ? { 'grpc.ssl_target_name_override': o.serverName } : {},
     metadata(target) {
       if (!o.tokenFile || o.insecure) return new grpc.Metadata();
       if (!address.tls && !local(target))

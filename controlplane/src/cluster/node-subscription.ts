@@ -56,8 +56,9 @@ export class NodeSubscription {
     hintName?: string,
   ) {
     const { AlertService, QueryService } = loadVigilProtos().vigil.v1;
-    this.alerts = new AlertService(address, link.credentials, CHANNEL_OPTIONS);
-    this.query = new QueryService(address, link.credentials, CHANNEL_OPTIONS);
+    const options = { ...CHANNEL_OPTIONS, ...link.channelOptions };
+    this.alerts = new AlertService(address, link.credentials, options);
+    this.query = new QueryService(address, link.credentials, options);
     if (hintName) this.names.add(hintName);
   }
 

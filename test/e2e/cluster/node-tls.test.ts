@@ -54,4 +54,32 @@ describe('vigil cluster to a node over mutual TLS', { timeout: 60_000 }, () => {
     running.push(wrong);
     await wrong.waitFor(new RegExp(`node 127\\.0\\.0\\.1:${port} unreachable: control plane at 127\\.0\\.0\\.1:${port} refused this credential: a sensor credential \\(n1\\) cannot`), 20_000);
   });
+
+  test('a node dialled at its pod address, its certificate naming its Service: checked against --node-tls-server-name', async () => {
+    const svc = makeTestPki(['vigil-node.vigil.svc']);
+    const port = await freePort();
+    const nodeDir = tempDir('vigil-tls-node-');
+    const node = startVigil(['controlplane', '--data-dir', nodeDir, '--listen', `127.0.0.1:${port}`, '--tls-cert', svc.serverCert, '--tls-key', svc.serverKey, '--tls-ca', svc.ca]);
+    running.push(node);
+    await node.waitFor(/listening on/);
+    const sensor = new TestSensorStream(`unix://${nodeDir}/vigil.sock`, fs.readFileSync(`${nodeDir}/token`, 'utf8').trim());
+    const seq = await sensor.hello('n2');
+    await sensor.send('n2', seq + 1n, [execEvent({ pid: 4322, filename: '/bin/sh', argv: ['sh', '-c', 'id'], containerId: CONTAINER_ID })]);
+    sensor.close();
+    const reader = svc.issue('reader', 'cluster-view');
+    const tlsFlags = ['--nodes', `127.0.0.1:${port}`, '--node-tls-ca', svc.ca, '--node-tls-cert', reader.cert, '--node-tls-key', reader.key];
+
+    const byAddress = startVigil(['cluster', '--data-dir', tempDir('vigil-tls-view3-'), ...tlsFlags]);
+    running.push(byAddress);
+    await byAddress.waitFor(new RegExp(`node 127\\.0\\.0\\.1:${port} unreachable: .*(certificate|altnames|Hostname)`, 'i'), 20_000);
+
+    const viewDir = tempDir('vigil-tls-view4-');
+    const byName = startVigil(['cluster', '--data-dir', viewDir, ...tlsFlags, '--node-tls-server-name', 'vigil-node.vigil.svc']);
+    running.push(byName);
+    await byName.waitFor(/listening on/);
+    const sub = subscribeAlerts(`unix://${viewDir}/vigil.sock`, fs.readFileSync(`${viewDir}/token`, 'utf8').trim(), { after_id: '0' });
+    const [a] = (await sub.waitFor(1, 20_000)) as Alert__Output[];
+    sub.close();
+    assert.equal(a.pid, 4322);
+  });
 });

@@ -24,6 +24,8 @@ import {
   INSTALL_DIR, LEAST_PRIVILEGE_DIR, REPO, ROOTFS_SCRIPT, dockerfileStages, findObject, flagValue, kubectlTestOptions, renderKustomization,
   type K8sObject,
 } from '../../helpers/deploy-manifests';
+import { serviceDnsName } from '../../../controlplane/src/cli/cluster';
+import { parseServiceRef } from '../../../controlplane/src/cluster/discovery';
 
 /** Every kind the install may contain; anything else fails until it is added and validated. */
 const MODELS: Record<string, new (data: never) => Model<unknown>> = {
@@ -116,6 +118,10 @@ describe('the Kubernetes install', kubectlTestOptions(), () => {
     const cluster = podOf(install, 'Deployment', 'vigil-cluster');
     const cc = cluster.spec.containers[0];
     assert.equal(flagValue(cc.args!, '--nodes-service'), `${nodeSvc.metadata.namespace}/${nodeSvc.metadata.name}`);
+    // The view dials pod addresses and checks the node certificate against the Service's name: the README's certificate must carry it.
+    const serverName = flagValue(cc.args!, '--node-tls-server-name') ?? serviceDnsName(parseServiceRef(flagValue(cc.args!, '--nodes-service')!));
+    const certsInit = /^vigil certs init .*$/m.exec(fs.readFileSync(path.join(REPO, 'README.md'), 'utf8'))?.[0] ?? '';
+    assert.ok(certsInit.includes(`--host ${serverName}`), `the README's "${certsInit}" names ${serverName}`);
     const svc = findObject<K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] } }>(install, 'Service', 'vigil-cluster');
     assert.deepEqual(svc.spec.selector, cluster.metadata.labels);
     const byFlag: Record<string, string> = { grpc: '--listen', audit: '--audit-webhook' };
