@@ -48,7 +48,7 @@ export function inClusterApi(env: NodeJS.ProcessEnv = process.env): KubernetesAp
 /** `--nodes-service NAMESPACE/NAME`, checked as Kubernetes names are. */
 export function parseServiceRef(value: string): { namespace: string; name: string } {
   const m = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/.exec(value);
-  if (!m) throw new VigilError('INVALID_ARGUMENT', `"${value}" is not NAMESPACE/NAME of a Service (lower-case DNS labels, e.g. vigil/vigil-nodes)`);
+  if (!m) throw new VigilError('INVALID_ARGUMENT', `"${value}" is not NAMESPACE/NAME of a Service (lower-case DNS labels, e.g. vigil/vigil-node)`);
   return { namespace: m[1], name: m[3] };
 }
 

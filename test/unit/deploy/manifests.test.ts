@@ -120,7 +120,8 @@ describe('the Kubernetes install', kubectlTestOptions(), () => {
     assert.equal(flagValue(cc.args!, '--nodes-service'), `${nodeSvc.metadata.namespace}/${nodeSvc.metadata.name}`);
     // The view dials pod addresses and checks the node certificate against the Service's name: the README's certificate must carry it.
     const serverName = flagValue(cc.args!, '--node-tls-server-name') ?? serviceDnsName(parseServiceRef(flagValue(cc.args!, '--nodes-service')!));
-    const certsInit = /^vigil certs init .*$/m.exec(fs.readFileSync(path.join(REPO, 'README.md'), 'utf8'))?.[0] ?? '';
+    const section = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8').split('## Deploying on Kubernetes')[1];
+    const certsInit = /^vigil certs init .*$/m.exec(section)?.[0] ?? '';
     assert.ok(certsInit.includes(`--host ${serverName}`), `the README's "${certsInit}" names ${serverName}`);
     const svc = findObject<K8sObject & { spec: { selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] } }>(install, 'Service', 'vigil-cluster');
     assert.deepEqual(svc.spec.selector, cluster.metadata.labels);
