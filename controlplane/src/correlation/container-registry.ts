@@ -122,6 +122,9 @@ export class ContainerRegistry {
         if (!f.initPid && p.ns_pid === 1 && !RUNTIMES.test(basename(argv[0] ?? ''))) f.initPid = p.pid;
         if (p.pid === f.initPid && f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
         if (namesUrl(argv)) {
+          // A repeat (a probe's curl every few seconds) moves to the end instead of pushing older, different fetches out of the window.
+          const again = f.fetches.findIndex((e) => e.filename === filename && sameArgv(e.argv, argv));
+          if (again >= 0) f.fetches.splice(again, 1);
           while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) f.fetches.shift();
           f.fetches.push({ atMs, filename, argv });
         }

