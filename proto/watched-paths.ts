@@ -12,6 +12,7 @@
  * and every other user's keys, but not /home/a/b/.ssh/. When two heads
  * before a "*" nest ("/home/" and "/home/x/"), the longer one wins.
  */
+import { CRI_SOCKETS } from './cri-runtime';
 import { VigilError } from './errors';
 
 /** What a file call does to a watched path (VIGIL_ACCESS_* of native/include/vigil_event.h). */
@@ -77,13 +78,8 @@ export const DEFAULT_WATCHED_PATHS: readonly WatchedPath[] = [
   { path: '/var/lib/kubelet/kubeconfig', category: C.kubeletCredentials },
   { path: '/etc/kubernetes/', category: C.kubeletCredentials },
   ...inHomes('.kube/', C.kubeconfig),
-  { path: '/run/containerd/containerd.sock', category: C.runtimeSocket },
-  { path: '/var/run/containerd/containerd.sock', category: C.runtimeSocket },
-  { path: '/run/docker.sock', category: C.runtimeSocket },
-  { path: '/var/run/docker.sock', category: C.runtimeSocket },
-  { path: '/run/k3s/containerd/containerd.sock', category: C.runtimeSocket },
-  { path: '/run/crio/crio.sock', category: C.runtimeSocket },
-  { path: '/var/run/crio/crio.sock', category: C.runtimeSocket },
+  // The CRI sockets the sensor itself looks for, and Docker's.
+  ...[...CRI_SOCKETS, '/run/docker.sock', '/var/run/docker.sock'].map((path) => ({ path, category: C.runtimeSocket })),
   ...inHomes('.aws/credentials', C.cloudCredentials),
   ...inHomes('.config/gcloud/', C.cloudCredentials),
   ...inHomes('.azure/', C.cloudCredentials),
