@@ -21,6 +21,7 @@ import { subscribeAlerts } from '../helpers/grpc-clients';
 import { tempDir } from '../helpers/temp-dir';
 import { startVigil } from '../helpers/vigil-cli';
 import { round } from './stats';
+import { memoryKiB } from './proc-stats';
 
 function sampleAlert(node: string, id: number): Alert__Output {
   const pid = 10_000 + id;
@@ -79,7 +80,7 @@ export async function benchClusterFanIn(nodeCount: number, alertsPerNode: number
     await sub.waitFor(total, 600_000);
     const seconds = (Date.now() - started) / 1000;
     sub.close();
-    const rssKiB = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${view.child.pid}/status`, 'utf8'))?.[1] ?? 0);
+    const rssKiB = memoryKiB(view.child.pid!, 'VmHWM') ?? 0;
     return {
       measures: 'alerts/s a vigil cluster process reads from N node alert streams, stores once per origin and re-publishes, until a subscriber of the view has all, from the moment the view listens',
       nodes: nodeCount,

@@ -17,13 +17,9 @@ import { TestContainerd, containerdTestOptions } from '../helpers/containerd';
 import { tempDir } from '../helpers/temp-dir';
 import { startVigil } from '../helpers/vigil-cli';
 import { percentile, round } from './stats';
+import { memMiB } from './proc-stats';
 
 const mib = (bytes: number) => round(bytes / 1024 / 1024, 1);
-
-function rssMib(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024, 1) : NaN;
-}
 
 /** Heap still in use after a full collection, or NaN without --expose-gc. */
 function liveHeapMib(): number {
@@ -65,8 +61,8 @@ export async function benchContainerChurn(pods: number) {
   const sensor = startVigil(['sensor', '--data-dir', dataDir, '--node-name', 'churn-node', '--cri-socket', ctd.socket]);
   await sensor.waitFor(/streaming/);
   const sensorPid = sensor.child.pid!;
-  const rss: number[] = [rssMib(sensorPid)];
-  const sampler = setInterval(() => rss.push(rssMib(sensorPid)), 250);
+  const rss: number[] = [memMiB(sensorPid, 'VmRSS')];
+  const sampler = setInterval(() => rss.push(memMiB(sensorPid, 'VmRSS')), 250);
   const ids: string[] = [];
   const started = Date.now();
   let rssAtHalf = 0;
@@ -82,7 +78,7 @@ export async function benchContainerChurn(pods: number) {
   await new Promise((r) => setTimeout(r, 1500));
   const churnSeconds = (Date.now() - started) / 1000;
   clearInterval(sampler);
-  rss.push(rssMib(sensorPid));
+  rss.push(memMiB(sensorPid, 'VmRSS'));
   const liveAtEnd = liveHeapMib();
   sensor.child.kill('SIGINT');
   await sensor.exited;

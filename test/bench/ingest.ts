@@ -23,16 +23,11 @@ import { tempDir } from '../helpers/temp-dir';
 import { startVigil } from '../helpers/vigil-cli';
 import { RawSensor, encodeEvents } from './raw-sensor';
 import { percentile, round } from './stats';
-import { TICK_US, threadTicks } from './proc-stats';
+import { TICK_US, memMiB, threadTicks } from './proc-stats';
 
 const BATCH = 1000;
 const WINDOW = 32;
 const TARGET_PER_SEC = 100_000;
-
-function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024, 1) : NaN;
-}
 
 /** Batches with fresh pids: a pool encoded once, cycled (as pids wrap). */
 class BatchMaker {
@@ -98,7 +93,7 @@ export async function benchIngest(seconds: number) {
   const target = `unix://${dataDir}/vigil.sock`;
   const token = fs.readFileSync(`${dataDir}/token`, 'utf8').trim();
   const pid = cp.child.pid!;
-  const rssIdle = rssMiB(pid, 'VmRSS');
+  const rssIdle = memMiB(pid, 'VmRSS');
   const maker = new BatchMaker();
   const sensor = new RawSensor(target, token, 'bench-node');
   await sensor.hello();
@@ -158,7 +153,7 @@ export async function benchIngest(seconds: number) {
   while (pending > 0) await new Promise((r) => setTimeout(r, 5));
   const achieved = acked / ((Date.now() - started) / 1000);
   await new Promise((r) => setTimeout(r, 300));
-  const rssPeak = rssMiB(pid, 'VmHWM');
+  const rssPeak = memMiB(pid, 'VmHWM');
   sensor.close();
   sub.close();
   cp.child.kill('SIGINT');

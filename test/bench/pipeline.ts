@@ -35,7 +35,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { VIGIL } from '../helpers/vigil-cli';
 import { median, percentile, round } from './stats';
 import { shares, stageMillis } from './stage-profile';
-import { TICK_US, threadTicks } from './proc-stats';
+import { TICK_US, memKiB, threadTicks } from './proc-stats';
 
 type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
 const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up'];
@@ -91,25 +91,6 @@ function cpuTicks(pids: readonly number[]): number {
     }
   }
   return t;
-}
-
-/**
- * Sum over `pids` of a memory figure: VmRSS or VmHWM from status (a page
- * of the node binary counted once per process), or Pss from smaps_rollup
- * (each shared page split among the processes that map it: what the
- * monitor adds to the machine, with two node processes sharing one binary).
- */
-function memKiB(pids: readonly number[], field: 'VmRSS' | 'VmHWM' | 'Pss'): number {
-  let kib = 0;
-  for (const pid of pids) {
-    try {
-      const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/${field === 'Pss' ? 'smaps_rollup' : 'status'}`, 'utf8'));
-      kib += Number(m?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-  }
-  return kib;
 }
 
 /** `vigil up`'s processes by role: the sensor is the child started with the `sensor` command. */

@@ -22,3 +22,31 @@ export function threadTicks(pid: number): { main: number; others: number } {
   return out;
 }
 
+
+type MemoryField = 'VmRSS' | 'VmHWM' | 'Pss';
+
+/**
+ * A memory figure of process `pid` in KiB, undefined when it is gone:
+ * VmRSS or VmHWM from status (a page of the node binary counted once per
+ * process), or Pss from smaps_rollup (each shared page split among the
+ * processes that map it: what a monitor of two node processes sharing one
+ * binary adds to the machine).
+ */
+export function memoryKiB(pid: number, field: MemoryField): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(fs.readFileSync(`/proc/${pid}/${field === 'Pss' ? 'smaps_rollup' : 'status'}`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sum over `pids` of a memory figure, in KiB; a process gone counts nothing. */
+export function memKiB(pids: readonly number[], field: MemoryField): number {
+  return pids.reduce((kib, pid) => kib + (memoryKiB(pid, field) ?? 0), 0);
+}
+
+/** A memory figure of process `pid` in MiB to a tenth, NaN when it is gone. */
+export function memMiB(pid: number, field: MemoryField): number {
+  return Math.round(((memoryKiB(pid, field) ?? NaN) / 1024) * 10) / 10;
+}
