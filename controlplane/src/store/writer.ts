@@ -11,7 +11,8 @@ import type { BatchRows } from './events-repo';
 import type { NodeAlert, NodeOrigin } from './node-alerts-repo';
 import type { WriterInit, WriterRequest } from './writer-thread';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+/** A request awaiting its answer, with what the write timer needs. */
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; op: WriterRequest['op']; started: bigint };
 
 /** Distributes Omit over a union, so each request kind keeps its own fields. */
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -28,6 +29,7 @@ export class StoreWriter {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
+      this.timed(p);
       if (m.error !== undefined) p.reject(new VigilError('STORE_UNAVAILABLE', `store write failed: ${m.error}`));
       else p.resolve(m.result);
     });
@@ -45,28 +47,24 @@ export class StoreWriter {
 
   private fail(err: Error): void {
     this.failure ??= new VigilError('STORE_UNAVAILABLE', err.message, { cause: err });
-    for (const p of this.pending.values()) p.reject(this.failure);
+    for (const p of this.pending.values()) {
+      this.timed(p);
+      p.reject(this.failure);
+    }
     this.pending.clear();
   }
 
   private request<T>(m: WithoutId<WriterRequest>): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const started = process.hrtime.bigint();
-    const written = () => this.onWritten?.(m.op, Number(process.hrtime.bigint() - started) / 1e9);
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, {
-        resolve: (v) => {
-          written();
-          resolve(v as T);
-        },
-        reject: (e) => {
-          written();
-          reject(e);
-        },
-      });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, op: m.op, started: process.hrtime.bigint() });
       this.worker.postMessage({ ...m, id });
     });
+  }
+
+  private timed(p: Pending): void {
+    this.onWritten?.(p.op, Number(process.hrtime.bigint() - p.started) / 1e9);
   }
 
   /** Why the writer thread can write no more (it died, or the store was closed); undefined while it runs. */
