@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VigilError } from './errors';
+import { formatHostPort } from './host-port';
 
 export type HealthCheck = () => string | undefined | Promise<string | undefined>;
 
@@ -196,7 +197,7 @@ async function runCheck(name: string, check: HealthCheck): Promise<string | unde
 }
 
 export function describeAddress(at: MetricsAddress): string {
-  return 'socket' in at ? `unix://${at.socket}` : `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+  return 'socket' in at ? `unix://${at.socket}` : formatHostPort(at.host, at.port);
 }
 
 /** Reads another vigil process's endpoint over its unix socket, on a new connection each time: a kept one would outlive a restarted process. */

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { VigilError } from '../../../proto/errors';
 import { endpointsOfSlices, type NodeEndpoint } from './endpoint-slices';
+import { formatHostPort } from '../../../proto/host-port';
 
 export type NodesListener = (nodes: NodeEndpoint[]) => void;
 
@@ -42,7 +43,7 @@ export function inClusterApi(env: NodeJS.ProcessEnv = process.env): KubernetesAp
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   if (!host) throw new VigilError('INVALID_ARGUMENT', '--nodes-service needs the Kubernetes API, and KUBERNETES_SERVICE_HOST is not set: run vigil cluster in a pod, or give --nodes');
-  return { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, tokenFile: `${SERVICE_ACCOUNT}/token`, caFile: `${SERVICE_ACCOUNT}/ca.crt` };
+  return { server: `https://${formatHostPort(host, port)}`, tokenFile: `${SERVICE_ACCOUNT}/token`, caFile: `${SERVICE_ACCOUNT}/ca.crt` };
 }
 
 /** `--nodes-service NAMESPACE/NAME`, checked as Kubernetes names are. */

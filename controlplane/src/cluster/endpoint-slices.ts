@@ -7,6 +7,7 @@
  * ready, as the API asks consumers to read it.
  */
 import { VigilError } from '../../../proto/errors';
+import { formatHostPort } from '../../../proto/host-port';
 
 export interface NodeEndpoint {
   /** HOST:PORT, an IPv6 host in brackets. */
@@ -71,7 +72,7 @@ export function endpointsOfSlices(list: unknown): SliceReading {
       if (!isObject(ep) || !serving(ep.conditions)) return;
       const host = Array.isArray(ep.addresses) ? ep.addresses.find((a): a is string => typeof a === 'string' && a.length > 0) : undefined;
       if (!host) return void skipped.push(`${name}: endpoint #${j} has no address`);
-      const address = type === 'IPv6' ? `[${host}]:${port}` : `${host}:${port}`;
+      const address = formatHostPort(host, port);
       const pod = isObject(ep.targetRef) && typeof ep.targetRef.uid === 'string' ? ep.targetRef.uid : undefined;
       if (pod !== undefined && pods.has(pod)) return;
       if (pod !== undefined) pods.add(pod);

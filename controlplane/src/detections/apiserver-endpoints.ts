@@ -11,13 +11,10 @@ import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 import { asArray, asObject, asString } from '../audit/k8s-objects';
 import { basename } from './paths';
+import { formatHostPort } from '../../../proto/host-port';
 
 /** Addresses remembered: a cluster has a handful of API servers. */
 const MAX_ENDPOINTS = 64;
-
-export function endpointText(address: string, port: number | string): string {
-  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
-}
 
 export class ApiServerEndpoints {
   private readonly known = new Set<string>();
@@ -28,7 +25,7 @@ export class ApiServerEndpoints {
 
   private add(address: string, port: number | string): void {
     if (!address || address === '0.0.0.0' || address === '::' || !port) return;
-    const e = endpointText(address.toLowerCase(), port);
+    const e = formatHostPort(address.toLowerCase(), port);
     if (this.known.has(e)) return;
     if (this.known.size >= MAX_ENDPOINTS) this.known.delete(this.known.values().next().value!);
     this.known.add(e);

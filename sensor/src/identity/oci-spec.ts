@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostMount__Output } from '../../../proto/generated/vigil/v1/HostMount';
+import { formatHostPort } from '../../../proto/host-port';
 
 /** Bundle directories of the usual installations, as the node sees them. */
 export const DEFAULT_BUNDLE_ROOTS = [
@@ -94,7 +95,7 @@ export function ociFacts(parsed: unknown, specPath: string, runtimeNamespace: st
     hostNetwork: !namespaces.has('network'),
     hostPid: !namespaces.has('pid'),
     hostIpc: !namespaces.has('ipc'),
-    kubernetesService: host && port ? `${host.includes(':') ? `[${host}]` : host}:${port}` : '',
+    kubernetesService: host && port ? formatHostPort(host, port) : '',
     annotations: Object.fromEntries(Object.entries(obj(spec.annotations)).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
   };
 }

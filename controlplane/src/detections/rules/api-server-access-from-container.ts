@@ -1,10 +1,10 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { ContainerFacts } from '../../correlation/container-registry';
-import { endpointText } from '../apiserver-endpoints';
 import type { DetectionContext, Finding, HostRule } from '../rule';
 import { ancestorsOf, commandLine, imageIn, inContainer, isContainerInit, plainAddress, programOf, scriptOneLiner } from '../facts';
 import { runsImageProgram } from '../workload-facts';
 import { shellOrigin } from './shell-in-container';
+import { formatHostPort } from '../../../../proto/host-port';
 
 /** The mounted service-account token (any spelling of its directory: /var/run, /run, a glob). */
 const TOKEN_PATH = /\/run\/secrets\/kubernetes\.io\//;
@@ -27,7 +27,7 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   if (!dest || (dest.family !== 'FAMILY_INET' && dest.family !== 'FAMILY_INET6')) return null;
   const address = plainAddress(dest.address);
   const facts = ctx.container();
-  if (!isApiServer(endpointText(address, dest.port), facts, ctx)) return null;
+  if (!isApiServer(formatHostPort(address, dest.port), facts, ctx)) return null;
   const p = programOf(ev);
   // The image's own program (what its entrypoint runs) is its controller; anything else is a visitor.
   if (isContainerInit(ev, facts) || runsImageProgram(p, facts)) return null;
