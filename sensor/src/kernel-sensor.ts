@@ -70,7 +70,8 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
   private readonly handle: NativeSensorHandle;
   private readonly decoder: BatchDecoder;
   private readonly watchTables = new WatchTables();
-  private readonly watchesFiles: boolean;
+  /** Whether the file hooks run (a kernel without them, or types without "file"): not whether any path is watched. */
+  readonly watchesFiles: boolean;
   /** Default kinds left out because this kernel cannot serve them, with the reason. */
   readonly unavailable: Partial<Record<EventKind, string>>;
   private batches = 0;

@@ -52,7 +52,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
       const text = JSON.stringify(paths);
       if (text === applied) return;
       applied = text;
-      if (!pipeline.kernel.watchedPaths().length) return log('the control plane sent watched paths, but file events are off on this sensor');
+      if (!pipeline.kernel.watchesFiles) return log('the control plane sent watched paths, but file events are off on this sensor');
       try {
         pipeline.kernel.setWatchedPaths(paths);
         log(`watching ${paths.length} paths, as the control plane's rules say`);

@@ -18,6 +18,7 @@ import { kernelTestOptions } from '../../helpers/kernel-gate';
 import { run, uniqueToken } from '../../helpers/processes';
 import { tempDir } from '../../helpers/temp-dir';
 import { runVigil } from '../../helpers/vigil-cli';
+import { DEFAULT_WATCHED_PATHS } from '../../../proto/watched-paths';
 
 interface StoredAlert {
   rule_id: string;
@@ -149,5 +150,21 @@ describe('kernel-signal rules on real containers and processes', { ...containerd
     spawnSync('/bin/cat', ['/etc/shadow', later], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 1500));
     assert.doesNotMatch(await fileEvents(), new RegExp(later), 'neither the removed path nor the one no longer added is watched');
+
+    // Every path removed is a table like any other; the next rules file still reaches the kernel.
+    const reloadTo = async (yaml: string, count: number) => {
+      fs.writeFileSync(rulesFile, yaml);
+      cp.reload();
+      const line = new RegExp(`watching ${count} paths, as the control plane's rules say`);
+      const seen = logs.filter((l) => line.test(l)).length;
+      for (const deadline = Date.now() + 15_000; logs.filter((l) => line.test(l)).length <= seen; await new Promise((r) => setTimeout(r, 50)))
+        if (Date.now() > deadline) throw new Error(`no "${line.source}" after the reload:\n${logs.slice(-10).join('\n')}`);
+    };
+    await reloadTo(`watched_paths:\n  remove: [${DEFAULT_WATCHED_PATHS.map((w) => JSON.stringify(w.path)).join(', ')}]\n`, 0);
+    await reloadTo(`watched_paths:\n  add:\n    - { path: ${watched}/, category: payroll-secrets, access: [read] }\n  remove: [${DEFAULT_WATCHED_PATHS.map((w) => JSON.stringify(w.path)).join(', ')}]\n`, 1);
+    const back = uniqueToken();
+    spawnSync('/bin/cat', [path.join(watched, 'salaries.csv'), back]);
+    for (const deadline = Date.now() + 15_000; !(await fileEvents()).includes(back); await new Promise((r) => setTimeout(r, 200)))
+      if (Date.now() > deadline) throw new Error('no file event after the table went empty and came back');
   });
 });
