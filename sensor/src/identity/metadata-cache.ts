@@ -212,15 +212,19 @@ export class MetadataCache {
   }
 
   /** Lets a pending container's events go on without metadata; it is asked about again later. */
-  private release(id: string, why: string, unreachable: boolean): void {
+  /** Lets a pending container's events go, flagged; unless it is being evicted, it stays known as failed, to be asked about again. */
+  private release(id: string, why: string, unreachable: boolean, evicted = false): void {
     const e = this.entries.get(id);
     if (e?.state !== 'pending') return;
     clearTimeout(e.timer);
     e.trier?.stop();
     this.stats.held -= e.held.length;
     this.stats.failedLookups++;
-    this.remember(id, { state: 'failed', first: e.held[0] });
-    this.askAgain(id, unreachable);
+    if (!evicted) {
+      // Not from inside remember's eviction: re-inserting there would evict one more.
+      this.remember(id, { state: 'failed', first: e.held[0] });
+      this.askAgain(id, unreachable);
+    }
     for (const ev of e.held) this.markIncomplete(ev);
     if (this.stats.failedLookups <= 3) this.log(`container ${id.slice(0, 12)}: no metadata (${why}); ${e.held.length} events go on flagged metadata_incomplete`);
     this.emit(e.held);
@@ -310,7 +314,7 @@ export class MetadataCache {
     this.entries.set(id, entry);
     while (this.entries.size > this.maxContainers) {
       const oldest = this.entries.keys().next().value!;
-      if (this.entries.get(oldest)?.state === 'pending') this.release(oldest, 'too many containers', false);
+      if (this.entries.get(oldest)?.state === 'pending') this.release(oldest, 'too many containers', false, true);
       this.entries.delete(oldest);
       this.revisits.delete(oldest);
     }
