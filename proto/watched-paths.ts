@@ -49,6 +49,11 @@ export const WATCH_CATEGORY = {
   shellHistory: 'shell-history',
 } as const;
 
+/** A file event that read a service-account token: what the token rules and the API-server rule's annotation both look for. */
+export function readsServiceAccountToken(file: { category: string; access: string; result: number }): boolean {
+  return file.category === WATCH_CATEGORY.serviceAccountToken && file.access === 'ACCESS_READ' && file.result >= 0;
+}
+
 const C = WATCH_CATEGORY;
 /** The shell rewriting or appending its history is normal; erasing it is not. */
 const TAMPERING: readonly FileAccessKind[] = ['truncate', 'delete', 'replace'];

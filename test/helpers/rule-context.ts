@@ -41,7 +41,7 @@ export interface ContextSpec {
 
 /** A rule's context as the engine builds it, for one event. */
 export function ruleContext(s: ContextSpec = {}): DetectionContext {
-  const facts = s.facts ? ({ id: 'c', container: null, initPid: 0, initExecs: [], fetches: [], tokenReaders: new Map(), ...s.facts } as unknown as ContainerFacts) : undefined;
+  const facts = s.facts ? ({ id: 'c', container: null, initPid: 0, initExecs: [], fetches: [], tokenReaders: new Set(), ...s.facts } as unknown as ContainerFacts) : undefined;
   return {
     node: 'node-1',
     lists: RuleSet.build(RULES, s.file).lists,

@@ -11,7 +11,7 @@
  */
 import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
-import { WATCH_CATEGORY } from '../../../proto/watched-paths';
+import { readsServiceAccountToken } from '../../../proto/watched-paths';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 
 export interface ContainerFacts {
@@ -30,7 +30,7 @@ export interface ContainerFacts {
    * parents (the shell of a `cat token | curl …`), by pid, with when: what
    * makes a later API-server connection from them a use of the token.
    */
-  readonly tokenReaders: Map<number, number>;
+  readonly tokenReaders: Set<number>;
   exitedAtMs?: number;
 }
 
@@ -93,7 +93,7 @@ export class ContainerRegistry {
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
-      f = { id, container, initPid: 0, initExecs: [], fetches: [], tokenReaders: new Map() };
+      f = { id, container, initPid: 0, initExecs: [], fetches: [], tokenReaders: new Set() };
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
@@ -132,13 +132,13 @@ export class ContainerRegistry {
       }
       case 'file': {
         const file = ev.file!;
-        if (file.category !== WATCH_CATEGORY.serviceAccountToken || file.access !== 'ACCESS_READ' || file.result < 0) break;
+        if (!readsServiceAccountToken(file)) break;
         const f = this.touch(id, ev.container!);
         for (const pid of [ev.process!.pid, ev.process!.ppid]) {
-          f.tokenReaders.delete(pid);
-          f.tokenReaders.set(pid, nowMs);
+          f.tokenReaders.delete(pid); // re-insert: Set order is recency order
+          f.tokenReaders.add(pid);
         }
-        while (f.tokenReaders.size > TOKEN_READERS) f.tokenReaders.delete(f.tokenReaders.keys().next().value!);
+        while (f.tokenReaders.size > TOKEN_READERS) f.tokenReaders.delete(f.tokenReaders.values().next().value!);
         break;
       }
       case 'container_exited': {

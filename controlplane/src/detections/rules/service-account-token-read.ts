@@ -1,5 +1,5 @@
 import type { HostRule } from '../rule';
-import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
+import { readsServiceAccountToken } from '../../../../proto/watched-paths';
 import { inContainer, isRuntimeProcess, programOf } from '../facts';
 import { isWorkloadItself } from '../workload-facts';
 
@@ -24,7 +24,7 @@ export const serviceAccountTokenRead: HostRule = {
   sources: ['file'],
   match(ev, ctx) {
     const f = ev.file!;
-    if (f.category !== WATCH_CATEGORY.serviceAccountToken || f.access !== 'ACCESS_READ' || f.result < 0) return null;
+    if (!readsServiceAccountToken(f)) return null;
     if (inContainer(ev) ? isWorkloadItself(ev, ctx.container(), ctx.lists) : !KUBELET_POD_VOLUMES.test(f.path) || isRuntimeProcess(programOf(ev), ctx.lists) || programOf(ev).named('kubelet')) return null;
     const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the node, from the kubelet\'s pod volumes';
     return {
