@@ -14,9 +14,9 @@ export const MAX_BATCH_EVENTS = 65_536;
 export const MAX_EVENT_BYTES = 256 * 1024;
 
 /** Characters of a string field, unless named below (PATH_MAX: paths are the longest honest strings). */
-const STRING_CHARS = 4096;
+export const STRING_CHARS = 4096;
 /** Entries of a repeated field or a map, unless named below. */
-const ENTRIES = 1024;
+export const ENTRIES = 1024;
 /** Per field, by `Message.field`: tighter or looser than the defaults, and why. */
 const NAMED: Record<string, number> = {
   // TASK_COMM_LEN

@@ -8,11 +8,10 @@
  * fields Vigil does not read are let through unchecked.
  */
 import Ajv from 'ajv';
+import { ENTRIES, STRING_CHARS } from '../../../proto/field-limits';
 
-/** Bounds as those of the sensor's events (proto/field-limits.ts); a request URI may carry a long query. */
-const STRING_CHARS = 4096;
+/** A request URI may carry a long query; other bounds are those of the sensor's events. */
 const URI_CHARS = 16_384;
-const ENTRIES = 1024;
 
 const str = { type: 'string', nullable: true, maxLength: STRING_CHARS } as const;
 const strings = { type: 'array', nullable: true, maxItems: ENTRIES, items: { type: 'string', maxLength: STRING_CHARS } } as const;
