@@ -15,8 +15,8 @@ import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
 import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, describeGrpcError, type ClientFlags } from '../../../proto/client-connection';
 import { VigilError } from '../../../proto/errors';
 import { loadVigilProtos } from '../../../proto/loader';
+import { EVENT_BODIES } from '../store/event-type-number';
 
-const TYPES = ['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited', 'file'];
 
 interface EventsFlags extends ClientFlags {
   type?: string;
@@ -32,7 +32,7 @@ interface EventsFlags extends ClientFlags {
 }
 
 function parseType(value: string): string {
-  if (!TYPES.includes(value)) throw new InvalidArgumentError(`unknown event type "${value}"; expected one of ${TYPES.join(', ')}`);
+  if (!EVENT_BODIES.includes(value)) throw new InvalidArgumentError(`unknown event type "${value}"; expected one of ${EVENT_BODIES.join(', ')}`);
   return value;
 }
 
@@ -86,7 +86,7 @@ export async function queryEventsRemotely(f: ClientFlags, filter: EventFilter__O
 export function eventsCommand(): Command {
   return addClientOptions(new Command('events'))
     .description('list stored events, newest first (with --controlplane: asked of a running control plane or cluster view)')
-    .option('-t, --type <type>', `one of ${TYPES.join(', ')}`, parseType)
+    .option('-t, --type <type>', `one of ${EVENT_BODIES.join(', ')}`, parseType)
     .option('--since <time>', 'from this time (ISO date, or a duration ago: 15m)', parseTime)
     .option('--until <time>', 'up to this time', parseTime)
     .option('-p, --pid <pid>', 'process id', parsePositiveInt)

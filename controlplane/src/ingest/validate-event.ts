@@ -4,8 +4,9 @@
  * with the reason, never stored half-understood.
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { EVENT_BODIES } from '../store/event-type-number';
 
-const BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'loss', 'container_started', 'container_exited', 'file']);
+const BODIES = new Set(EVENT_BODIES);
 /** Records about the node or a container rather than one process. */
 const PROCESSLESS = new Set(['loss', 'container_started']);
 

@@ -1,6 +1,17 @@
-/** EventType numbers, as in event.proto (body field number = type): the events table's `type` column. */
-export const EVENT_TYPE_NUMBER: Record<string, number> = {
-  exec: 1, fork: 2, exit: 3, connect: 4, mount: 5, loss: 6, container_started: 7, container_exited: 8, file: 9,
-  EVENT_TYPE_EXEC: 1, EVENT_TYPE_FORK: 2, EVENT_TYPE_EXIT: 3, EVENT_TYPE_CONNECT: 4, EVENT_TYPE_MOUNT: 5, EVENT_TYPE_LOSS: 6,
-  EVENT_TYPE_CONTAINER_STARTED: 7, EVENT_TYPE_CONTAINER_EXITED: 8, EVENT_TYPE_FILE: 9,
-};
+/**
+ * EventType numbers, read from event.proto (a body field's number is its
+ * type): the events table's `type` column, by body name (exec) and by
+ * enum name (EVENT_TYPE_EXEC). A body added to the contract is known here
+ * the day it is added.
+ */
+import { messageType } from '../../../proto/loader';
+
+const event = messageType('vigil.v1.Event');
+
+/** The body names of Event's oneof, in field order: exec, fork, … */
+export const EVENT_BODIES: readonly string[] = event.oneofs.body.fieldsArray.map((f) => f.name);
+
+export const EVENT_TYPE_NUMBER: Record<string, number> = Object.fromEntries([
+  ...event.oneofs.body.fieldsArray.map((f) => [f.name, f.id] as const),
+  ...Object.entries(event.root.lookupEnum('vigil.v1.EventType').values).filter(([, n]) => n !== 0),
+]);
