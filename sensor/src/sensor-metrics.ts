@@ -32,12 +32,21 @@ export function criLatencyMetric(m: MetricsEndpoint): CriCallObserver {
 export function addSensorMetrics(m: MetricsEndpoint, p: SensorParts): void {
   m.registry.setDefaultLabels({ node: p.nodeName });
   const kernel = p.pipeline.kernel;
+  // One read of the per-CPU kernel counters per scrape, for the three metrics made from them.
+  let snapshot: ReturnType<typeof kernel.stats> | undefined;
+  const kernelStats = () => {
+    if (!snapshot) {
+      snapshot = kernel.stats();
+      setImmediate(() => (snapshot = undefined));
+    }
+    return snapshot;
+  };
   m.counter('kernel_events_total', 'Records the kernel submitted to the ring buffer, per hook (event type)', ['hook'], () => {
-    const { byType } = kernel.stats();
+    const { byType } = kernelStats();
     return EVENT_KINDS.map((hook) => [{ hook }, byType[hook].events] as const);
   });
   m.counter('kernel_drops_total', 'Records the kernel could not deliver, per hook and reason (each also sent on as a loss event)', ['hook', 'reason'], () => {
-    const { byType } = kernel.stats();
+    const { byType } = kernelStats();
     return EVENT_KINDS.flatMap((hook) => [
       [{ hook, reason: 'ring_buffer_full' }, byType[hook].ringBufferFull] as const,
       [{ hook, reason: 'pending_full' }, byType[hook].pendingFull] as const,
@@ -47,7 +56,7 @@ export function addSensorMetrics(m: MetricsEndpoint, p: SensorParts): void {
   m.counter('lost_events_total', 'Events lost, per stage: ring_buffer (kernel), decode, sensor_queue (write-ahead log full, or a crashed run), grpc_refused (the control plane refused the batch)', ['stage'], () => {
     const o = p.outbox.stats;
     return [
-      [{ stage: 'ring_buffer' }, kernel.stats().drops],
+      [{ stage: 'ring_buffer' }, kernelStats().drops],
       [{ stage: 'decode' }, p.pipeline.decodeErrors],
       [{ stage: 'sensor_queue' }, o.droppedEvents - o.refusedEvents],
       [{ stage: 'grpc_refused' }, o.refusedEvents],
