@@ -181,8 +181,9 @@ export class ExportQueue {
   private bound(): void {
     const { output, repo, maxLag } = this.o;
     // Counted first, outside a transaction: the skip takes the store's write lock, which only a real skip should.
-    const alertLag = repo.alertLag(repo.alertCursor(output));
-    if (alertLag > maxLag) this.dropped(repo.skipAlerts(output, repo.alertCursor(output), maxLag, this.reason('alerts')), 'alerts');
+    const cursor = repo.alertCursor(output);
+    const alertLag = repo.alertLag(cursor);
+    if (alertLag > maxLag) this.dropped(repo.skipAlerts(output, cursor, maxLag, this.reason('alerts')), 'alerts');
     this.counters.alertsLag = Math.min(alertLag, maxLag);
     if (!this.o.events) return;
     let lag = 0;
@@ -204,7 +205,7 @@ export class ExportQueue {
       const delivery = wanted.length ? await sink.sendAlerts(wanted) : { acked: 0 };
       const stop = delivery.acked < wanted.length ? page.indexOf(wanted[delivery.acked]) : page.length;
       this.counters.alertsSent += delivery.acked;
-      this.counters.alertsFiltered += page.slice(0, stop).length - delivery.acked;
+      this.counters.alertsFiltered += stop - delivery.acked;
       if (stop > 0) {
         cursor = Number(page[stop - 1].id);
         repo.setAlertCursor(output, cursor);
