@@ -1,5 +1,6 @@
 /** File paths as rules compare them: written any way, resolved the way the kernel would. */
 import * as path from 'node:path';
+import { isDescriptorPath } from '../../../proto/descriptor-path';
 
 /** The last component of a path written any way (`//bin/../bin/sh`). */
 export function basename(p: string): string {
@@ -26,7 +27,7 @@ export function inWritableDir(file: string): boolean {
 
 /** A program run from an open file descriptor (fexecve, a memfd): it need never have been a file on disk. */
 export function isDescriptorExec(file: string): boolean {
-  return /^\/(dev|proc\/(self|thread-self|\d+))\/fd\/\d+$/.test(file) || file.startsWith('memfd:');
+  return isDescriptorPath(file) || file.startsWith('memfd:');
 }
 
 /** A path relative to a working directory the event does not carry (./x, bin/x). */

@@ -2,14 +2,13 @@ import type { Exec__Output } from '../../../proto/generated/vigil/v1/Exec';
 import type { ExecutedFile__Output } from '../../../proto/generated/vigil/v1/ExecutedFile';
 import type { RecordLayout } from '../../../native';
 import type { RecordReader } from './record-reader';
+import { isDescriptorPath } from '../../../proto/descriptor-path';
 
 /**
  * How the kernel names an exec through a file descriptor: execveat(fd, "",
  * AT_EMPTY_PATH) becomes "/dev/fd/N"; callers may also pass /dev/fd/N or
  * /proc/<pid|self|thread-self>[/task/<tid>]/fd/N themselves.
  */
-const VIA_FD = /^(?:\/dev\/fd|\/proc\/(?:self|thread-self|\d+)(?:\/task\/\d+)?\/fd)\/\d+$/;
-
 /** The kernel's dev_t (major << 20 | minor) in stat(2)'s st_dev encoding (glibc makedev). */
 export function userDev(kernelDev: number): bigint {
   const major = BigInt(kernelDev >>> 20);
@@ -64,6 +63,6 @@ export function decodeExec(r: RecordReader, layout: RecordLayout): Exec__Output 
     binary: decodeExeFile(r, layout, f.binary, 'exec.binary'),
     script: interpreted ? decodeExeFile(r, layout, f.script, 'exec.script') : null,
     interpreter: interpreted ? r.cstr(f.interp, layout.limits.path, 'exec.interp') : '',
-    via_fd: VIA_FD.test(filename),
+    via_fd: isDescriptorPath(filename),
   };
 }
