@@ -340,6 +340,18 @@ export function commandLine(ev: Event__Output): string {
  * (IPv4-mapped, NAT64 64:ff9b::/96, 6to4) as that IPv4 address.
  */
 export function plainAddress(address: string): string {
+  // Every connect rule asks about the same destination: the last answer is kept.
+  if (address !== lastAddress) {
+    lastAddress = address;
+    lastPlain = toPlainAddress(address);
+  }
+  return lastPlain;
+}
+
+let lastAddress: string | undefined;
+let lastPlain = '';
+
+function toPlainAddress(address: string): string {
   const a = address.toLowerCase();
   if (!a.includes(':')) return a;
   if (a.startsWith('::ffff:') && a.includes('.')) return a.slice(7);
