@@ -7,7 +7,7 @@
  * attack.
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
-import type { ContainerFacts } from '../correlation/container-registry';
+import type { ContainerFacts, RecentExec } from '../correlation/container-registry';
 import { Program, isContainerInit, isShellLike, programOf } from './facts';
 import type { Lists } from './lists';
 
@@ -22,10 +22,18 @@ export function programKey(p: Program): string | undefined {
   return call.code === undefined ? `${p.exe} ${call.module ?? call.script ?? ''}` : undefined;
 }
 
+/** Each entrypoint exec's key, worked out once: every file read and API-server connect in its container asks. */
+const initExecKeys = new WeakMap<RecentExec, string | undefined>();
+
+function initExecKey(e: RecentExec): string | undefined {
+  if (!initExecKeys.has(e)) initExecKeys.set(e, programKey(new Program(0, e.filename, e.argv, '')));
+  return initExecKeys.get(e);
+}
+
 /** Whether `p` runs one of the programs the container's entrypoint ran. */
 export function runsImageProgram(p: Program, facts: ContainerFacts | undefined): boolean {
   const key = programKey(p);
-  return key !== undefined && !!facts?.initExecs.some((e) => programKey(new Program(0, e.filename, e.argv, '')) === key);
+  return key !== undefined && !!facts?.initExecs.some((e) => initExecKey(e) === key);
 }
 
 export function isWorkloadItself(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): boolean {
