@@ -1,6 +1,6 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import { FETCH_WINDOW_MS, type ContainerFacts, type RecentExec } from '../../correlation/container-registry';
-import { parseCommandLine, unwrapCommand, type ParsedLine } from '../command-line';
+import { parseCommandLine, unwrapCommand, type ParsedLine, type Redirect } from '../command-line';
 import type { Lists } from '../lists';
 import type { Finding, HostRule } from '../rule';
 import { Program, basename, commandLine, imageIn, inContainer, inWritableDir, programOf, resolveInParentShell, unwrapped } from '../facts';
@@ -92,6 +92,14 @@ function fetchOf(argv: readonly string[], lists: Lists): Fetch | undefined {
   return code === undefined ? undefined : codeFetch(code);
 }
 
+/** A fetch in one segment of a shell line: what its command writes, and the files its output is redirected to. */
+function segmentFetch(argv: readonly string[], redirects: readonly Redirect[], lists: Lists): Fetch | undefined {
+  const fetch = fetchOf(argv, lists);
+  if (!fetch) return undefined;
+  for (const r of redirects) if ((r.op === '>' || r.op === '>>' || r.op === '>|') && r.fd !== '2') fetch.files.push(r.target);
+  return fetch;
+}
+
 /** A shell or interpreter that reads the program it runs from standard input (sh, bash -s, python3 -, perl). */
 function runsStdin(argv: readonly string[], lists: Lists): boolean {
   const p = unwrapped(new Program(0, argv[0] ?? '', argv, ''));
@@ -143,10 +151,9 @@ function lineShape(line: ParsedLine, lists: Lists): string | undefined {
       if (piped && runsStdin(argv, lists)) return decoded ? 'download decoded into a shell' : 'download piped into an interpreter';
       if (seg.subs.length && runsText(argv, lists) && seg.subs.some((s) => fetchesIn(s, lists, 0))) return 'download run through a command substitution';
       if (written.size && runsFetched(argv, written, lists)) return 'download then run';
-      const fetch = fetchOf(argv, lists);
+      const fetch = segmentFetch(argv, seg.redirects, lists);
       if (fetch) {
         for (const f of fetch.files) written.add(basename(f));
-        for (const r of seg.redirects) if ((r.op === '>' || r.op === '>>' || r.op === '>|') && r.fd !== '2') written.add(basename(r.target));
         piped = true;
       } else if (piped && /^(base64|base32|xxd|openssl|gunzip|gzip|zcat|bzip2|xz|uudecode)$/.test(basename(argv[0])) && argv.some((a) => /^(-d|--decode|-r|enc|-dc|-cd)$/.test(a))) decoded = true;
       // cp, mv and install carry a fetched file to a new name: the new name is as fetched.
@@ -179,10 +186,8 @@ function parseFetchOfExec(e: RecentExec, lists: Lists): Fetch | undefined {
   const fetches: Fetch[] = [];
   for (const pipeline of p.shellLine?.pipelines ?? [])
     for (const seg of pipeline) {
-      const f = fetchOf(unwrapCommand(seg.words), lists);
-      if (!f) continue;
-      for (const r of seg.redirects) if ((r.op === '>' || r.op === '>>') && r.fd !== '2') f.files.push(r.target);
-      fetches.push(f);
+      const f = segmentFetch(unwrapCommand(seg.words), seg.redirects, lists);
+      if (f) fetches.push(f);
     }
   return fetches.length ? { files: fetches.flatMap((f) => f.files), local: fetches.every((f) => f.local) } : undefined;
 }
