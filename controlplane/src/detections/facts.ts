@@ -172,10 +172,18 @@ export function ancestorsOf(ev: Event__Output): Program[] {
   return (lastAncestors ??= (ev.ancestry ?? []).map(Program.ofNode));
 }
 
+/** -c, alone or in a group of options (-ec, -xc). */
+const COMMAND_OPTION = /^-[a-zA-Z]*c$/;
+
 /** The command string a shell was given with -c (or a flag group ending in c: -lc, -ec), or undefined. */
 export function shellCommand(argv: readonly string[]): string | undefined {
-  const i = argv.findIndex((a, k) => k > 0 && /^-[a-zA-Z]*c$/.test(a));
+  const i = argv.findIndex((a, k) => k > 0 && COMMAND_OPTION.test(a));
   return i > 0 ? argv[i + 1] : undefined;
+}
+
+/** Whether a shell's arguments leave it reading its commands from standard input: options only, no -c, no script. */
+export function shellReadsStdin(argv: readonly string[]): boolean {
+  return argv.slice(1).every((a) => a.startsWith('-') && !COMMAND_OPTION.test(a));
 }
 
 /** Text that only a shell would be handed: words, pipes, redirections, substitutions. */

@@ -3,7 +3,7 @@ import { FETCH_WINDOW_MS, type ContainerFacts, type RecentExec } from '../../cor
 import { parseCommandLine, unwrapCommand, type ParsedLine, type Redirect } from '../command-line';
 import type { Lists } from '../lists';
 import type { Finding, HostRule } from '../rule';
-import { Program, basename, commandLine, imageIn, inContainer, inWritableDir, programOf, resolveInParentShell, unwrapped } from '../facts';
+import { Program, basename, commandLine, imageIn, inContainer, inWritableDir, programOf, resolveInParentShell, shellReadsStdin, unwrapped } from '../facts';
 import { isDescriptorExec, normalizePath } from '../paths';
 
 /** What a fetch wrote: files (as named, relative or absolute), or only its standard output. */
@@ -103,7 +103,7 @@ function segmentFetch(argv: readonly string[], redirects: readonly Redirect[], l
 /** A shell or interpreter that reads the program it runs from standard input (sh, bash -s, python3 -, perl). */
 function runsStdin(argv: readonly string[], lists: Lists): boolean {
   const p = unwrapped(new Program(0, argv[0] ?? '', argv, ''));
-  if (p.in(lists.shells)) return p.argv.slice(1).every((a) => a.startsWith('-') && !/^-[a-zA-Z]*c$/.test(a));
+  if (p.in(lists.shells)) return shellReadsStdin(p.argv);
   const call = p.interpreterCall;
   return !!call && call.family !== 'awk' && call.code === undefined && call.script === undefined && call.module === undefined;
 }

@@ -1,7 +1,7 @@
 import type { HostRule } from '../rule';
 import type { Lists } from '../lists';
 import { parseCommandLine, unwrapCommand, type ParsedLine, type SimpleCommand } from '../command-line';
-import { Program, basename, commandLine, programOf, unversioned, unwrapped } from '../facts';
+import { Program, basename, commandLine, programOf, shellReadsStdin, unversioned, unwrapped } from '../facts';
 import { interpreterFamily } from '../interpreters';
 
 const NETCATS: ReadonlySet<string> = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd', 'cryptcat', 'pwncat']);
@@ -84,7 +84,7 @@ function worthJudging(name: string, argv: readonly string[], lists: Lists): bool
 
 /** A shell that reads its commands from standard input: no -c, no script operand. */
 function shellReadingStdin(argv: readonly string[], lists: Lists): boolean {
-  return lists.shells.has(commandName(argv)) && argv.slice(1).every((a) => a.startsWith('-') && !/^-[a-zA-Z]*c$/.test(a));
+  return lists.shells.has(commandName(argv)) && shellReadsStdin(argv);
 }
 
 function isNetworkClient(argv: readonly string[]): boolean {
