@@ -98,6 +98,17 @@ export const DEFAULT_WATCHED_PATHS: readonly WatchedPath[] = [
  */
 export const WATCH_TABLE_LIMITS = { maxPatterns: 256, pathBytes: 254 } as const;
 
+/** A pattern of a table that cannot be loaded, by its place in the table: a rules file says which of its own lines that is. */
+export class WatchedPathError extends VigilError {
+  constructor(
+    readonly index: number,
+    /** The pattern and what is wrong with it. */
+    readonly problem: string,
+  ) {
+    super('INVALID_ARGUMENT', `watchedPaths[${index}] ${problem}`);
+  }
+}
+
 /** Throws VigilError INVALID_ARGUMENT naming the first bad pattern and why. */
 export function validateWatchedPaths(paths: readonly WatchedPath[], maxPatterns: number = WATCH_TABLE_LIMITS.maxPatterns, maxBytes: number = WATCH_TABLE_LIMITS.pathBytes): void {
   if (!Array.isArray(paths)) throw new VigilError('INVALID_ARGUMENT', 'watchedPaths must be an array of { path, category, access? }');
@@ -106,7 +117,7 @@ export function validateWatchedPaths(paths: readonly WatchedPath[], maxPatterns:
   const seen = new Set<string>();
   paths.forEach((p, i) => {
     const bad: (why: string) => never = (why) => {
-      throw new VigilError('INVALID_ARGUMENT', `watchedPaths[${i}] ${JSON.stringify(p?.path)}: ${why}`);
+      throw new WatchedPathError(i, `${JSON.stringify(p?.path)}: ${why}`);
     };
     if (typeof p?.path !== 'string' || !p.path.startsWith('/')) bad('must be an absolute path (start with "/")');
     if (Buffer.byteLength(p.path) > maxBytes) bad(`is longer than the ${maxBytes} bytes the kernel matches`);

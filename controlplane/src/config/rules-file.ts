@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 import { VigilError } from '../../../proto/errors';
-import { DEFAULT_WATCHED_PATHS, FILE_ACCESS_KINDS, validateWatchedPaths, type WatchedPath } from '../../../proto/watched-paths';
+import { DEFAULT_WATCHED_PATHS, FILE_ACCESS_KINDS, validateWatchedPaths, WatchedPathError, type WatchedPath } from '../../../proto/watched-paths';
 import { outputsProblems, outputsSchema, withDefaults, type OutputsConfig } from './outputs-config';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -236,12 +236,13 @@ function watchedPathProblems(file: RulesFile, loc: Locator): Problem[] {
     .filter(([path]) => !defaults.has(path))
     .map(([path, i]) => loc.at(['watched_paths', 'remove', i], `watched_paths.remove.${i}: "${path}" is not one of the default watched paths (vigil rules list --watched shows them)`));
   if (problems.length) return problems;
+  const table = watchedPathsOf(file);
   try {
-    validateWatchedPaths(watchedPathsOf(file));
+    validateWatchedPaths(table);
   } catch (err) {
-    const m = /^watchedPaths\[(\d+)\] (.*)$/s.exec((err as Error).message);
-    const i = m ? Number(m[1]) - (watchedPathsOf(file).length - asked.add.length) : -1;
-    return [i >= 0 ? loc.at(['watched_paths', 'add', i], `watched_paths.add.${i} ${m![2]}`) : loc.at(['watched_paths'], `watched_paths: ${(err as Error).message}`)];
+    // The added paths come last in the table: an index among them is a line of the file.
+    const i = err instanceof WatchedPathError ? err.index - (table.length - asked.add.length) : -1;
+    return [i >= 0 ? loc.at(['watched_paths', 'add', i], `watched_paths.add.${i} ${(err as WatchedPathError).problem}`) : loc.at(['watched_paths'], `watched_paths: ${(err as Error).message}`)];
   }
   return [];
 }
