@@ -13,6 +13,7 @@ import { collect, parseRingBytes } from './cli-values';
 import { CRI_SOCKETS } from './cri-runtime';
 import { VigilError } from './errors';
 import { defaultNodeName, nodeNameProblem, parseNodeName } from './node-name';
+import { readNamedFile } from './read-file';
 
 export const DEFAULT_DATA_DIR = '/var/lib/vigil';
 
@@ -48,14 +49,6 @@ export interface ControlPlaneAddress {
   tls?: { ca?: string; cert?: string; key?: string };
 }
 
-function read(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new VigilError('INVALID_ARGUMENT', `read ${what} ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** The token in `file`, with a message that says what to do when it is missing. */
 export function readTokenFile(file: string): string {
   try {
@@ -81,9 +74,9 @@ export function addressFromFlags(f: ClientFlags): ControlPlaneAddress {
 export function channelCredentials(a: ControlPlaneAddress): grpc.ChannelCredentials {
   if (!a.tls) return grpc.credentials.createInsecure();
   return grpc.credentials.createSsl(
-    a.tls.ca ? read(a.tls.ca, 'TLS CA') : null,
-    a.tls.key ? read(a.tls.key, 'TLS key') : null,
-    a.tls.cert ? read(a.tls.cert, 'TLS certificate') : null,
+    a.tls.ca ? readNamedFile(a.tls.ca, 'TLS CA') : null,
+    a.tls.key ? readNamedFile(a.tls.key, 'TLS key') : null,
+    a.tls.cert ? readNamedFile(a.tls.cert, 'TLS certificate') : null,
   );
 }
 

@@ -5,12 +5,12 @@
  * /metrics needs a token, or the user's explicit word that it may go
  * without one: counters name rules, nodes and load, which is worth hiding.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { VigilError } from './errors';
 import { isLoopback, parseHostPort } from './host-port';
 import type { MetricsAddress } from './metrics-endpoint';
+import { readNamedFile } from './read-file';
 
 export interface MetricsFlags {
   metricsListen?: MetricsAddress;
@@ -57,11 +57,7 @@ export function metricsSettings(f: MetricsFlags): MetricsSettings | undefined {
     throw new VigilError('INVALID_ARGUMENT', `refusing to serve /metrics on ${at.host}:${at.port} to anyone who asks: give --metrics-token-file (Prometheus sends it as a bearer token), or --metrics-insecure`);
   let token: string | undefined;
   if (f.metricsTokenFile) {
-    try {
-      token = fs.readFileSync(f.metricsTokenFile, 'utf8').trim();
-    } catch (err) {
-      throw new VigilError('INVALID_ARGUMENT', `read --metrics-token-file ${f.metricsTokenFile}: ${(err as Error).message}`, { cause: err });
-    }
+    token = readNamedFile(f.metricsTokenFile, '--metrics-token-file').toString('utf8').trim();
     if (!token) throw new VigilError('INVALID_ARGUMENT', `--metrics-token-file ${f.metricsTokenFile} is empty: put the token Prometheus will send in it`);
   }
   return { listen: at, token };

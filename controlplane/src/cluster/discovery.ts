@@ -5,11 +5,11 @@
  * failed listing keeps the last known nodes (a node already followed keeps
  * being followed) and is logged once until listing works again.
  */
-import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { VigilError } from '../../../proto/errors';
 import { endpointsOfSlices, type NodeEndpoint } from './endpoint-slices';
 import { formatHostPort } from '../../../proto/host-port';
+import { readNamedFile } from '../../../proto/read-file';
 
 export type NodesListener = (nodes: NodeEndpoint[]) => void;
 
@@ -54,11 +54,7 @@ export function parseServiceRef(value: string): { namespace: string; name: strin
 }
 
 function readFile(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new VigilError('UNAVAILABLE', `read the ${what} ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  return readNamedFile(file, `the ${what}`, 'UNAVAILABLE');
 }
 
 function getJson(url: string, token: string, ca: Buffer): Promise<unknown> {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { VigilError } from '../../../proto/errors';
+import { readNamedFile } from '../../../proto/read-file';
 
 export interface TlsFiles {
   cert: string;
@@ -20,11 +21,7 @@ export interface TlsFiles {
 }
 
 function readPem(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new VigilError('INVALID_ARGUMENT', `read TLS ${what} ${file}: ${(err as Error).message}`, { cause: err });
-  }
+  return readNamedFile(file, `TLS ${what}`);
 }
 
 export function tlsCredentials(tls: TlsFiles): grpc.ServerCredentials {
