@@ -1,5 +1,4 @@
 /** `vigil sensor`: the node agent, streaming kernel events to a control plane. */
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { untilStopped } from '../../../proto/signals';
 import { Command } from 'commander';
@@ -13,16 +12,12 @@ import type { FileAccessKind } from '../../../proto/watched-paths';
 import { MetricsEndpoint, describeAddress } from '../../../proto/metrics-endpoint';
 import { addMetricsOptions, metricsSettings, type MetricsFlags } from '../../../proto/metrics-flags';
 import { addSensorMetrics, criLatencyMetric } from '../sensor-metrics';
+import { countersPinFor } from '../counters-pin';
 
 export type SensorFlags = ClientFlags & SensorOptionFlags & MetricsFlags;
 
 export interface RunningSensor {
   stop(): Promise<void>;
-}
-
-/** Where this sensor's kernel counters are pinned: one map per outbox directory, so two sensors never share one. */
-function countersPinFor(dir: string): string {
-  return `/sys/fs/bpf/vigil/${createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16)}/counters`;
 }
 
 /** Why the node went unwatched between the run before and this one, and what a dead run lost. */
