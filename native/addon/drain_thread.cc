@@ -2,13 +2,17 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace vigil {
 
-// Poll tick: the delay of a record when the ring is quiet.
-constexpr uint32_t kPollMs = 10;
+// Longest poll tick. Records wait in the ring, not in a batch, until a
+// tick; a tick wakes this thread even when nothing happens, which costs CPU
+// on an idle node. A backlog wakes it at once (emit.bpf.h), so a long tick
+// delays quiet-time records only, never lets the ring fill.
+constexpr uint32_t kMaxPollMs = 50;
 
 DrainThread::DrainThread(BpfLoader& loader, DrainOptions options, Deliver deliver)
     : loader_(loader), options_(options), deliver_(std::move(deliver)), batch_(new Batch) {}
@@ -58,11 +62,12 @@ void DrainThread::Flush() {
 
 void DrainThread::Run() {
   const auto flush_every = std::chrono::milliseconds(options_.flush_ms);
+  const int poll_ms = static_cast<int>(std::min(options_.flush_ms, kMaxPollMs));
   batch_->data.reserve(size_t(options_.batch_records) * 256);
   while (!stop_ && !consumer_gone_) {
     // Records arrive without a wakeup until a backlog builds (emit.bpf.h), so
     // the timeout is the normal path: consume whatever is there each tick.
-    int n = ring_buffer__poll(loader_.ring(), static_cast<int>(kPollMs));
+    int n = ring_buffer__poll(loader_.ring(), poll_ms);
     if (n == 0) n = ring_buffer__consume(loader_.ring());
     if (n < 0 && n != -EINTR && n != -ECANCELED) {
       batch_->error = std::string("poll ring buffer: ") + strerror(-n);

@@ -21,7 +21,7 @@ type UpFlags = ServerFlags & SensorOptionFlags & { statusInterval: number };
 
 /** The sensor's flags, as `vigil up` was given them, for the `vigil sensor` it runs. */
 function sensorArgs(f: UpFlags, node: string): string[] {
-  const args = ['--node-name', node, '--ring-bytes', String(f.ringBytes)];
+  const args = ['--node-name', node, '--ring-bytes', String(f.ringBytes), '--batch-interval', `${f.batchInterval}ms`];
   if (f.spillDir) args.push('--spill-dir', f.spillDir);
   if (f.criSocket) args.push('--cri-socket', f.criSocket);
   for (const root of f.ociBundleRoot) args.push('--oci-bundle-root', root);

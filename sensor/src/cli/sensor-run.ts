@@ -57,7 +57,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
     },
   });
   const pipeline = new NodePipeline({
-    kernel: { ringBytes: f.ringBytes, countersPin: countersPinFor(dir) },
+    kernel: { ringBytes: f.ringBytes, flushMs: f.batchInterval, countersPin: countersPinFor(dir) },
     criSocket: f.criSocket,
     ociBundleRoots: f.ociBundleRoot,
     onCriCall: metrics && criLatencyMetric(metrics),

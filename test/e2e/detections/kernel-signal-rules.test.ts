@@ -56,7 +56,7 @@ describe('kernel-signal rules on real containers and processes', { ...containerd
     rulesFile = path.join(dataDir, 'rules.yaml');
     fs.writeFileSync(rulesFile, `watched_paths:\n  add:\n    - { path: ${watched}/, category: payroll-secrets, access: [read] }\n`);
     cp = await startTestControlPlane({ dataDir, rulesFile, log: (l) => logs.push(l) });
-    sensor = startSensor({ dataDir, controlplane: cp.target, tokenFile: cp.tokenFile, nodeName: 'node-signals', ringBytes: 16 * 1024 * 1024, criSocket: ctd.socket, ociBundleRoot: [] }, 'test', (l) => logs.push(l));
+    sensor = startSensor({ dataDir, controlplane: cp.target, tokenFile: cp.tokenFile, nodeName: 'node-signals', ringBytes: 16 * 1024 * 1024, batchInterval: 50, criSocket: ctd.socket, ociBundleRoot: [] }, 'test', (l) => logs.push(l));
     for (const deadline = Date.now() + 20_000; !logs.some((l) => /watching \d+ paths, as the control plane's rules say/.test(l)); await new Promise((r) => setTimeout(r, 50)))
       if (Date.now() > deadline) throw new Error(`the sensor never applied the control plane's watched paths:\n${logs.join('\n')}`);
   });

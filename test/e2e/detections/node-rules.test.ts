@@ -71,7 +71,7 @@ describe('node rules on real containers and processes', { ...containerdTestOptio
     fs.writeFileSync(path.join(dataDir, 'intel', 'drop.txt'), `; test feed\n45.155.204.0/23 ; SBL582104\n10.13.0.0/16 ; private\n`);
     cp = await startTestControlPlane({ dataDir, log: (l) => logs.push(l) });
     sensor = startSensor(
-      { dataDir, controlplane: cp.target, tokenFile: cp.tokenFile, nodeName: 'node-e2e', ringBytes: 16 * 1024 * 1024, criSocket: ctd.socket, ociBundleRoot: [] },
+      { dataDir, controlplane: cp.target, tokenFile: cp.tokenFile, nodeName: 'node-e2e', ringBytes: 16 * 1024 * 1024, batchInterval: 50, criSocket: ctd.socket, ociBundleRoot: [] },
       'test',
       (l) => logs.push(l),
     );

@@ -21,7 +21,7 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
 
   before(async () => {
     cgroup = new TestCgroup(`vigil-up-${process.pid}`, containerId);
-    up = startVigil(['up', '--data-dir', dataDir, '--status-interval', '1s']);
+    up = startVigil(['up', '--data-dir', dataDir, '--status-interval', '1s', '--batch-interval', '100ms']);
     await up.waitFor(/1 sensor connected/, 20_000);
   });
   after(async () => {
@@ -92,6 +92,7 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     const pgrep = await run('/usr/bin/pgrep', ['-f', `sensor --data-dir ${dataDir}`]);
     const [sensorPid] = pgrep.stdout.split('\n').filter(Boolean).map(Number);
     assert.ok(sensorPid > 0, 'the sensor child runs');
+    assert.match(fs.readFileSync(`/proc/${sensorPid}/cmdline`, 'utf8'), /\x00--batch-interval\x00100ms\x00/, 'up hands its batch interval to the sensor');
     process.kill(sensorPid, 'SIGKILL');
     await up.waitFor(/sensor exited \(SIGKILL\); restarting/);
     const token = uniqueToken();
@@ -114,6 +115,7 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
       [['up', '--data-dir', tempDir(), '--status-interval', '99999999d'], /out of range: between 1s and 1d/],
       [['sensor', '--data-dir', tempDir(), '--tls-cert', '/etc/hostname'], /--tls-cert.*--tls-key|--tls-key.*--tls-cert/],
       [['sensor', '--data-dir', tempDir(), '--ring-bytes', '3MiB'], /power of two/],
+      [['up', '--data-dir', tempDir(), '--batch-interval', '5ms'], /out of range: between 10ms and 10s/],
     ] as const) {
       const r = await runVigil([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
