@@ -6,7 +6,8 @@
  * only counts), with nothing watching as the baseline. Storms: exec (fork,
  * exec and exit of /bin/true, serial and with two workers), TCP connect,
  * tmpfs mount. Configurations run interleaved, in an order that rotates
- * every round.
+ * every round; each monitor runs every storm once, untimed, before the
+ * measured storms, as a node that has been up for a while would have.
  *
  * For each storm and configuration: the storm's rate and its overhead; the
  * monitor's CPU (user + sys of every thread of its processes, from the
@@ -56,6 +57,9 @@ s.onBatch((b) => { n += b.events.length; });
 process.stdout.write('ready\\n');
 process.on('SIGINT', async () => { const st = await s.stop(); process.stdout.write(JSON.stringify({ events: n, drops: st.drops }) + '\\n'); process.exit(0); });
 `;
+
+/** Each storm's untimed run per monitor before the measured ones. */
+const WARM_UP_SECONDS = 1;
 
 interface Storm {
   name: string;
@@ -253,6 +257,10 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
     for (let k = 0; k < configs.length; k++) {
       const config = configs[(round + k) % configs.length];
       const monitor = config === 'none' ? undefined : await startMonitor(config, config === 'vigil_up' ? profileDir : undefined);
+      // A node's sensor has been running when a storm comes: one untimed
+      // pass of every storm first, so that start-up work (V8 compiling the
+      // hot paths, the store's first pages) is not charged to the first storm.
+      if (monitor) for (const storm of all) await runStorm(storm, WARM_UP_SECONDS);
       await new Promise((r) => setTimeout(r, 1000));
       const idleRssMiB = monitor ? memKiB(monitor.pids(), 'VmRSS') / 1024 : undefined;
       const idlePssMiB = monitor ? memKiB(monitor.pids(), 'Pss') / 1024 : undefined;
