@@ -257,13 +257,13 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
     for (let k = 0; k < configs.length; k++) {
       const config = configs[(round + k) % configs.length];
       const monitor = config === 'none' ? undefined : await startMonitor(config, config === 'vigil_up' ? profileDir : undefined);
+      await new Promise((r) => setTimeout(r, 1000));
+      const idleRssMiB = monitor ? memKiB(monitor.pids(), 'VmRSS') / 1024 : undefined;
+      const idlePssMiB = monitor ? memKiB(monitor.pids(), 'Pss') / 1024 : undefined;
       // A node's sensor has been running when a storm comes: one untimed
       // pass of every storm first, so that start-up work (V8 compiling the
       // hot paths, the store's first pages) is not charged to the first storm.
       if (monitor) for (const storm of all) await runStorm(storm, WARM_UP_SECONDS);
-      await new Promise((r) => setTimeout(r, 1000));
-      const idleRssMiB = monitor ? memKiB(monitor.pids(), 'VmRSS') / 1024 : undefined;
-      const idlePssMiB = monitor ? memKiB(monitor.pids(), 'Pss') / 1024 : undefined;
       for (const storm of all) {
         const pids = monitor?.pids() ?? [];
         const [cpu0, handled0, threads0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0, ticksByThread(pids)];
