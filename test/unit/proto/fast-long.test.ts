@@ -19,6 +19,21 @@ describe('64-bit fields to decimal', () => {
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), check), { numRuns: 2000 });
   });
 
+  test('decimal strings become the same 64 bits as long\'s own parse, signed and unsigned, negative and past 64 bits included', () => {
+    const original = (text: string, unsigned: boolean) => Long.fromString(text, unsigned);
+    const check = (text: string) => {
+      for (const unsigned of [true, false]) {
+        const fast = Long.fromValue(text, unsigned);
+        const slow = original(text, unsigned);
+        assert.deepEqual([fast.low, fast.high, fast.unsigned], [slow.low, slow.high, slow.unsigned], `${text} (${unsigned ? 'unsigned' : 'signed'})`);
+      }
+    };
+    const edges = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 64n, 10n ** 20n - 1n];
+    for (const v of edges) [v, -v].forEach((x) => check(x.toString()));
+    check('007');
+    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 20n) + 1n, max: 10n ** 20n - 1n }), (v) => check(v.toString())), { numRuns: 2000 });
+  });
+
   test('an event\'s times survive a round trip exactly', () => {
     const ev = { body: 'exit', boot_ns: '18446744073709551615', time_unix_nano: '1796206578940123457', process: { pid: 1 }, exit: { status: 0, code: 0, signal: 0 } } as const;
     const back = eventCodec().decode(eventCodec().encode(ev as never));
