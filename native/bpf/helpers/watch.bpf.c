@@ -6,15 +6,13 @@
 #include "watch.bpf.h"
 
 /*
- * Looks the first `len` bytes of key.path up in the current table
- * generation. A head with a wildcard tail skips the next component and
+ * Looks the first `len` bytes of key.path up in table generation `gen`. A head with a wildcard tail skips the next component and
  * looks the rest up among its tails; the match must also list `access`.
  */
-__noinline int vigil_lookup(__u32 len, __u32 access, struct vigil_match *m)
+__noinline int vigil_lookup(__u32 len, __u32 access, __u32 gen, struct vigil_match *m)
 {
 	struct vigil_path_scratch *s = vigil_scratch();
 	struct vigil_watch_value *v, *t;
-	__u32 gen = *(volatile __u32 *)&vigil_watch_gen;
 	__u32 i = 0, k, rest;
 
 	if (!s || !m)
@@ -59,9 +57,8 @@ __noinline int vigil_lookup(__u32 len, __u32 access, struct vigil_match *m)
 /* Whether some pattern starts with the two bytes after key.path's leading
  * '/' (a NUL for a shorter name): a load and a test, where the trie walks
  * nodes. Most names outside the table stop here. */
-static __always_inline int vigil_pair_watched(struct vigil_path_scratch *s)
+static __always_inline int vigil_pair_watched(struct vigil_path_scratch *s, __u32 gen)
 {
-	__u32 gen = *(volatile __u32 *)&vigil_watch_gen;
 	__u32 pair = (__u8)s->key.path[1] << 8 | (__u8)s->key.path[2];
 
 	return (vigil_watch_pairs[gen & 1][(pair >> 6) & (VIGIL_WATCH_PAIR_WORDS - 1)] >> (pair & 63)) & 1;
@@ -69,9 +66,9 @@ static __always_inline int vigil_pair_watched(struct vigil_path_scratch *s)
 
 /* Looks a path just built in key.path (`len` bytes, maybe more than a key
  * holds) up and records how it was obtained. */
-static __always_inline int vigil_lookup_resolved(__u32 len, __u32 access, struct vigil_match *m, __u8 resolution)
+static __always_inline int vigil_lookup_resolved(__u32 len, __u32 access, __u32 gen, struct vigil_match *m, __u8 resolution)
 {
-	int r = vigil_lookup(len, access, m);
+	int r = vigil_lookup(len, access, gen, m);
 
 	m->resolution = resolution;
 	m->truncated = len > VIGIL_WATCH_PATH_LEN - 1;
@@ -89,6 +86,9 @@ static __always_inline int vigil_lookup_resolved(__u32 len, __u32 access, struct
 __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vigil_match *m)
 {
 	struct vigil_path_scratch *s = vigil_scratch();
+	/* Read once: a table switched during this call must not judge its
+	 * prefilter by one generation and its lookup by the other. */
+	__u32 gen = *(volatile __u32 *)&vigil_watch_gen;
 	const char *uname;
 	struct file *file = NULL;
 	int dirfd, fd;
@@ -110,8 +110,8 @@ __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vi
 	if (uname) {
 		n = bpf_probe_read_user_str(s->key.path, VIGIL_WATCH_PATH_LEN, uname);
 		if (n > 1 && s->key.path[0] == '/') {
-			if (vigil_pair_watched(s))
-				r = vigil_lookup(n - 1, access, m);
+			if (vigil_pair_watched(s, gen))
+				r = vigil_lookup(n - 1, access, gen, m);
 			if (r == VIGIL_MATCHED) {
 				m->resolution = VIGIL_RESOLVED_AS_GIVEN;
 				m->len = n - 1;
@@ -138,7 +138,7 @@ __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vi
 		pos = vigil_walk((__u64)BPF_CORE_READ(file, f_path.mnt), (__u64)BPF_CORE_READ(file, f_path.dentry));
 		if (pos < 0)
 			return VIGIL_UNRESOLVED;
-		return vigil_lookup_resolved(vigil_walk_to_key(s, pos), access, m, VIGIL_RESOLVED_FILE);
+		return vigil_lookup_resolved(vigil_walk_to_key(s, pos), access, gen, m, VIGIL_RESOLVED_FILE);
 	}
 	/* No file: fold the name lexically. A magic link cannot be folded, and
 	 * an empty or unreadable name names nothing. */
@@ -172,6 +172,6 @@ __noinline int vigil_check_name(const struct vigil_call *c, int other, struct vi
 	len = vigil_fold(base, n - 1);
 	if (len < 0)
 		return VIGIL_UNRESOLVED;
-	return vigil_lookup_resolved(len, access, m, VIGIL_RESOLVED_LEXICAL);
+	return vigil_lookup_resolved(len, access, gen, m, VIGIL_RESOLVED_LEXICAL);
 }
 

@@ -59,10 +59,10 @@ static __always_inline struct pt_regs *vigil_user_regs(void)
 #define VIGIL_ARG5(r) ((r)->regs[4])
 #endif
 
-/* Looks the first `len` bytes of scratch->key.path up in the table
- * generation in force; fills m->gen and, on a match, m->entry. Returns an
- * enum vigil_verdict. (watch.bpf.c) */
-int vigil_lookup(__u32 len, __u32 access, struct vigil_match *m);
+/* Looks the first `len` bytes of scratch->key.path up in table generation
+ * `gen`; fills m->gen and, on a match, m->entry. Returns an enum
+ * vigil_verdict. (watch.bpf.c) */
+int vigil_lookup(__u32 len, __u32 access, __u32 gen, struct vigil_match *m);
 
 /* One finished call, with up to two names (rename, link, symlink). */
 struct vigil_call {
