@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { eventCodec, sensorMessageCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
+import { encodeBatchMessage } from '../../../sensor/src/event-encoding';
+import { execEvent, fileEvent } from '../../helpers/synthetic-events';
+
+describe('a batch encoded in one pass', () => {
+  const shell = { pid: 10, exe: '/usr/bin/bash', argv: ['bash', '-c', 'x'.repeat(3000)], comm: 'bash' };
+  const init = { pid: 1, exe: '/sbin/init', argv: ['/sbin/init'], comm: 'init' };
+  const events = [
+    execEvent({ pid: 20, ppid: 10, argv: ['/bin/true', 'a'], ancestry: [shell, init] }),
+    fileEvent({ path: '/etc/shadow' }, { pid: 21 }),
+    // The same ancestor objects again: written from their cached bytes.
+    execEvent({ pid: 22, ppid: 10, ancestry: [shell, init] }),
+  ];
+  const gap = { first_seq: '5', last_seq: '6', events: '3', reason: 'test', from_unix_nano: '0', to_unix_nano: '0' };
+
+  test('reads back as the same SensorMessage, field for field, ancestors in order', () => {
+    const expected = events.map((ev) => eventCodec().decode(eventCodec().encode(ev)));
+    const batch = sensorMessageCodec().decode(encodeBatchMessage('node-1', 7n, events, gap)).batch!;
+    assert.equal(batch.node_name, 'node-1');
+    assert.equal(batch.seq, '7');
+    assert.deepEqual(batch.gap, gap);
+    assert.deepEqual(batch.events, expected);
+    assert.deepEqual(batch.events[2].ancestry.map((a) => a.pid), [10, 1]);
+  });
+
+  test('each event is, on its own, the bytes of one Event (what the store keeps)', () => {
+    const encoded = sensorMessageEncodedCodec().decode(encodeBatchMessage('node-1', 7n, events, null)).batch!;
+    assert.equal(encoded.events.length, 3);
+    assert.deepEqual(encoded.events.map((b) => eventCodec().decode(b).process?.pid), [20, 21, 22]);
+    assert.equal(eventCodec().decode(encoded.events[0]).ancestry[0].argv[2].length, 3000);
+  });
+
+  test('leaves the events as they were, ancestry included', () => {
+    const before = structuredClone(events);
+    encodeBatchMessage('node-1', 8n, events, null);
+    assert.deepEqual(events, before);
+    assert.equal(events[0].ancestry[0], shell, 'the same ancestor object, not a copy');
+  });
+});
