@@ -36,7 +36,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { VIGIL } from '../helpers/vigil-cli';
 import { median, percentile, round } from './stats';
 import { shares, stageMillis } from './stage-profile';
-import { TICK_US, memKiB, threadTicks } from './proc-stats';
+import { TICK_US, cpuTicks, memKiB, processTree, threadTicks } from './proc-stats';
 
 type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
 const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up'];
@@ -83,20 +83,6 @@ function storms(): Storm[] {
   ];
 }
 
-/** CPU ticks (user + sys, every thread) of processes `pids` so far. */
-function cpuTicks(pids: readonly number[]): number {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      t += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
-  }
-  return t;
-}
-
 /** `vigil up`'s processes by role: the sensor is the child started with the `sensor` command. */
 function roleOf(pid: number): 'sensor' | 'controlplane' {
   try {
@@ -118,21 +104,6 @@ function ticksByThread(pids: readonly number[]): Record<string, number> {
   return out;
 }
 
-/** `pid` and its descendants. */
-function tree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    for (const task of fs.readdirSync(`/proc/${out[i]}/task`, { withFileTypes: true })) {
-      try {
-        out.push(...fs.readFileSync(`/proc/${out[i]}/task/${task.name}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-      } catch {
-        // gone
-      }
-    }
-  }
-  return [...new Set(out)];
-}
-
 function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let text = '';
@@ -145,6 +116,14 @@ function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegEx
       }
     });
   });
+}
+
+/** `vigil up` with `args` on a data directory of its own, once its sensor watches. */
+export async function startVigilUp(args: string[], env = process.env): Promise<{ child: ChildProcess; dataDir: string }> {
+  const dataDir = tempDir('vigil-bench-up-');
+  const child = spawn(VIGIL, ['up', '--data-dir', dataDir, '--status-interval', '1d', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  await waitForLine(child, 'stderr', /watching \d+ paths/, 60_000);
+  return { child, dataDir };
 }
 
 interface Monitor {
@@ -184,13 +163,10 @@ async function startMonitor(config: Exclude<Config, 'none'>, profileDir?: string
       },
     };
   }
-  const dataDir = tempDir('vigil-bench-up-');
-  const env = profileDir ? { ...process.env, VIGIL_CPU_PROFILE_DIR: profileDir } : process.env;
-  const child = spawn(VIGIL, ['up', '--data-dir', dataDir, '--status-interval', '1d'], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  await waitForLine(child, 'stderr', /watching \d+ paths/, 60_000);
+  const { child, dataDir } = await startVigilUp([], profileDir ? { ...process.env, VIGIL_CPU_PROFILE_DIR: profileDir } : process.env);
   return {
     dataDir,
-    pids: () => tree(child.pid!),
+    pids: () => processTree(child.pid!),
     handled: async () => {
       const db = new Database(path.join(dataDir, 'vigil.db'), { readonly: true });
       try {

@@ -22,6 +22,34 @@ export function threadTicks(pid: number): { main: number; others: number } {
   return out;
 }
 
+/** CPU ticks (user + sys, every thread) of processes `pids` so far. */
+export function cpuTicks(pids: readonly number[]): number {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      t += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return t;
+}
+
+/** `pid` and its descendants. */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    for (const task of fs.readdirSync(`/proc/${out[i]}/task`, { withFileTypes: true })) {
+      try {
+        out.push(...fs.readFileSync(`/proc/${out[i]}/task/${task.name}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      } catch {
+        // gone
+      }
+    }
+  }
+  return [...new Set(out)];
+}
 
 type MemoryField = 'VmRSS' | 'VmHWM' | 'Pss';
 

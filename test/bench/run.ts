@@ -16,6 +16,7 @@ import { benchSensorOverhead } from './sensor-overhead';
 import { benchSensorOutbox } from './sensor-outbox';
 import { benchPipeline } from './pipeline';
 import { benchClusterFanIn } from './cluster-fan-in';
+import { benchBatchInterval } from './batch-interval';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   container_churn: () => benchContainerChurn(Number(process.env.BENCH_PODS ?? 200)),
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   sensor_outbox: () => benchSensorOutbox(),
   export_jetstream: () => benchExportJetStream(Number(process.env.BENCH_EXPORT_BATCHES ?? 2000)),
   vigil_up_pipeline: () => benchPipeline(Number(process.env.BENCH_ROUNDS ?? 4), Number(process.env.BENCH_SECONDS ?? 2)),
+  batch_interval: () => benchBatchInterval(Number(process.env.BENCH_ROUNDS ?? 4), 10),
   cluster_fan_in: () => benchClusterFanIn(Number(process.env.BENCH_NODES ?? 8), Number(process.env.BENCH_NODE_ALERTS ?? 2000)),
 };
 
