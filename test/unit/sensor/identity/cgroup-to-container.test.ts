@@ -14,4 +14,12 @@ describe('containerIdFromCgroupName', () => {
     for (const name of ['', '/', 'user.slice', 'session-3.scope', `pod${ID.slice(0, 36)}`, ID.slice(1), ID.toUpperCase(), `foo-${ID}.scope`, `crio-${ID}`])
       assert.equal(containerIdFromCgroupName(name), '', name);
   });
+
+  test('answers stay right when asked again, and past the bound of those it keeps', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (const round of [1, 2]) {
+      for (const id of ids) assert.equal(containerIdFromCgroupName(`crio-${id}.scope`), id, `round ${round}`);
+      assert.equal(containerIdFromCgroupName('user.slice'), '', `round ${round}`);
+    }
+  });
 });
