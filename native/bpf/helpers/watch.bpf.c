@@ -6,8 +6,9 @@
 #include "watch.bpf.h"
 
 /*
- * Looks the first `len` bytes of key.path up in table generation `gen`. A head with a wildcard tail skips the next component and
- * looks the rest up among its tails; the match must also list `access`.
+ * Looks the first `len` bytes of key.path up in table generation `gen`. A
+ * head with a wildcard tail skips the next component and looks the rest up
+ * among its tails; the match must also list `access`.
  */
 __noinline int vigil_lookup(__u32 len, __u32 access, __u32 gen, struct vigil_match *m)
 {
