@@ -4,28 +4,15 @@
  * in a loop, some tens of execs a second), not a storm. The whole `vigil
  * up` runs with each interval in turn, warmed first; the report gives its
  * CPU (every thread of both processes) per second of the trickle, the
- * trickle's rate, and how far its events' commits trailed the kernel.
+ * trickle's rate, and how far the commits of the execs trailed the kernel.
  */
-import * as path from 'node:path';
-import Database from 'better-sqlite3';
 import { run } from '../helpers/processes';
-import { startVigilUp } from './pipeline';
+import { committedEvents, lagMs, startVigilUp } from './pipeline';
 import { TICK_US, cpuTicks, processTree } from './proc-stats';
 import { median, percentile, round } from './stats';
 
 /** Two execs (true, sleep) a turn; bash's own clock, so that the loop itself runs nothing else. */
 const TRICKLE = 'end=$((SECONDS + $1)); n=0; while [ $SECONDS -lt $end ]; do /bin/true; sleep 0.02; n=$((n+1)); done; echo $n';
-
-/** The lag, kernel to committed row, of the execs of /bin/true committed after `sinceMs`. */
-function lagsMs(dataDir: string, sinceMs: number): number[] {
-  const db = new Database(path.join(dataDir, 'vigil.db'), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT e.ts_us, b.committed_at_us FROM events e JOIN batches b ON b.node_id = e.node_id AND b.seq = e.batch_seq WHERE e.type = 1 AND e.ts_us >= ?').all(sinceMs * 1000) as { ts_us: number; committed_at_us: number }[];
-    return rows.map((r) => (r.committed_at_us - r.ts_us) / 1000);
-  } finally {
-    db.close();
-  }
-}
 
 export async function benchBatchInterval(rounds: number, seconds: number, intervalsMs: readonly number[] = [50, 200]): Promise<Record<string, unknown>> {
   const samples = new Map<number, { cpuMsPerS: number; execsPerS: number; lags: number[] }[]>();
@@ -42,7 +29,7 @@ export async function benchBatchInterval(rounds: number, seconds: number, interv
         const cpuMsPerS = ((cpuTicks(pids) - cpu0) * TICK_US) / 1000 / elapsedS;
         // The last batch is at most an interval away; then the lags are final.
         await new Promise((res) => setTimeout(res, ms + 1000));
-        samples.set(ms, [...(samples.get(ms) ?? []), { cpuMsPerS, execsPerS: (2 * Number(r.stdout.trim())) / elapsedS, lags: lagsMs(dataDir, startedMs) }]);
+        samples.set(ms, [...(samples.get(ms) ?? []), { cpuMsPerS, execsPerS: (2 * Number(r.stdout.trim())) / elapsedS, lags: committedEvents(dataDir, startedMs * 1000, ['exec']).map(lagMs) }]);
       } finally {
         child.kill('SIGINT');
         await new Promise((res) => child.once('exit', res));

@@ -30,6 +30,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { eventCodec } from '../../proto/loader';
+import { EVENT_TYPE_NUMBER } from '../../controlplane/src/store/event-type-number';
 import { cFixture } from '../helpers/c-fixture';
 import { run } from '../helpers/processes';
 import { tempDir } from '../helpers/temp-dir';
@@ -203,22 +204,41 @@ async function runStorm(storm: Storm, seconds: number): Promise<StormResult> {
   return { ops, perSecond, pids: new Set(runs.map((r) => r.pid)), startedMs };
 }
 
+/** A stored event with when its batch was committed. */
+export interface CommittedEvent {
+  body: Buffer;
+  ts_us: number;
+  committed_at_us: number;
+}
+
+/** The events of store `dataDir` with the given bodies (exec, connect…) that happened from `sinceUs` on, with their commit times. */
+export function committedEvents(dataDir: string, sinceUs: number, bodies: readonly string[]): CommittedEvent[] {
+  const types = bodies.map((b) => EVENT_TYPE_NUMBER[b]);
+  const db = new Database(path.join(dataDir, 'vigil.db'), { readonly: true });
+  try {
+    return db
+      .prepare(`SELECT e.body, e.ts_us, b.committed_at_us FROM events e JOIN batches b ON b.node_id = e.node_id AND b.seq = e.batch_seq WHERE e.ts_us >= ? AND e.type IN (${types.join(', ')})`)
+      .all(sinceUs) as CommittedEvent[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Kernel to committed row, in milliseconds. */
+export const lagMs = (row: CommittedEvent): number => (row.committed_at_us - row.ts_us) / 1000;
+
 /** The storm's events in `vigil up`'s store once it has caught up, and their lag. */
 async function storedOf(monitor: Monitor, storm: Storm, r: StormResult): Promise<{ stored: number; lags: number[]; caughtUpMs: number }> {
   let last = -1;
-  let rows: { body: Buffer; ts_us: number; committed_at_us: number }[] = [];
+  let rows: CommittedEvent[] = [];
   for (let quiet = 0; quiet < 3; ) {
-    const db = new Database(path.join(monitor.dataDir!, 'vigil.db'), { readonly: true });
-    rows = db
-      .prepare('SELECT e.body, e.ts_us, b.committed_at_us FROM events e JOIN batches b ON b.node_id = e.node_id AND b.seq = e.batch_seq WHERE e.ts_us >= ? AND e.type IN (1, 4, 5)')
-      .all(r.startedMs * 1000 - 1_000_000) as typeof rows;
-    db.close();
+    rows = committedEvents(monitor.dataDir!, r.startedMs * 1000 - 1_000_000, ['exec', 'connect', 'mount']);
     quiet = rows.length === last ? quiet + 1 : 0;
     last = rows.length;
     if (quiet < 3) await new Promise((res) => setTimeout(res, 500));
   }
   const own = rows.filter((row) => storm.isOwn(eventCodec().decode(row.body), r.pids));
-  return { stored: own.length, lags: own.map((row) => (row.committed_at_us - row.ts_us) / 1000), caughtUpMs: Date.now() };
+  return { stored: own.length, lags: own.map(lagMs), caughtUpMs: Date.now() };
 }
 
 export async function benchPipeline(rounds: number, seconds: number): Promise<Record<string, unknown>> {
