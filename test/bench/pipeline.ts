@@ -32,7 +32,7 @@ import Database from 'better-sqlite3';
 import { eventCodec } from '../../proto/loader';
 import { EVENT_TYPE_NUMBER } from '../../controlplane/src/store/event-type-number';
 import { cFixture } from '../helpers/c-fixture';
-import { run } from '../helpers/processes';
+import { run, waitForLine } from '../helpers/processes';
 import { tempDir } from '../helpers/temp-dir';
 import { VIGIL } from '../helpers/vigil-cli';
 import { median, percentile, round } from './stats';
@@ -103,20 +103,6 @@ function ticksByThread(pids: readonly number[]): Record<string, number> {
     out[`${role}_other_threads`] = (out[`${role}_other_threads`] ?? 0) + t.others;
   }
   return out;
-}
-
-function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms: ${text.slice(-500)}`)), ms);
-    child[stream]!.on('data', (d) => {
-      text += d;
-      if (re.test(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
 }
 
 /** `vigil up` with `args` on a data directory of its own, once its sensor watches. */
