@@ -19,7 +19,7 @@ namespace vigil {
 
 struct DrainOptions {
   uint32_t batch_records = 1024;  // flush when a batch holds this many
-  uint32_t flush_ms = 50;         // or when its oldest record is this old
+  uint32_t flush_ms = 50;         // or this long after the last flush
 };
 
 class DrainThread {
