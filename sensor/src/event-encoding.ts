@@ -1,10 +1,13 @@
 /**
- * Events encoded for the wire, each once. An exec carries its ancestry,
- * most of its bytes, and the same ancestors ride on exec after exec: the
- * process tree hands out one object per ancestor, encoded here once and
- * kept while that object lives. Protobuf lets a message be written in
- * parts (repeated fields append), so an event is its own fields followed by
- * its ancestors' ready-made bytes.
+ * Events encoded for the wire, with what repeats from event to event encoded
+ * once. An exec carries its ancestry, most of its bytes, and the same
+ * ancestors ride on exec after exec: the process tree hands out one object
+ * per ancestor, encoded here once and kept while that object lives. A
+ * process's connects and opens, and every event of one container, repeat
+ * their Process and Container as well, in objects made afresh for each
+ * event: those are kept by thread and by cgroup, and re-encoded only when a
+ * field differs. Protobuf lets a message be written in parts, fields in any
+ * order, so an event is its own fields followed by those ready-made bytes.
  */
 import * as protobuf from 'protobufjs';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
@@ -12,24 +15,88 @@ import type { ProcessNode } from '../../proto/generated/vigil/v1/ProcessNode';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
 import { eventCodec, messageType, sensorMessageEncodedCodec } from '../../proto/loader';
 
-const ancestryField = messageType('vigil.v1.Event').fields.ancestry.id;
-const processNode = messageType('vigil.v1.ProcessNode');
+const eventFields = messageType('vigil.v1.Event').fields;
+
+/** A sub-message as it sits in an encoded Event: `field`'s tag, the length, the message. */
+function embedded(field: protobuf.Field, value: object): Uint8Array {
+  const type = field.resolvedType as protobuf.Type;
+  return protobuf.Writer.create()
+    .uint32((field.id << 3) | 2)
+    .bytes(type.encode(type.fromObject(value)).finish())
+    .finish();
+}
+
 const encodedAncestors = new WeakMap<ProcessNode, Uint8Array>();
 
-/** One ancestry entry as it sits in an encoded Event: its field tag, its length, the ProcessNode. */
 function ancestorBytes(node: ProcessNode): Uint8Array {
   let bytes = encodedAncestors.get(node);
   if (!bytes) {
-    bytes = protobuf.Writer.create().uint32((ancestryField << 3) | 2).bytes(processNode.encode(processNode.fromObject(node)).finish()).finish();
+    bytes = embedded(eventFields.ancestry, node);
     encodedAncestors.set(node, bytes);
   }
   return bytes;
 }
 
+/** Entries kept per kind: past it the cache starts over (a thread or cgroup that comes back is encoded again). */
+const REPEATS_KEPT = 4096;
+
+/**
+ * One sub-message field of Event whose values repeat under a key, with the
+ * bytes of the last value seen under each key. A value is reused only when
+ * every field the contract gives the message equals the kept copy's, so a
+ * field added to the .proto is compared without a change here.
+ */
+class RepeatedField<T extends object> {
+  private readonly kept = new Map<string | number, { copy: T; bytes: Uint8Array }>();
+  private readonly fields: readonly protobuf.Field[];
+
+  constructor(private readonly field: protobuf.Field) {
+    this.fields = (field.resolvedType as protobuf.Type).fieldsArray;
+    for (const f of this.fields)
+      if (f.resolvedType instanceof protobuf.Type || f.map) throw new Error(`${field.fullName}: ${f.name} is a message or map; RepeatedField compares scalars and repeated scalars only`);
+  }
+
+  bytes(key: string | number, value: T): Uint8Array {
+    const hit = this.kept.get(key);
+    if (hit && this.same(hit.copy, value)) return hit.bytes;
+    const bytes = embedded(this.field, value);
+    if (!hit && this.kept.size >= REPEATS_KEPT) this.kept.clear();
+    // A copy: the caller may change its object after this event went out.
+    this.kept.set(key, { copy: this.copy(value), bytes });
+    return bytes;
+  }
+
+  private same(a: T, b: T): boolean {
+    for (const f of this.fields) {
+      const x = (a as Record<string, unknown>)[f.name];
+      const y = (b as Record<string, unknown>)[f.name];
+      if (x === y) continue;
+      if (!f.repeated || !Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    }
+    return true;
+  }
+
+  private copy(value: T): T {
+    const out: Record<string, unknown> = {};
+    for (const f of this.fields) {
+      const v = (value as Record<string, unknown>)[f.name];
+      out[f.name] = Array.isArray(v) ? v.slice() : v;
+    }
+    return out as T;
+  }
+}
+
+const processes = new RepeatedField<NonNullable<Event['process']>>(eventFields.process);
+const containers = new RepeatedField<NonNullable<Event['container']>>(eventFields.container);
+
 export function encodeEvent(ev: Event): Uint8Array {
-  const ancestry = ev.ancestry;
-  if (!ancestry?.length) return eventCodec().encode(ev);
-  return Buffer.concat([eventCodec().encode({ ...ev, ancestry: [] }), ...ancestry.map(ancestorBytes)]);
+  const { process, container, ancestry } = ev;
+  const parts = [eventCodec().encode({ ...ev, process: null, container: null, ancestry: [] })];
+  if (process) parts.push(processes.bytes(process.tid ?? 0, process));
+  if (container) parts.push(containers.bytes(String(container.cgroup_id ?? ''), container));
+  if (ancestry) for (const node of ancestry) parts.push(ancestorBytes(node));
+  return Buffer.concat(parts);
 }
 
 /** A SensorMessage holding one batch, its events encoded by encodeEvent. */

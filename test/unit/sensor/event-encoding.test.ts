@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { eventCodec, sensorMessageCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
-import { encodeBatchMessage } from '../../../sensor/src/event-encoding';
-import { execEvent, fileEvent } from '../../helpers/synthetic-events';
+import { encodeBatchMessage, encodeEvent } from '../../../sensor/src/event-encoding';
+import { connectEvent, execEvent, fileEvent } from '../../helpers/synthetic-events';
 
 describe('a batch encoded in one pass', () => {
   const shell = { pid: 10, exe: '/usr/bin/bash', argv: ['bash', '-c', 'x'.repeat(3000)], comm: 'bash' };
@@ -37,5 +37,45 @@ describe('a batch encoded in one pass', () => {
     encodeBatchMessage('node-1', 8n, events, null);
     assert.deepEqual(events, before);
     assert.equal(events[0].ancestry[0], shell, 'the same ancestor object, not a copy');
+  });
+});
+
+describe('a process and a container that repeat from event to event', () => {
+  const decoded = (ev: Parameters<typeof encodeEvent>[0]) => eventCodec().decode(encodeEvent(ev));
+  const canonical = (ev: Parameters<typeof encodeEvent>[0]) => eventCodec().decode(eventCodec().encode(ev));
+
+  test('every event reads back as itself, whichever of its fields changed since the last under the same thread and cgroup', () => {
+    const first = connectEvent('10.0.0.1', 443, { pid: 300 });
+    assert.deepEqual(decoded(first), canonical(first));
+    const variants = [
+      connectEvent('10.0.0.1', 80, { pid: 300 }), // only the body differs
+      { ...first, process: { ...first.process!, argv: [...first.process!.argv, 'more'] } },
+      { ...first, process: { ...first.process!, uid: 1000 } },
+      { ...first, process: { ...first.process!, comm: 'renamed' } },
+      { ...first, container: { ...first.container!, name: 'web', image: 'nginx:1.27', pod_name: 'web-0', pod_namespace: 'prod' } },
+      { ...first, container: { ...first.container!, metadata_incomplete: true } },
+      first,
+    ];
+    for (const ev of variants) assert.deepEqual(decoded(ev), canonical(ev));
+  });
+
+  test('an object changed in place after it was encoded is encoded again, not read from the bytes of before', () => {
+    const ev = connectEvent('10.0.0.1', 443, { pid: 301 });
+    encodeEvent(ev);
+    ev.process!.argv.push('--changed');
+    ev.container!.image = 'changed:1';
+    const back = decoded(ev);
+    assert.deepEqual(back.process?.argv.at(-1), '--changed');
+    assert.equal(back.container?.image, 'changed:1');
+  });
+
+  test('past the bound of threads kept, events still read back as themselves', () => {
+    for (let pid = 1; pid <= 5000; pid += 1) {
+      const ev = connectEvent('10.0.0.1', pid, { pid: 10_000 + pid });
+      if (pid % 997 === 0) assert.deepEqual(decoded(ev), canonical(ev));
+      else encodeEvent(ev);
+    }
+    const again = connectEvent('10.0.0.1', 1, { pid: 10_001 });
+    assert.deepEqual(decoded(again), canonical(again));
   });
 });
