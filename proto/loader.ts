@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import './fast-long';
+import { decodeRepeatsOnce } from './repeat-decode';
 import type { Event, Event__Output } from './generated/vigil/v1/Event';
 import type { SensorMessageEncoded, SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
 import type { SensorMessage, SensorMessage__Output } from './generated/vigil/v1/SensorMessage';
@@ -47,6 +48,7 @@ function protoRoot(): protobuf.Root {
     root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
     root.loadSync(PROTO_FILES, { keepCase: true }).resolveAll();
+    for (const name of ['vigil.v1.Process', 'vigil.v1.Container', 'vigil.v1.ProcessNode']) decodeRepeatsOnce(root.lookupType(name));
   }
   return root;
 }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import * as protobuf from 'protobufjs';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, eventCodec } from '../../../proto/loader';
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { connectEvent, execEvent } from '../../helpers/synthetic-events';
+
+/** The contract decoded by a root of its own, without the cache: what every decode must equal. */
+const plainEvent = (() => {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
+  root.loadSync(PROTO_FILES, { keepCase: true }).resolveAll();
+  const type = root.lookupType('vigil.v1.Event');
+  return (bytes: Uint8Array) => type.toObject(type.decode(bytes), PROTO_LOADER_OPTIONS as protobuf.IConversionOptions) as Event__Output;
+})();
+
+const shell = { pid: 10, exe: '/usr/bin/bash', argv: ['bash', '-c', 'run'], comm: 'bash' };
+const init = { pid: 1, exe: '/sbin/init', argv: ['/sbin/init'], comm: 'init' };
+
+describe('sub-messages that repeat decode once', () => {
+  test('events sharing a process, a container and ancestors decode as a decoder without the cache does', () => {
+    const events = [
+      execEvent({ pid: 20, ppid: 10, argv: ['/bin/true', 'a'], ancestry: [shell, init] }),
+      execEvent({ pid: 20, ppid: 10, argv: ['/bin/true', 'a'], ancestry: [shell, init] }),
+      execEvent({ pid: 21, ppid: 10, argv: ['/bin/true', 'b'], ancestry: [{ ...shell, argv: ['bash', '-c', 'other'] }, init] }),
+      connectEvent('10.0.0.1', 443, { pid: 20 }),
+      connectEvent('10.0.0.1', 443, { pid: 20, containerId: 'c'.repeat(64) }),
+    ];
+    for (const ev of [...events, ...events]) {
+      const bytes = Buffer.from(eventCodec().encode(ev));
+      assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
+    }
+  });
+
+  test('each decode hands out objects of its own: changing one event leaves the next one with the same bytes alone', () => {
+    const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 30, ancestry: [shell, init] })));
+    const first = eventCodec().decode(bytes);
+    first.process!.argv.push('changed');
+    first.container!.id = 'changed';
+    first.ancestry[0].argv[0] = 'changed';
+    assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
+  });
+
+  test('a sub-message cut short is refused as before, also when its first bytes were seen', () => {
+    const bytes = Buffer.from(eventCodec().encode(connectEvent('10.0.0.1', 443, { pid: 40 })));
+    eventCodec().decode(bytes);
+    for (const cut of [bytes.length - 1, Math.floor(bytes.length / 2), 20])
+      assert.throws(() => eventCodec().decode(bytes.subarray(0, cut)), /index out of range|invalid wire type|illegal/i, `cut at ${cut} of ${bytes.length}`);
+  });
+
+  test('past the bound of messages kept, decodes stay right', () => {
+    for (let pid = 1; pid <= 5000; pid++) {
+      const bytes = Buffer.from(eventCodec().encode(connectEvent('10.0.0.1', 443, { pid: 50_000 + pid })));
+      const decoded = eventCodec().decode(bytes);
+      if (pid % 1000 === 0) assert.deepEqual(decoded, plainEvent(bytes));
+    }
+  });
+});
