@@ -20,7 +20,9 @@
  * plane are mostly the store's writer). On a machine busy with other work
  * the per-operation CPU includes what the monitor spent on that work's
  * events: compare per event, and the `machine_load` figures, before
- * comparing runs. With BENCH_PROFILE_STAGES=1, `vigil up` also runs
+ * comparing runs. For each storm alone, the function-call interrupts it
+ * makes the CPUs take per operation: the CPU time spent on them is charged
+ * to whatever runs on the receiving CPU, the monitor included. With BENCH_PROFILE_STAGES=1, `vigil up` also runs
  * profiled and the report gives each stage's share of each process's main
  * thread over all storms (stage-profile.ts says how samples are assigned).
  */
@@ -37,7 +39,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { VIGIL } from '../helpers/vigil-cli';
 import { median, percentile, round } from './stats';
 import { shares, stageMillis } from './stage-profile';
-import { TICK_US, cpuTicks, memKiB, processTree, threadTicks } from './proc-stats';
+import { TICK_US, cpuTicks, functionCallInterrupts, memKiB, processTree, threadTicks } from './proc-stats';
 
 type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
 const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up'];
@@ -231,7 +233,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
   const hasBpftrace = spawnSync('sh', ['-c', 'command -v bpftrace'], { stdio: 'ignore' }).status === 0;
   const configs = CONFIGS.filter((c) => c !== 'bpftrace' || hasBpftrace);
   const all = storms();
-  type Sample = { rate: number; cpuPerOpUs: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number; idlePssMiB?: number; endPssMiB?: number; threadsPerOpUs?: Record<string, number> };
+  type Sample = { rate: number; cpuPerOpUs: number; ipisPerOp: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number; idlePssMiB?: number; endPssMiB?: number; threadsPerOpUs?: Record<string, number> };
   const profileDir = process.env.BENCH_PROFILE_STAGES === '1' ? tempDir('vigil-bench-profile-') : undefined;
   const samples = new Map<string, Sample[]>();
   const loadBefore = os.loadavg()[0];
@@ -248,13 +250,14 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
       if (monitor) for (const storm of all) await runStorm(storm, WARM_UP_SECONDS);
       for (const storm of all) {
         const pids = monitor?.pids() ?? [];
-        const [cpu0, handled0, threads0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0, ticksByThread(pids)];
+        const [cpu0, handled0, threads0, ipis0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0, ticksByThread(pids), functionCallInterrupts()];
         const r = await runStorm(storm, seconds);
+        const ipisPerOp = (functionCallInterrupts() - ipis0) / r.ops;
         const kept = config === 'vigil_up' ? await storedOf(monitor!, storm, r) : undefined;
         if (!kept && monitor) await new Promise((res) => setTimeout(res, 1000));
         const cpuUs = (cpuTicks(pids) - cpu0) * TICK_US;
         const handled = ((await monitor?.handled()) ?? 0) - handled0;
-        const s: Sample = { rate: r.perSecond, cpuPerOpUs: cpuUs / r.ops };
+        const s: Sample = { rate: r.perSecond, cpuPerOpUs: cpuUs / r.ops, ipisPerOp };
         if (handled > 0) s.cpuPerEventUs = cpuUs / handled;
         if (kept) {
           const threads = Object.entries(ticksByThread(pids)).map(([k, t]) => [k, ((t - (threads0[k] ?? 0)) * TICK_US) / r.ops]);
@@ -275,7 +278,11 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
   };
   for (const storm of all) {
     const base = median((samples.get(`${storm.name}/none`) ?? []).map((s) => s.rate));
-    const row: Record<string, unknown> = { baseline_per_sec: round(base, 0) };
+    const row: Record<string, unknown> = {
+      baseline_per_sec: round(base, 0),
+      // Without a monitor: what the storm itself makes the other CPU handle.
+      function_call_interrupts_per_op: round(median((samples.get(`${storm.name}/none`) ?? []).map((s) => s.ipisPerOp)), 2),
+    };
     for (const config of configs.filter((c) => c !== 'none')) {
       const ss = samples.get(`${storm.name}/${config}`) ?? [];
       const rate = median(ss.map((s) => s.rate));

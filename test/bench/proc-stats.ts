@@ -51,6 +51,17 @@ export function processTree(pid: number): number[] {
   return [...new Set(out)];
 }
 
+/**
+ * Function-call interrupts (one CPU asking another to run something: TLB
+ * and mount-table work) taken by every CPU so far. Some storms send them to
+ * the other CPU, where the monitor runs, and its time handling them is
+ * charged to whatever process runs there.
+ */
+export function functionCallInterrupts(): number {
+  const line = fs.readFileSync('/proc/interrupts', 'utf8').split('\n').find((l) => l.trim().startsWith('CAL:'));
+  return line ? line.trim().split(/\s+/).slice(1).filter((x) => /^\d+$/.test(x)).reduce((n, x) => n + Number(x), 0) : 0;
+}
+
 type MemoryField = 'VmRSS' | 'VmHWM' | 'Pss';
 
 /**
