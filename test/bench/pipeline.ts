@@ -61,8 +61,13 @@ process.stdout.write('ready\\n');
 process.on('SIGINT', async () => { const st = await s.stop(); process.stdout.write(JSON.stringify({ events: n, drops: st.drops }) + '\\n'); process.exit(0); });
 `;
 
-/** Each storm's untimed run per monitor before the measured ones. */
-const WARM_UP_SECONDS = 1;
+/**
+ * Each storm's untimed run per monitor before the measured ones. V8 was
+ * still optimizing the exec path (190, 102, 36, then 12 functions in four
+ * 3 s exec storms, --trace-opt) long after 1 s of it: an exec storm offers
+ * only a few hundred calls a second to tier up on.
+ */
+const WARM_UP_SECONDS = 3;
 
 interface Storm {
   name: string;
