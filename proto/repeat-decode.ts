@@ -10,8 +10,9 @@
  */
 import * as protobuf from 'protobufjs';
 
-/** Messages kept per type; past it the cache starts over. */
+/** Messages, and bytes of them, kept per type: past either the cache starts over, so an event's 256 KiB cannot make it large. */
 const KEPT = 2048;
+const KEPT_BYTES = 1024 * 1024;
 
 type Decode = (this: protobuf.Type, r: protobuf.Reader | Uint8Array, length?: number) => protobuf.Message;
 
@@ -20,6 +21,7 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
   type.setup();
   const generated = type.decode as Decode;
   const kept = new Map<string, protobuf.Message>();
+  let keptBytes = 0;
   const cached: Decode = function (this: protobuf.Type, r, length) {
     // Only as a field of another message, from a Buffer: the case the nested decoders call.
     if (length === undefined || !(r instanceof protobuf.Reader) || !Buffer.isBuffer(r.buf) || r.pos + length > r.len) return generated.call(this, r, length);
@@ -31,8 +33,12 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
       return hit;
     }
     const message = generated.call(this, r, length);
-    if (kept.size >= KEPT) kept.clear();
+    if (kept.size >= KEPT || keptBytes + length > KEPT_BYTES) {
+      kept.clear();
+      keptBytes = 0;
+    }
     kept.set(key, message);
+    keptBytes += length;
     return message;
   };
   type.decode = cached as typeof type.decode;

@@ -37,8 +37,9 @@ function ancestorBytes(node: ProcessNode): Uint8Array {
   return bytes;
 }
 
-/** Entries kept per kind: past it the cache starts over (a thread or cgroup that comes back is encoded again). */
+/** Entries, and bytes of their encodings, kept per kind: past either the cache starts over (a thread or cgroup that comes back is encoded again). */
 const REPEATS_KEPT = 4096;
+const REPEATS_KEPT_BYTES = 1024 * 1024;
 
 /**
  * One sub-message field of Event whose values repeat under a key, with the
@@ -48,6 +49,7 @@ const REPEATS_KEPT = 4096;
  */
 class RepeatedField<T extends object> {
   private readonly kept = new Map<string | number, { copy: T; bytes: Uint8Array }>();
+  private keptBytes = 0;
   private readonly fields: readonly protobuf.Field[];
 
   constructor(private readonly field: protobuf.Field) {
@@ -60,9 +62,13 @@ class RepeatedField<T extends object> {
     const hit = this.kept.get(key);
     if (hit && this.same(hit.copy, value)) return hit.bytes;
     const bytes = embedded(this.field, value);
-    if (!hit && this.kept.size >= REPEATS_KEPT) this.kept.clear();
+    if (this.kept.size >= REPEATS_KEPT || this.keptBytes + bytes.length > REPEATS_KEPT_BYTES) {
+      this.kept.clear();
+      this.keptBytes = 0;
+    }
     // A copy: the caller may change its object after this event went out.
     this.kept.set(key, { copy: this.copy(value), bytes });
+    this.keptBytes += bytes.length;
     return bytes;
   }
 

@@ -49,6 +49,13 @@ describe('sub-messages that repeat decode once', () => {
       assert.throws(() => eventCodec().decode(bytes.subarray(0, cut)), /index out of range|invalid wire type|illegal/i, `cut at ${cut} of ${bytes.length}`);
   });
 
+  test('past the bound of bytes kept, with command lines of 100 KiB, decodes stay right', () => {
+    for (let i = 0; i < 30; i++) {
+      const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 60_000 + i, argv: ['/bin/sh', '-c', String(i).repeat(100_000)], ancestry: [shell, init] })));
+      assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
+    }
+  });
+
   test('past the bound of messages kept, decodes stay right', () => {
     for (let pid = 1; pid <= 5000; pid++) {
       const bytes = Buffer.from(eventCodec().encode(connectEvent('10.0.0.1', 443, { pid: 50_000 + pid })));

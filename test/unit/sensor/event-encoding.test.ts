@@ -69,6 +69,13 @@ describe('a process and a container that repeat from event to event', () => {
     assert.equal(back.container?.image, 'changed:1');
   });
 
+  test('past the bound of bytes kept, with command lines of 100 KiB, events still read back as themselves', () => {
+    for (let i = 0; i < 30; i++) {
+      const ev = connectEvent('10.0.0.1', 443, { pid: 20_000 + i, argv: ['/bin/sh', '-c', String(i).repeat(100_000)] });
+      assert.deepEqual(decoded(ev), canonical(ev));
+    }
+  });
+
   test('past the bound of threads kept, events still read back as themselves', () => {
     for (let pid = 1; pid <= 5000; pid += 1) {
       const ev = connectEvent('10.0.0.1', pid, { pid: 10_000 + pid });
