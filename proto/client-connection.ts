@@ -105,7 +105,7 @@ export function describeGrpcError(err: grpc.ServiceError, target: string): strin
  * How long a node sensor gathers kernel records into one batch. Each batch
  * costs both processes a fixed price (a log write, a gRPC message and its
  * ack, a store commit), which at a node's usual trickle of events is most
- * of their CPU: 200 ms costs about a third less CPU than 50 ms there
+ * of their CPU: 200 ms costs over a quarter less CPU than 50 ms there
  * (README, Benchmarks) and keeps an event's way to the store well inside a
  * second.
  */
