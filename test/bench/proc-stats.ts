@@ -8,14 +8,17 @@ import * as fs from 'node:fs';
 /** Microseconds per clock tick of /proc's CPU times. */
 export const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
 
+/** User + sys ticks from a /proc stat file (a process's or one thread's); throws when it is gone. */
+function statTicks(file: string): number {
+  const f = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
 /** CPU ticks of each thread of process `pid` that is not its main thread, and of the main one. */
 export function threadTicks(pid: number): { main: number; others: number } {
   const out = { main: 0, others: 0 };
   try {
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      const f = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      out[Number(tid) === pid ? 'main' : 'others'] += Number(f[11]) + Number(f[12]);
-    }
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) out[Number(tid) === pid ? 'main' : 'others'] += statTicks(`/proc/${pid}/task/${tid}/stat`);
   } catch {
     // gone
   }
@@ -27,8 +30,7 @@ export function cpuTicks(pids: readonly number[]): number {
   let t = 0;
   for (const pid of pids) {
     try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      t += Number(f[11]) + Number(f[12]);
+      t += statTicks(`/proc/${pid}/stat`);
     } catch {
       // gone
     }
