@@ -22,11 +22,12 @@
  * events: compare per event, and the `machine_load` figures, before
  * comparing runs. For each storm alone, the function-call interrupts it
  * makes the CPUs take per operation: the CPU time spent on them is charged
- * to whatever runs on the receiving CPU, the monitor included. With BENCH_PROFILE_STAGES=1, `vigil up` also runs
- * profiled and the report gives each stage's share of each process's main
- * thread over all storms (stage-profile.ts says how samples are assigned).
+ * to whatever runs on the receiving CPU, the monitor included. With
+ * BENCH_PROFILE_STAGES=1, `vigil up` also runs profiled and the report
+ * gives each stage's share of each process's main thread over all storms
+ * (stage-profile.ts says how samples are assigned).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,6 +40,7 @@ import { tempDir } from '../helpers/temp-dir';
 import { VIGIL } from '../helpers/vigil-cli';
 import { median, percentile, round } from './stats';
 import { shares, stageMillis } from './stage-profile';
+import { hasBpftrace } from './bpftrace';
 import { TICK_US, cpuTicks, functionCallInterrupts, memKiB, processTree, threadTicks } from './proc-stats';
 
 type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
@@ -235,8 +237,8 @@ async function storedOf(monitor: Monitor, storm: Storm, r: StormResult): Promise
 }
 
 export async function benchPipeline(rounds: number, seconds: number): Promise<Record<string, unknown>> {
-  const hasBpftrace = spawnSync('sh', ['-c', 'command -v bpftrace'], { stdio: 'ignore' }).status === 0;
-  const configs = CONFIGS.filter((c) => c !== 'bpftrace' || hasBpftrace);
+  const bpftrace = hasBpftrace();
+  const configs = CONFIGS.filter((c) => c !== 'bpftrace' || bpftrace);
   const all = storms();
   type Sample = { rate: number; cpuPerOpUs: number; ipisPerOp: number; cpuPerEventUs?: number; stored?: number; generated?: number; lags?: number[]; peakRssMiB?: number; idleRssMiB?: number; idlePssMiB?: number; endPssMiB?: number; threadsPerOpUs?: Record<string, number> };
   const profileDir = process.env.BENCH_PROFILE_STAGES === '1' ? tempDir('vigil-bench-profile-') : undefined;
@@ -279,7 +281,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
     rounds,
     seconds_per_storm: seconds,
     machine_load: { before: round(loadBefore, 2), after: round(os.loadavg()[0], 2), cpus: os.cpus().length },
-    ...(hasBpftrace ? {} : { bpftrace: 'not installed (apt-get install bpftrace): that comparison is left out' }),
+    ...(bpftrace ? {} : { bpftrace: 'not installed (apt-get install bpftrace): that comparison is left out' }),
   };
   for (const storm of all) {
     const base = median((samples.get(`${storm.name}/none`) ?? []).map((s) => s.rate));

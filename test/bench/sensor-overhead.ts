@@ -19,7 +19,7 @@
  * on the file hooks' open tracepoint: the floor any program there pays
  * before it does anything, against which the filter's own cost shows.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EventKind } from '../../native';
@@ -30,6 +30,7 @@ import { cFixture } from '../helpers/c-fixture';
 import { run, waitForLine } from '../helpers/processes';
 import { tempDir } from '../helpers/temp-dir';
 import { median, round } from './stats';
+import { hasBpftrace } from './bpftrace';
 
 interface Storm {
   name: string;
@@ -143,11 +144,11 @@ async function withSensor(storm: Storm, binary: string, seconds: number, config:
 /** `only`: storm names to run (default all). */
 export async function benchSensorOverhead(rounds: number, seconds: number, only?: readonly string[]) {
   const results: Record<string, unknown> = {};
-  const hasBpftrace = spawnSync('sh', ['-c', 'command -v bpftrace'], { stdio: 'ignore' }).status === 0;
-  if (!hasBpftrace) results.empty_program = 'bpftrace not installed (apt-get install bpftrace): the open storm runs without its empty-program floor';
+  const bpftrace = hasBpftrace();
+  if (!bpftrace) results.empty_program = 'bpftrace not installed (apt-get install bpftrace): the open storm runs without its empty-program floor';
   for (const storm of storms().filter((s) => !only || only.includes(s.name))) {
     const binary = cFixture(storm.fixture);
-    const configs: Config[] = storm.name === 'open' && hasBpftrace ? [...CONFIGS, 'sensor_with_empty_program'] : CONFIGS;
+    const configs: Config[] = storm.name === 'open' && bpftrace ? [...CONFIGS, 'sensor_with_empty_program'] : CONFIGS;
     const wall: Partial<Record<Config, number[]>> = Object.fromEntries(configs.map((c) => [c, []]));
     const cpu: Partial<Record<Config, number[]>> = Object.fromEntries(configs.map((c) => [c, []]));
     const checks = { generated: 0, captured: 0, kernel_drops: 0, file_events: 0, filtered: 0, opens_with_file: 0 };
