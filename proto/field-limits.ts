@@ -7,6 +7,7 @@
  */
 import type * as protobuf from 'protobufjs';
 import { messageType } from './loader';
+import { isSharedDecode } from './repeat-decode';
 
 /** Events in one batch: a sensor splits what it has into batches of at most this many. */
 export const MAX_BATCH_EVENTS = 65_536;
@@ -91,16 +92,25 @@ function compile(type: protobuf.Type): Compiled {
   const known = compiled.get(type.fullName);
   if (known) return known;
   const parts: { floor: number; check: (msg: Record<string, unknown>, at: string, bytes: number, fix: boolean) => string | undefined }[] = [];
+  /**
+   * Shared decodes (repeat-decode.ts) that passed: they are frozen, and
+   * bytes that fit in one event fit in any, so they pass in every event
+   * that carries them.
+   */
+  const passed = new WeakSet<object>();
   // Registered before its fields are compiled: messages may nest themselves.
   const self: Compiled = {
     floor: Infinity,
     check: (value, at, bytes, fix) => {
       if (value === null || value === undefined || typeof value !== 'object' || bytes < self.floor) return undefined;
+      // isFrozen first: a map lookup for every message of every event costs more than the check it would spare.
+      if (Object.isFrozen(value) && passed.has(value)) return undefined;
       for (const part of parts) {
         if (bytes < part.floor) continue;
         const problem = part.check(value as Record<string, unknown>, at, bytes, fix);
         if (problem) return problem;
       }
+      if (isSharedDecode(value)) passed.add(value);
       return undefined;
     },
   };

@@ -1,12 +1,14 @@
 /**
  * The parts of an event that repeat from event to event (its Process and
  * Container, and on an exec the ancestors that rode on the execs before it)
- * arrive as the same bytes each time, and decoding them was a quarter of the
- * control plane's decoding. Those message types decode here through a
- * bounded cache keyed by their exact bytes: the same bytes decode to the
- * same message, which is shared. That is safe because messageCodec (the
- * only decoder of this root) turns every message into fresh plain objects
- * at once and never hands out or changes the shared one.
+ * arrive as the same bytes each time, and decoding them, then turning them
+ * into plain objects, was most of the control plane's decoding. Those
+ * message types decode here through a bounded cache keyed by their exact
+ * bytes: the same bytes give the same message, turned into a plain object
+ * once, which every event carrying those bytes then shares. A shared object
+ * is frozen, arrays included, so no event's reader can change another's;
+ * and since it cannot change, a check that passed it once (field limits)
+ * may pass it again without a look.
  */
 import * as protobuf from 'protobufjs';
 
@@ -15,12 +17,42 @@ const KEPT = 2048;
 const KEPT_BYTES = 1024 * 1024;
 
 type Decode = (this: protobuf.Type, r: protobuf.Reader | Uint8Array, length?: number) => protobuf.Message;
+type ToObject = (this: protobuf.Type, m: protobuf.Message, o?: protobuf.IConversionOptions, depth?: number) => Record<string, unknown>;
+
+/**
+ * On a message in the cache: its plain object, with the conversion options
+ * it was made with (one set in practice: the loader's); null until the
+ * first conversion after a second decode; unset on a message decoded
+ * once. A property rather than a WeakMap: this is looked up
+ * for every sub-message of every event.
+ */
+const PLAIN = Symbol('plain object');
+type Kept = protobuf.Message & { [PLAIN]?: { options: protobuf.IConversionOptions | undefined; object: Record<string, unknown> } | null };
+
+/** Plain objects handed to more than one event: frozen, and the same for as long as anyone holds them. */
+const sharedObjects = new WeakSet<object>();
+
+/** Whether `value` is a frozen object that decodes of repeated bytes share. */
+export function isSharedDecode(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && sharedObjects.has(value);
+}
+
+function freeze(object: Record<string, unknown>): Record<string, unknown> {
+  // Only scalars and lists of scalars below: the types given here have no message fields.
+  for (const v of Object.values(object)) if (Array.isArray(v)) Object.freeze(v);
+  return Object.freeze(object);
+}
 
 export function decodeRepeatsOnce(type: protobuf.Type): void {
-  // Type.decode generates the type's decoder on first use and replaces itself with it.
+  for (const f of type.fieldsArray) {
+    f.resolve();
+    if (f.resolvedType instanceof protobuf.Type || f.map) throw new Error(`${type.fullName}.${f.name} is a message or a map: decodeRepeatsOnce freezes scalars and lists of scalars only`);
+  }
+  // Type.setup generates the type's decoder and converters on first use and replaces the methods with them.
   type.setup();
   const generated = type.decode as Decode;
-  const kept = new Map<string, protobuf.Message>();
+  const generatedToObject = type.toObject as unknown as ToObject;
+  const kept = new Map<string, Kept>();
   let keptBytes = 0;
   const cached: Decode = function (this: protobuf.Type, r, length) {
     // Only as a field of another message, from a Buffer: the case the nested decoders call.
@@ -30,6 +62,8 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
     const hit = kept.get(key);
     if (hit) {
       r.pos = end;
+      // Shared from the second time on: most messages seen once (an exec's own process) are never seen again.
+      if (hit[PLAIN] === undefined) hit[PLAIN] = null;
       return hit;
     }
     const message = generated.call(this, r, length);
@@ -41,5 +75,15 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
     keptBytes += length;
     return message;
   };
+  const toObjectOnce: ToObject = function (this: protobuf.Type, m, o, depth) {
+    const known = (m as Kept)[PLAIN];
+    if (known === undefined) return generatedToObject.call(this, m, o, depth);
+    if (known !== null && known.options === o) return known.object;
+    const object = freeze(generatedToObject.call(this, m, o, depth));
+    sharedObjects.add(object);
+    (m as Kept)[PLAIN] = { options: o, object };
+    return object;
+  };
   type.decode = cached as typeof type.decode;
+  type.toObject = toObjectOnce as unknown as typeof type.toObject;
 }

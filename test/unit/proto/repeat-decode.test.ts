@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import * as protobuf from 'protobufjs';
+import { fieldLimitProblem } from '../../../proto/field-limits';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, eventCodec } from '../../../proto/loader';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import { connectEvent, execEvent } from '../../helpers/synthetic-events';
@@ -33,13 +34,25 @@ describe('sub-messages that repeat decode once', () => {
     }
   });
 
-  test('each decode hands out objects of its own: changing one event leaves the next one with the same bytes alone', () => {
+  test('what repeats is one frozen object shared by the events that carry it; what is their own is theirs to change', () => {
     const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 30, ancestry: [shell, init] })));
     const first = eventCodec().decode(bytes);
-    first.process!.argv.push('changed');
-    first.container!.id = 'changed';
-    first.ancestry[0].argv[0] = 'changed';
+    const second = eventCodec().decode(bytes);
+    assert.equal(second.ancestry[0], eventCodec().decode(bytes).ancestry[0], 'a repeated ancestor is shared');
+    for (const change of [
+      () => second.process!.argv.push('changed'),
+      () => ((second.container as { id: string }).id = 'changed'),
+      () => (second.ancestry[0].argv[0] = 'changed'),
+    ])
+      assert.throws(change, TypeError);
+    first.exec!.argv.push('changed');
+    second.ancestry.pop();
     assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
+  });
+
+  test('a shared object over a field limit is refused in every event that carries it', () => {
+    const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 31, ancestry: [{ ...shell, argv: ['bash', 'x'.repeat(5000)] }] })));
+    for (let i = 0; i < 3; i++) assert.match(fieldLimitProblem('vigil.v1.Event', eventCodec().decode(bytes), bytes.length) ?? '', /^ancestry\[0\]\.argv\[1\] is 5000 characters/);
   });
 
   test('a sub-message cut short is refused as before, also when its first bytes were seen', () => {
