@@ -167,14 +167,20 @@ function lineShape(line: ParsedLine, lists: Lists): string | undefined {
   return undefined;
 }
 
-/** Each remembered fetch parsed once, for the lists it was parsed with: every later exec of its container asks again. */
-const parsedFetches = new WeakMap<RecentExec, { lists: Lists; fetch: Fetch | undefined }>();
+/**
+ * Each remembered fetch parsed once, for the lists it was parsed with, kept
+ * on the fetch itself: every later exec of its container walks up to 64 of
+ * them, and a WeakMap lookup each was most of this rule's cost on a node
+ * that runs curl often.
+ */
+const PARSED = Symbol('parsed fetch');
+type ParsedExec = RecentExec & { [PARSED]?: { lists: Lists; fetch: Fetch | undefined } };
 
-function fetchOfExec(e: RecentExec, lists: Lists): Fetch | undefined {
-  const known = parsedFetches.get(e);
+function fetchOfExec(e: ParsedExec, lists: Lists): Fetch | undefined {
+  const known = e[PARSED];
   if (known?.lists === lists) return known.fetch;
   const fetch = parseFetchOfExec(e, lists);
-  parsedFetches.set(e, { lists, fetch });
+  e[PARSED] = { lists, fetch };
   return fetch;
 }
 
