@@ -90,22 +90,31 @@ export class IngestPipeline {
       if (problem) throw new VigilError('INVALID_ARGUMENT', `batch ${seqText} from ${node}: event ${i} ${problem}; nothing of the batch was stored`);
     }
     const raised = this.engine.evaluate(node, evs);
-    return this.writer.writeBatch(node, seq, toBatchRows(evs, encoded), gap, raised).then(({ duplicate, fresh }) => {
+    const written = this.writer.writeBatch(node, seq, toBatchRows(evs, encoded), gap, raised);
+    // What the commit needs to know, taken now: a closure holding the
+    // decoded events would keep a window of batches alive until their
+    // commits, long enough for the garbage collector to move them to the
+    // old generation, which costs far more to collect.
+    const byType = new Map<string, number>();
+    let lost = gap ? Number(gap.events) : 0;
+    for (const ev of evs) {
+      const type = ev.body ?? 'none';
+      byType.set(type, (byType.get(type) ?? 0) + 1);
+      if (ev.loss) lost += Number(ev.loss.ringbuf_full) + Number(ev.loss.pending_full);
+    }
+    const stored = evs.length;
+    // Events are in the order they happened: the last is the newest.
+    const newestNs = stored ? Number(evs[stored - 1].time_unix_nano) : 0;
+    return written.then(({ duplicate, fresh }) => {
       if (duplicate) return { duplicate: true, alerts: 0 };
       const now = Date.now();
-      this.eventsStored += evs.length;
-      this.rate.add(evs.length, now);
-      let byType = this.storedByType.get(node);
-      if (!byType) this.storedByType.set(node, (byType = new Map()));
-      for (const ev of evs) {
-        const type = ev.body ?? 'none';
-        byType.set(type, (byType.get(type) ?? 0) + 1);
-        if (ev.loss) this.eventsLost += Number(ev.loss.ringbuf_full) + Number(ev.loss.pending_full);
-      }
-      // Events are in the order they happened: the last is the newest.
-      const newestNs = evs.length ? Number(evs[evs.length - 1].time_unix_nano) : 0;
+      this.eventsStored += stored;
+      this.rate.add(stored, now);
+      let nodeTypes = this.storedByType.get(node);
+      if (!nodeTypes) this.storedByType.set(node, (nodeTypes = new Map()));
+      for (const [type, n] of byType) nodeTypes.set(type, (nodeTypes.get(type) ?? 0) + n);
+      this.eventsLost += lost;
       if (newestNs > 0) this.lagMs.set(node, Math.max(0, now - newestNs / 1e6));
-      if (gap) this.eventsLost += Number(gap.events);
       this.stream.publish(fresh);
       return { duplicate: false, alerts: fresh.length };
     });

@@ -111,9 +111,11 @@ export class SensorService {
             if (err instanceof VigilError && err.code === 'INVALID_ARGUMENT') this.refusedBatches.invalid++;
             return fail(err, b.seq);
           }
+          // Only the seq: holding `b` would keep the batch's bytes until its commit.
+          const seq = b.seq;
           acked = acked.then(() => committed).then(
             (result) => {
-              if (!failed) call.write({ ack: { seq: b.seq, duplicate: result.duplicate } });
+              if (!failed) call.write({ ack: { seq, duplicate: result.duplicate } });
             },
             (err: unknown) => {
               this.refusedBatches.store++;
