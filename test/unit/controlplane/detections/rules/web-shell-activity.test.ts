@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { webShellActivity } from '../../../../../controlplane/src/detections/rules/web-shell-activity';
 import { CONTAINER_ID, execEvent } from '../../../../helpers/synthetic-events';
 import { chain, proc, ruleContext } from '../../../../helpers/rule-context';
+import { eventCodec } from '../../../../../proto/loader';
 
 const nginx = proc(5001, '/usr/sbin/nginx', ['nginx: worker process'], 'nginx');
 const phpFpm = proc(5002, '/usr/sbin/php-fpm8.2', ['php-fpm: pool www'], 'php-fpm8.2');
@@ -131,5 +132,24 @@ describe('rule web-shell-activity: review findings 5 and 6', () => {
       exec('/usr/bin/id', ['id'], sh('a', 1), sh('b', 2), sh('c', 3), sh('d', 4), sh('e', 5), sh('f', 6), sh('g', 7), phpFpm),
     ];
     for (const ev of cases) assert.ok(fires(ev), `${ev.exec!.argv.join(' ')} under ${ev.ancestry![0].argv.join(' ')}`);
+  });
+});
+
+describe('rule web-shell-activity over decoded events', () => {
+  test('judges an event the same when its ancestors are shared with the events before it (frozen)', () => {
+    const shell = proc(7001, '/bin/sh', ['sh', '-c', 'id'], 'sh');
+    const cases: [ReturnType<typeof exec>, boolean][] = [
+      [exec('/usr/bin/id', ['id'], shell, phpFpm), true],
+      [exec('/usr/bin/id', ['id'], shell, proc(4000, '/usr/bin/bash', ['bash'], 'bash')), false],
+      [exec('/usr/sbin/sendmail', ['/usr/sbin/sendmail', '-t', '-i'], phpFpm), false],
+      [exec('/tmp/x', ['/tmp/x'], shell, phpFpm), true],
+    ];
+    // Three rounds: decoded once, then shared (frozen) from the second sighting on.
+    for (let round = 0; round < 3; round++)
+      for (const [ev, expected] of cases) {
+        const decoded = eventCodec().decode(eventCodec().encode(ev));
+        assert.equal(fires(decoded), expected, `round ${round}: ${ev.exec!.argv.join(' ')}`);
+        if (round > 0) assert.ok(Object.isFrozen(decoded.ancestry[0]), 'the ancestors are the shared decode');
+      }
   });
 });
