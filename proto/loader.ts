@@ -48,7 +48,8 @@ function protoRoot(): protobuf.Root {
     root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
     root.loadSync(PROTO_FILES, { keepCase: true }).resolveAll();
-    for (const name of ['vigil.v1.Process', 'vigil.v1.Container', 'vigil.v1.ProcessNode']) decodeRepeatsOnce(root.lookupType(name));
+    const repeating = ['Process', 'Container', 'ProcessNode', 'ExecutedFile', 'Namespaces', 'SocketAddress'];
+    for (const name of repeating) decodeRepeatsOnce(root.lookupType(`vigil.v1.${name}`));
   }
   return root;
 }

@@ -1,7 +1,8 @@
 /**
- * The parts of an event that repeat from event to event (its Process and
- * Container, and on an exec the ancestors that rode on the execs before it)
- * arrive as the same bytes each time, and decoding them, then turning them
+ * The parts of an event that repeat from event to event (its Process,
+ * Container and namespaces, on an exec the executed file and the ancestors
+ * that rode on the execs before it, on a connect its destination) arrive as
+ * the same bytes each time, and decoding them, then turning them
  * into plain objects, was most of the control plane's decoding. Those
  * message types decode here through a bounded cache keyed by their exact
  * bytes: the same bytes give the same message, turned into a plain object

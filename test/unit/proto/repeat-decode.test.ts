@@ -43,10 +43,21 @@ describe('sub-messages that repeat decode once', () => {
       () => second.process!.argv.push('changed'),
       () => ((second.container as { id: string }).id = 'changed'),
       () => (second.ancestry[0].argv[0] = 'changed'),
+      () => ((second.exec!.binary as { name: string }).name = 'changed'),
+      () => ((second.namespaces as { mnt: number }).mnt = 0),
     ])
       assert.throws(change, TypeError);
     first.exec!.argv.push('changed');
     second.ancestry.pop();
+    assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
+  });
+
+  test("a connect's destination is shared from its second sighting, and each connect keeps its own result", () => {
+    const bytes = Buffer.from(eventCodec().encode(connectEvent('10.0.0.9', 443, { pid: 32 })));
+    const [a, b] = [eventCodec().decode(bytes), eventCodec().decode(bytes)];
+    assert.equal(eventCodec().decode(bytes).connect!.destination, b.connect!.destination);
+    assert.throws(() => ((b.connect!.destination as { port: number }).port = 80), TypeError);
+    a.connect!.result = -111;
     assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
   });
 
