@@ -103,7 +103,7 @@ function compile(type: protobuf.Type): Compiled {
     floor: Infinity,
     check: (value, at, bytes, fix) => {
       if (value === null || value === undefined || typeof value !== 'object' || bytes < self.floor) return undefined;
-      // isFrozen first: a map lookup for every message of every event costs more than the check it would spare.
+      // isFrozen first: only shared decodes, which are frozen, are ever in `passed`.
       if (Object.isFrozen(value) && passed.has(value)) return undefined;
       for (const part of parts) {
         if (bytes < part.floor) continue;

@@ -33,9 +33,13 @@ type Kept = protobuf.Message & { [PLAIN]?: { options: protobuf.IConversionOption
 /** Plain objects handed to more than one event: frozen, and the same for as long as anyone holds them. */
 const sharedObjects = new WeakSet<object>();
 
-/** Whether `value` is a frozen object that decodes of repeated bytes share. */
+/**
+ * Whether `value` is a frozen object that decodes of repeated bytes share.
+ * isFrozen first: callers ask about every message of every event, and most
+ * are not shared; a WeakSet lookup each would cost more than it spares.
+ */
 export function isSharedDecode(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && sharedObjects.has(value);
+  return typeof value === 'object' && value !== null && Object.isFrozen(value) && sharedObjects.has(value);
 }
 
 function freeze(object: Record<string, unknown>): Record<string, unknown> {
