@@ -24,7 +24,9 @@ const ROWS_PER_INSERT = 50;
 /**
  * A batch's events as rows, built where the events are (the ingest thread)
  * and written where the connection is (the writer thread): numbers in typed
- * arrays and the encoded events in one buffer travel between threads cheaply.
+ * arrays and the encoded events in one buffer, each array owning its whole
+ * memory, so that they move to the writer thread without a copy
+ * (`batchRowsTransfer`).
  */
 export interface BatchRows {
   tsUs: Float64Array;
@@ -39,6 +41,24 @@ export interface BatchRows {
   bodyEnd: Int32Array;
 }
 
+/** The encoded events back to back, in memory of their own (Buffer.concat may take a slice of a shared pool, which cannot move). */
+function joined(encoded: readonly Uint8Array[]): Buffer {
+  let total = 0;
+  for (const e of encoded) total += e.length;
+  const out = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const e of encoded) {
+    out.set(e, at);
+    at += e.length;
+  }
+  return out;
+}
+
+/** The memory of `rows`, for postMessage's transfer list: moved, not copied; the sender must not touch `rows` after. */
+export function batchRowsTransfer(rows: BatchRows): ArrayBuffer[] {
+  return [rows.tsUs.buffer, rows.type.buffer, rows.pid.buffer, rows.bodies.buffer, rows.bodyEnd.buffer] as ArrayBuffer[];
+}
+
 /** `events[i]` is `encoded[i]` decoded. */
 export function toBatchRows(events: readonly Event__Output[], encoded: readonly Uint8Array[]): BatchRows {
   const n = events.length;
@@ -49,7 +69,7 @@ export function toBatchRows(events: readonly Event__Output[], encoded: readonly 
     containerId: new Array(n),
     podNamespace: new Array(n),
     podName: new Array(n),
-    bodies: Buffer.concat(encoded),
+    bodies: joined(encoded),
     bodyEnd: new Int32Array(n),
   };
   let end = 0;

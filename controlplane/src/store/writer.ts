@@ -7,7 +7,7 @@ import { VigilError } from '../../../proto/errors';
 import type { FilePosition } from '../audit/audit-ingest';
 import type { Raised } from '../detections/engine';
 import type { AuditGap, AuditRow } from './audit-repo';
-import type { BatchRows } from './events-repo';
+import { batchRowsTransfer, type BatchRows } from './events-repo';
 import type { NodeAlert, NodeOrigin } from './node-alerts-repo';
 import type { WriterInit, WriterRequest } from './writer-thread';
 
@@ -54,12 +54,13 @@ export class StoreWriter {
     this.pending.clear();
   }
 
-  private request<T>(m: WithoutId<WriterRequest>): Promise<T> {
+  /** `transfer`: memory of `m` that moves to the writer thread instead of being copied; unusable here after. */
+  private request<T>(m: WithoutId<WriterRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, op: m.op, started: process.hrtime.bigint() });
-      this.worker.postMessage({ ...m, id });
+      this.worker.postMessage({ ...m, id }, transfer);
     });
   }
 
@@ -77,9 +78,14 @@ export class StoreWriter {
     return this.request({ op: 'probe', nowMs: Date.now() });
   }
 
-  /** Commits one batch with its alerts; duplicate when its seq was committed before. */
+  /**
+   * Commits one batch with its alerts; duplicate when its seq was committed
+   * before. `rows` moves to the writer thread: its arrays are empty here
+   * after the call (copying a batch's encoded events cost a tenth of the
+   * ingest thread's time).
+   */
   writeBatch(node: string, seq: bigint, rows: BatchRows, gap: Gap__Output | null, raised: Raised[]): Promise<{ duplicate: boolean; fresh: Alert__Output[] }> {
-    return this.request({ op: 'batch', node, seq: String(seq), rows, gap, raised, nowMs: Date.now() });
+    return this.request({ op: 'batch', node, seq: String(seq), rows, gap, raised, nowMs: Date.now() }, batchRowsTransfer(rows));
   }
 
   /**

@@ -30,17 +30,18 @@ describe('a store write that fails (disk full)', rootTestOptions(), () => {
     const free = Number(fs.statfsSync(mountPoint).bavail) * fs.statfsSync(mountPoint).bsize;
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free - 96 * 1024)));
     const pad = 'x'.repeat(2000);
-    const big = batchRowsOf(Array.from({ length: 1000 }, (_, i) => execEvent({ pid: 1000 + i, argv: ['/bin/true', pad] })));
-    const small = batchRowsOf([execEvent({ pid: 3 })]);
-    const [second, third] = await Promise.allSettled([writer.writeBatch('n', 2n, big, null, []), writer.writeBatch('n', 3n, small, null, [])]);
+    // Rows move to the writer thread when sent: a resend builds them again, as the resending sensor's batch is decoded again.
+    const big = () => batchRowsOf(Array.from({ length: 1000 }, (_, i) => execEvent({ pid: 1000 + i, argv: ['/bin/true', pad] })));
+    const small = () => batchRowsOf([execEvent({ pid: 3 })]);
+    const [second, third] = await Promise.allSettled([writer.writeBatch('n', 2n, big(), null, []), writer.writeBatch('n', 3n, small(), null, [])]);
     assert.equal(second.status, 'rejected', 'the big batch does not fit');
     assert.match(String((second as PromiseRejectedResult).reason), /store write failed/);
     assert.equal(third.status, 'rejected', 'the batch behind it must not commit first');
     assert.match(String((third as PromiseRejectedResult).reason), /waits for batch 2, whose write failed; resend from 2/);
 
     fs.rmSync(filler);
-    await writer.writeBatch('n', 2n, big, null, []);
-    await writer.writeBatch('n', 3n, small, null, []);
+    await writer.writeBatch('n', 2n, big(), null, []);
+    await writer.writeBatch('n', 3n, small(), null, []);
     const db = openStoreReadOnly(dataDir);
     try {
       assert.deepEqual(db.prepare('SELECT seq FROM batches ORDER BY seq').pluck().all(), [1, 2, 3]);
