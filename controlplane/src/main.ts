@@ -25,7 +25,7 @@ import type { OutputStats } from './outputs/export-queue';
 import { Outputs } from './outputs/outputs';
 import { Authenticator, loadOrCreateToken } from './server/auth';
 import { AlertService } from './server/alert-service';
-import { bind, claimSocket, tlsCredentials, type TlsFiles } from './server/listeners';
+import { RECEIVE_WINDOW_OPTIONS, bind, claimSocket, raiseReceiveWindow, tlsCredentials, type TlsFiles } from './server/listeners';
 import { isLoopback, parseHostPort } from '../../proto/host-port';
 import { QueryService } from './server/query-service';
 import { SensorService } from './server/sensor-service';
@@ -169,7 +169,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   };
 
   const protos = loadVigilProtos().vigil.v1;
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, ...RECEIVE_WINDOW_OPTIONS });
   server.addService(sensorServiceReadingEncodedEvents(), sensorService.handlers());
   server.addService(protos.AlertService.service, new AlertService(auth, alerts, stream, o.maxSubscriberBuffer).handlers());
   server.addService(protos.QueryService.service, new QueryService(auth, db, events, alerts, pipeline, () => sensorService.connected, nodeAlerts, clusterQueries).handlers());
@@ -200,6 +200,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       const creds = o.tls ? tlsCredentials(o.tls) : grpc.ServerCredentials.createInsecure();
       tcpPort = await bind(server, o.listen!.replace(/:\d+$/, `:${tcp.port}`), creds);
     }
+    if (!raiseReceiveWindow(server)) log('the gRPC receive window stays at 64 KiB: this @grpc/grpc-js hides its HTTP/2 servers where Vigil does not look; sensors will send large batches more slowly');
     const auditWebhookPort = await webhook?.listen();
     const metricsAt = o.metrics && (await metrics!.listen(o.metrics.listen));
     tailer?.start();
