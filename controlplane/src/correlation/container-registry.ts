@@ -25,6 +25,8 @@ export interface ContainerFacts {
   readonly initExecs: RecentExec[];
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
   readonly fetches: RecentExec[];
+  /** The same fetches by command (fetchKey): a repeat is found without comparing every argv. */
+  readonly fetchByCommand: Map<string, RecentExec>;
   /**
    * Processes that read the container's service-account token, and their
    * parents (the shell of a `cat token | curl …`), by pid, with when: what
@@ -56,6 +58,11 @@ const RUNTIMES = /^(runc|crun|youki)$/;
 
 function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** A command as one string: NUL cannot occur inside a path or an argument. */
+function fetchKey(filename: string, argv: readonly string[]): string {
+  return `${filename}\0${argv.join('\0')}`;
 }
 
 /** Whether an exec's arguments name a URL (cheap enough for every exec). */
@@ -93,7 +100,7 @@ export class ContainerRegistry {
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
-      f = { id, container, initPid: 0, initExecs: [], fetches: [], tokenReaders: new Set() };
+      f = { id, container, initPid: 0, initExecs: [], fetches: [], fetchByCommand: new Map(), tokenReaders: new Set() };
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
@@ -123,10 +130,21 @@ export class ContainerRegistry {
         if (p.pid === f.initPid && f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
         if (namesUrl(argv)) {
           // A repeat (a probe's curl every few seconds) moves to the end instead of pushing older, different fetches out of the window.
-          const again = f.fetches.findIndex((e) => e.filename === filename && sameArgv(e.argv, argv));
-          if (again >= 0) f.fetches.splice(again, 1);
-          while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) f.fetches.shift();
-          f.fetches.push({ atMs, filename, argv });
+          // It stays the same object, as this exec: what a rule learnt of the command and kept on it stays true.
+          const key = fetchKey(filename, argv);
+          const again = f.fetchByCommand.get(key);
+          if (again) {
+            f.fetches.splice(f.fetches.indexOf(again), 1);
+            again.atMs = atMs;
+            again.argv = argv;
+          }
+          while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) {
+            const old = f.fetches.shift()!;
+            f.fetchByCommand.delete(fetchKey(old.filename, old.argv));
+          }
+          const entry = again ?? { atMs, filename, argv };
+          f.fetches.push(entry);
+          f.fetchByCommand.set(key, entry);
         }
         break;
       }

