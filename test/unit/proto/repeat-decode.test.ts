@@ -80,6 +80,16 @@ describe('sub-messages that repeat decode once', () => {
     }
   });
 
+  test('a flood of messages seen once (each exec its own process) does not push out what repeats', () => {
+    const repeated = Buffer.from(eventCodec().encode(connectEvent('10.0.0.7', 443, { pid: 70 })));
+    eventCodec().decode(repeated);
+    const shared = eventCodec().decode(repeated).process;
+    assert.ok(Object.isFrozen(shared));
+    // More distinct processes than the cache keeps messages (2,048).
+    for (let pid = 100_000; pid < 105_000; pid++) eventCodec().decode(Buffer.from(eventCodec().encode(execEvent({ pid, argv: ['/bin/true', String(pid)] }))));
+    assert.equal(eventCodec().decode(repeated).process, shared, 'still the one shared object');
+  });
+
   test('past the bound of messages kept, decodes stay right', () => {
     for (let pid = 1; pid <= 5000; pid++) {
       const bytes = Buffer.from(eventCodec().encode(connectEvent('10.0.0.1', 443, { pid: 50_000 + pid })));
