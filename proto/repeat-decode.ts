@@ -11,14 +11,11 @@
  * and since it cannot change, a check that passed it once (field limits)
  * may pass it again without a look.
  */
-import { crc32 } from 'node:zlib';
 import * as protobuf from 'protobufjs';
 
-/** Messages, and bytes of them, kept per type: past either the cache starts over, so an event's 256 KiB cannot make it large. */
+/** Messages, and bytes of them, kept per type (and as many seen once): past either the cache starts over, so an event's 256 KiB cannot make it large. */
 const KEPT = 2048;
 const KEPT_BYTES = 1024 * 1024;
-/** Checksums of messages seen once, kept per type. */
-const SEEN_ONCE = 16384;
 
 type Decode = (this: protobuf.Type, r: protobuf.Reader | Uint8Array, length?: number) => protobuf.Message;
 type ToObject = (this: protobuf.Type, m: protobuf.Message, o?: protobuf.IConversionOptions, depth?: number) => Record<string, unknown>;
@@ -62,27 +59,32 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
   const generatedToObject = type.toObject as unknown as ToObject;
   const kept = new Map<string, Kept>();
   let keptBytes = 0;
-  const seenOnce = new Set<number>();
+  const seenOnce = new Set<string>();
+  let seenOnceBytes = 0;
   const cached: Decode = function (this: protobuf.Type, r, length) {
     // Only as a field of another message, from a Buffer: the case the nested decoders call.
     if (length === undefined || !(r instanceof protobuf.Reader) || !Buffer.isBuffer(r.buf) || r.pos + length > r.len) return generated.call(this, r, length);
     const end = r.pos + length;
-    // Most messages seen once (an exec's own process) are never seen again:
-    // the first sighting leaves only a checksum, far cheaper than a key
-    // string and a map entry, and a cache flushed by a flood of them. Equal
-    // checksums of different bytes only send a message down the exact path.
-    const sum = crc32(r.buf.subarray(r.pos, end));
-    if (!seenOnce.has(sum)) {
-      if (seenOnce.size >= SEEN_ONCE) seenOnce.clear();
-      seenOnce.add(sum);
-      return generated.call(this, r, length);
-    }
     const key = r.buf.toString('latin1', r.pos, end);
     const hit = kept.get(key);
     if (hit) {
       r.pos = end;
       return hit;
     }
+    // Most messages seen once (an exec's own process) are never seen again:
+    // the first sighting only notes the bytes, in a set bounded as the cache
+    // is, so that a flood of them cannot flush the cache of what repeats.
+    if (!seenOnce.has(key)) {
+      if (seenOnce.size >= KEPT || seenOnceBytes + length > KEPT_BYTES) {
+        seenOnce.clear();
+        seenOnceBytes = 0;
+      }
+      seenOnce.add(key);
+      seenOnceBytes += length;
+      return generated.call(this, r, length);
+    }
+    seenOnce.delete(key);
+    seenOnceBytes -= length;
     const message: Kept = generated.call(this, r, length);
     // Seen before: shared from here on.
     message[PLAIN] = null;

@@ -85,8 +85,8 @@ describe('sub-messages that repeat decode once', () => {
     eventCodec().decode(repeated);
     const shared = eventCodec().decode(repeated).process;
     assert.ok(Object.isFrozen(shared));
-    // More distinct processes than the cache keeps messages (2,048).
-    for (let pid = 100_000; pid < 105_000; pid++) eventCodec().decode(Buffer.from(eventCodec().encode(execEvent({ pid, argv: ['/bin/true', String(pid)] }))));
+    // Several times more distinct processes than the cache keeps messages (2,048), and than it notes as seen once.
+    for (let pid = 100_000; pid < 110_000; pid++) eventCodec().decode(Buffer.from(eventCodec().encode(execEvent({ pid, argv: ['/bin/true', String(pid)] }))));
     assert.equal(eventCodec().decode(repeated).process, shared, 'still the one shared object');
   });
 
