@@ -200,7 +200,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
       const creds = o.tls ? tlsCredentials(o.tls) : grpc.ServerCredentials.createInsecure();
       tcpPort = await bind(server, o.listen!.replace(/:\d+$/, `:${tcp.port}`), creds);
     }
-    if (!raiseReceiveWindow(server)) log('the gRPC receive window stays at 64 KiB: this @grpc/grpc-js hides its HTTP/2 servers where Vigil does not look; sensors will send large batches more slowly');
+    if (!raiseReceiveWindow(server)) log('the gRPC receive window stays at 64 KiB: this @grpc/grpc-js keeps its HTTP/2 servers where Vigil does not look; sensors will send large batches more slowly');
     const auditWebhookPort = await webhook?.listen();
     const metricsAt = o.metrics && (await metrics!.listen(o.metrics.listen));
     tailer?.start();

@@ -60,7 +60,7 @@ function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-/** A command as one string: NUL cannot occur inside a path or an argument. */
+/** A command as one string: NUL cannot occur inside a path or an argument a kernel passed. */
 function fetchKey(filename: string, argv: readonly string[]): string {
   return `${filename}\0${argv.join('\0')}`;
 }
@@ -132,9 +132,11 @@ export class ContainerRegistry {
           // A repeat (a probe's curl every few seconds) moves to the end instead of pushing older, different fetches out of the window.
           // It stays the same object, as this exec: what a rule learnt of the command and kept on it stays true.
           const key = fetchKey(filename, argv);
-          const again = f.fetchByCommand.get(key);
+          const known = f.fetchByCommand.get(key);
+          if (known) f.fetches.splice(f.fetches.indexOf(known), 1);
+          // The key is exact unless an argument holds a NUL, which only a forged event can: then this command replaces that one.
+          const again = known && known.filename === filename && sameArgv(known.argv, argv) ? known : undefined;
           if (again) {
-            f.fetches.splice(f.fetches.indexOf(again), 1);
             again.atMs = atMs;
             again.argv = argv;
           }

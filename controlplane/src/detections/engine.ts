@@ -82,8 +82,8 @@ export class DetectionEngine {
   /**
    * Counts a rule's throw (treated as no match) and logs the first per rule.
    * Callers catch around the rule themselves: a wrapper taking the rule's
-   * call as a closure cost two allocations per rule and event, and `what`
-   * is only built here, when needed.
+   * call as a closure cost two allocations per rule and event. `what`, the
+   * event named for the log, is built only once a rule has thrown.
    */
   private failed(rule: RuleMeta, what: string, err: unknown): void {
     const n = (this.ruleErrors.get(rule.id) ?? 0) + 1;

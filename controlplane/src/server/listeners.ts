@@ -46,14 +46,15 @@ export async function claimSocket(socketPath: string): Promise<void> {
 }
 
 /**
- * How much a client may send on one connection before the server has read
- * it: HTTP/2's receive window, per stream and per connection. Node's default
- * is 64 KiB, a fraction of one sensor batch (up to 1,000 events, 2 MiB of
- * execs with their ancestry). The ingest thread sends no window update while
- * it judges a batch, so with 64 KiB the sensor stalled there and the next
- * batch came in round trips after it: `controlplane_ingest` found the thread
- * waiting about 3 ms of every 14. 8 MiB holds a few batches; it is also
- * what one connection can make the server buffer.
+ * How much a client may send before the server has read it: HTTP/2's
+ * receive window, per stream (the connection's is raised to match). Node's
+ * default is 64 KiB, a fraction of one sensor batch (up to 1,000 events,
+ * 2 MiB of execs with their ancestry). The ingest thread sends no window
+ * update while it judges a batch, so with 64 KiB the sensor stalled there
+ * and the next batch came in round trips after it: `controlplane_ingest`
+ * found the thread waiting about 3 ms of every 14. 8 MiB holds a few
+ * batches. It is what one stream can make the server hold unread; a call's
+ * messages were bounded before it, by the 64 MiB message limit.
  */
 export const RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -64,7 +65,8 @@ const raised = new WeakSet<http2.Http2Server>();
 
 /**
  * Gives every connection `server` accepts from now on the receive window
- * above; call after binding. grpc-js reads its flow-control option on
+ * above; bind() calls it once each listener is up, and calling it again
+ * changes nothing. grpc-js reads its flow-control option on
  * clients only and keeps its HTTP/2 servers to itself, so they are reached
  * through its private field. False when a grpc-js no longer has it (the
  * window stays at 64 KiB; test/e2e/pipeline/receive-window fails on such an upgrade).
@@ -76,15 +78,21 @@ export function raiseReceiveWindow(server: grpc.Server): boolean {
     if (raised.has(h2)) continue;
     raised.add(h2);
     h2.updateSettings({ initialWindowSize: RECEIVE_WINDOW_BYTES });
-    h2.on('session', (session: http2.ServerHttp2Session) => session.setLocalWindowSize(RECEIVE_WINDOW_BYTES));
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      // A session can be closed before this listener runs; setLocalWindowSize would throw on it.
+      if (!session.destroyed) session.setLocalWindowSize(RECEIVE_WINDOW_BYTES);
+    });
   }
   return true;
 }
 
+/** Listens on `address`; its connections get the receive window above from the start, when this grpc-js lets them (raiseReceiveWindow). */
 export function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) =>
-    server.bindAsync(address, creds, (err, port) =>
-      err ? reject(new VigilError('UNAVAILABLE', `listen on ${address}: ${err.message}`, { cause: err })) : resolve(port),
-    ),
+    server.bindAsync(address, creds, (err, port) => {
+      if (err) return reject(new VigilError('UNAVAILABLE', `listen on ${address}: ${err.message}`, { cause: err }));
+      raiseReceiveWindow(server);
+      resolve(port);
+    }),
   );
 }

