@@ -17,6 +17,32 @@ import * as protobuf from 'protobufjs';
 const KEPT = 2048;
 const KEPT_BYTES = 1024 * 1024;
 
+/** Values by the bytes of a message (as a latin1 string, one character a byte), starting over past KEPT entries or KEPT_BYTES. */
+class BoundedByBytes<V> {
+  private readonly entries = new Map<string, V>();
+  private bytes = 0;
+
+  get(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (this.entries.size >= KEPT || this.bytes + key.length > KEPT_BYTES) {
+      this.entries.clear();
+      this.bytes = 0;
+    }
+    this.entries.set(key, value);
+    this.bytes += key.length;
+  }
+
+  /** Whether `key` was there; it is not after. */
+  take(key: string): boolean {
+    if (!this.entries.delete(key)) return false;
+    this.bytes -= key.length;
+    return true;
+  }
+}
+
 type Decode = (this: protobuf.Type, r: protobuf.Reader | Uint8Array, length?: number) => protobuf.Message;
 type ToObject = (this: protobuf.Type, m: protobuf.Message, o?: protobuf.IConversionOptions, depth?: number) => Record<string, unknown>;
 
@@ -57,10 +83,8 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
   type.setup();
   const generated = type.decode as Decode;
   const generatedToObject = type.toObject as unknown as ToObject;
-  const kept = new Map<string, Kept>();
-  let keptBytes = 0;
-  const seenOnce = new Set<string>();
-  let seenOnceBytes = 0;
+  const kept = new BoundedByBytes<Kept>();
+  const seenOnce = new BoundedByBytes<true>();
   const cached: Decode = function (this: protobuf.Type, r, length) {
     // Only as a field of another message, from a Buffer: the case the nested decoders call.
     if (length === undefined || !(r instanceof protobuf.Reader) || !Buffer.isBuffer(r.buf) || r.pos + length > r.len) return generated.call(this, r, length);
@@ -72,28 +96,16 @@ export function decodeRepeatsOnce(type: protobuf.Type): void {
       return hit;
     }
     // Most messages seen once (an exec's own process) are never seen again:
-    // the first sighting only notes the bytes, in a set bounded as the cache
-    // is, so that a flood of them cannot flush the cache of what repeats.
-    if (!seenOnce.has(key)) {
-      if (seenOnce.size >= KEPT || seenOnceBytes + length > KEPT_BYTES) {
-        seenOnce.clear();
-        seenOnceBytes = 0;
-      }
-      seenOnce.add(key);
-      seenOnceBytes += length;
+    // the first sighting only notes the bytes, bounded as the cache is, so
+    // that a flood of them cannot flush the cache of what repeats.
+    if (!seenOnce.take(key)) {
+      seenOnce.set(key, true);
       return generated.call(this, r, length);
     }
-    seenOnce.delete(key);
-    seenOnceBytes -= length;
     const message: Kept = generated.call(this, r, length);
     // Seen before: shared from here on.
     message[PLAIN] = null;
-    if (kept.size >= KEPT || keptBytes + length > KEPT_BYTES) {
-      kept.clear();
-      keptBytes = 0;
-    }
     kept.set(key, message);
-    keptBytes += length;
     return message;
   };
   const toObjectOnce: ToObject = function (this: protobuf.Type, m, o, depth) {
