@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { startTestControlPlane } from '../../helpers/controlplane';
 import { TestSensorStream } from '../../helpers/grpc-clients';
 import { freePort } from '../../helpers/free-port';
@@ -22,10 +23,24 @@ interface Stored {
   body: { id?: string; node?: string; seq?: string; events?: unknown[] };
 }
 
-/** Everything the stream holds, read back as a downstream consumer would. */
-async function streamContents(url: string, stream: string, token?: string): Promise<Stored[]> {
+/**
+ * `use` on a connection of its own, closed after: a connection held across a
+ * nats-server restart may still be reconnecting when it is asked something.
+ */
+async function withConnection<T>(url: string, token: string | undefined, use: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await connect({ servers: url, token });
   try {
+    return await use(nc);
+  } finally {
+    await nc.close();
+  }
+}
+
+const streamInfo = (url: string, stream: string, token?: string) => withConnection(url, token, async (nc) => (await jetstreamManager(nc)).streams.info(stream));
+
+/** Everything the stream holds, read back as a downstream consumer would. */
+function streamContents(url: string, stream: string, token?: string): Promise<Stored[]> {
+  return withConnection(url, token, async (nc) => {
     const total = (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
     const out: Stored[] = [];
     if (total === 0) return out;
@@ -34,9 +49,7 @@ async function streamContents(url: string, stream: string, token?: string): Prom
       for await (const m of await consumer.fetch({ max_messages: total - out.length, expires: 2000 })) out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') ?? '', body: m.json() });
     }
     return out;
-  } finally {
-    await nc.close();
-  }
+  });
 }
 
 
@@ -52,9 +65,7 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
     const nats = new NatsServer(await freePort(), tempDir('vigil-nats-'));
     await nats.start();
     // A stream the user made: the output publishes into it as it is.
-    const nc = await connect({ servers: nats.url });
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: 'VIGILTEST', subjects: ['vigil.>'], duplicate_window: 300_000_000_000 });
+    await withConnection(nats.url, undefined, async (nc) => (await jetstreamManager(nc)).streams.add({ name: 'VIGILTEST', subjects: ['vigil.>'], duplicate_window: 300_000_000_000 }));
     const dataDir = tempDir('vigil-out-');
     const rules = path.join(dataDir, 'rules.yaml');
     writeRules(rules, { url: nats.url, stream: 'VIGILTEST', events: true });
@@ -117,12 +128,11 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
         assert.equal(m.body.node, 'node-a');
         assert.equal(m.body.events?.length, 2, `batch ${m.body.seq} carries its events`);
       }
-      const kept = await jsm.streams.info('VIGILTEST');
+      const kept = await streamInfo(nats.url, 'VIGILTEST');
       assert.deepEqual([kept.config.subjects, kept.config.duplicate_window], [['vigil.>'], 300_000_000_000], 'the existing stream is used unchanged');
       const gaps = await runVigil(['gaps', '--data-dir', dataDir, '--json']);
       assert.doesNotMatch(gaps.stdout, /"kind":"output"/, 'nothing was skipped');
     } finally {
-      await nc.close();
       sensor?.close();
       cp?.child.kill('SIGINT');
       await cp?.exited;
@@ -181,9 +191,7 @@ describe('NATS JetStream output', { ...natsTestOptions(), timeout: 180_000 }, ()
       });
       assert.deepEqual(got.filter((m) => m.subject === 'vigil.alerts').map((m) => m.body.id), ['8', '9', '10', '11', '12']);
       assert.deepEqual(got.filter((m) => m.subject === 'vigil.events.node-b').map((m) => m.body.seq), ['8', '9', '10', '11', '12']);
-      const nc = await connect({ servers: nats.url, token: 'nats-s3cret' });
-      const made = await (await jetstreamManager(nc)).streams.info('LAGTEST');
-      await nc.close();
+      const made = await streamInfo(nats.url, 'LAGTEST', 'nats-s3cret');
       assert.deepEqual([made.config.subjects, made.config.duplicate_window], [['vigil.alerts', 'vigil.events.>'], 120_000_000_000], 'a missing stream is made for both subjects, with the duplicate window');
       // The stream has the messages a moment before the output has their acks.
       await waitFor('the counters to show the 5 and 5 sent, nothing behind', async () => {
