@@ -8,7 +8,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import './fast-long';
-import { decodeRepeatsOnce } from './repeat-decode';
+import { PlainDecoders } from './plain-decode';
+import { sharedRepeats } from './repeat-decode';
 import type { Event, Event__Output } from './generated/vigil/v1/Event';
 import type { SensorMessageEncoded, SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
 import type { SensorMessage, SensorMessage__Output } from './generated/vigil/v1/SensorMessage';
@@ -48,11 +49,14 @@ function protoRoot(): protobuf.Root {
     root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
     root.loadSync(PROTO_FILES, { keepCase: true }).resolveAll();
-    const repeating = ['Process', 'Container', 'ProcessNode', 'ExecutedFile', 'Namespaces', 'SocketAddress'];
-    for (const name of repeating) decodeRepeatsOnce(root.lookupType(`vigil.v1.${name}`));
   }
   return root;
 }
+
+/** The parts of an event that repeat from event to event, decoded once for all the events that carry the same bytes. */
+const REPEATING = new Set(['Process', 'Container', 'ProcessNode', 'ExecutedFile', 'Namespaces', 'SocketAddress'].map((name) => `.vigil.v1.${name}`));
+
+let plainDecoders: PlainDecoders | undefined;
 
 /** A message type of the contract, for code that walks messages by their declared fields. */
 export function messageType(name: string): protobuf.Type {
@@ -68,9 +72,10 @@ export interface MessageCodec<In, Out> {
 /** Decodes to exactly the objects the gRPC loader produces (same options), so the generated types hold. */
 function messageCodec<In, Out>(name: string): MessageCodec<In, Out> {
   const type = protoRoot().lookupType(name);
+  plainDecoders ??= new PlainDecoders(sharedRepeats(REPEATING));
   return {
     encode: (message) => type.encode(type.fromObject(message as { [k: string]: unknown })).finish(),
-    decode: (bytes) => type.toObject(type.decode(bytes), PROTO_LOADER_OPTIONS as protobuf.IConversionOptions) as Out,
+    decode: plainDecoders.decoder(type) as (bytes: Uint8Array) => Out,
   };
 }
 

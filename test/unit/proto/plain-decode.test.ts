@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import * as protobuf from 'protobufjs';
+import { PlainDecoders } from '../../../proto/plain-decode';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, eventCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
+
+/**
+ * The library's own decoding (decode, then toObject with the loader's
+ * options), from a root of its own: what every plain decode must equal,
+ * key order included, and where it throws, the plain decode must throw.
+ */
+const root = (() => {
+  const r = new protobuf.Root();
+  r.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
+  return r.loadSync(PROTO_FILES, { keepCase: true }).resolveAll();
+})();
+
+function libraryDecode(type: protobuf.Type, bytes: Uint8Array): unknown {
+  return type.toObject(type.decode(bytes), PROTO_LOADER_OPTIONS as protobuf.IConversionOptions);
+}
+
+function allTypes(ns: protobuf.NamespaceBase): protobuf.Type[] {
+  const out: protobuf.Type[] = [];
+  for (const n of ns.nestedArray) {
+    if (n instanceof protobuf.Type) out.push(n);
+    if (n instanceof protobuf.Namespace || n instanceof protobuf.Type) out.push(...allTypes(n));
+  }
+  return out;
+}
+
+const types = allTypes(root);
+
+/** mulberry32: the same messages on every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = ['', 'a', 'sh', 'héllo wörld', '日本語', '😀 emoji', '\u0000nul', '__proto__', 'constructor', '1', 'x'.repeat(300)];
+
+function scalar(type: string, rnd: () => number): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  switch (type) {
+    case 'string':
+      return pick(STRINGS);
+    case 'bool':
+      return rnd() < 0.5;
+    case 'bytes':
+      return Buffer.from(Array.from({ length: Math.floor(rnd() * 6) }, () => Math.floor(rnd() * 256)));
+    case 'double':
+    case 'float':
+      return pick([0, -0, 1.5, -2.25, 1e300, Number.NaN, Number.POSITIVE_INFINITY, rnd() * 1e6]);
+    case 'uint32':
+    case 'fixed32':
+      return pick([0, 1, 127, 128, 4294967295, Math.floor(rnd() * 4294967296)]);
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+      return pick([0, 1, -1, 2147483647, -2147483648, Math.floor(rnd() * 4294967296) - 2147483648]);
+    case 'uint64':
+    case 'fixed64':
+      return pick(['0', '1', '9007199254740991', '9007199254740993', '18446744073709551615', String(Math.floor(rnd() * 2 ** 52))]);
+    default:
+      return pick(['0', '-1', '9007199254740993', '-9223372036854775808', '9223372036854775807', String(Math.floor(rnd() * 2 ** 52))]);
+  }
+}
+
+function value(f: protobuf.Field, rnd: () => number, depth: number): unknown {
+  const one = (): unknown => {
+    if (f.resolvedType instanceof protobuf.Type) return message(f.resolvedType, rnd, depth + 1);
+    if (f.resolvedType instanceof protobuf.Enum) {
+      const ids = Object.values(f.resolvedType.values);
+      return rnd() < 0.15 ? 77 : ids[Math.floor(rnd() * ids.length)];
+    }
+    return scalar(f.type, rnd);
+  };
+  if (f instanceof protobuf.MapField) {
+    const map: Record<string, unknown> = {};
+    for (let i = Math.floor(rnd() * 4); i > 0; i--) {
+      const key = String(scalar(f.keyType, rnd));
+      Object.defineProperty(map, key, { value: one(), enumerable: true, writable: true, configurable: true });
+    }
+    return map;
+  }
+  if (f.repeated) return Array.from({ length: Math.floor(rnd() * 4) }, one);
+  return one();
+}
+
+function message(type: protobuf.Type, rnd: () => number, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (depth > 4) return out;
+  for (const f of type.fieldsArray) if (!f.partOf && rnd() < 0.6) out[f.name] = value(f, rnd, depth);
+  for (const o of type.oneofsArray) {
+    if (rnd() < 0.3) continue;
+    const f = o.fieldsArray[Math.floor(rnd() * o.fieldsArray.length)];
+    out[f.name] = value(f, rnd, depth);
+  }
+  return out;
+}
+
+function encode(type: protobuf.Type, object: Record<string, unknown>): Uint8Array {
+  return type.encode(type.fromObject(object)).finish();
+}
+
+/** Fields this type does not have, of every wire type, a group among them. */
+function unknownFields(rnd: () => number): Uint8Array {
+  const w = protobuf.Writer.create();
+  const id = 1000 + Math.floor(rnd() * 1000);
+  w.uint32((id << 3) | 0).uint64('12345678901234');
+  w.uint32(((id + 1) << 3) | 1).fixed64(7);
+  w.uint32(((id + 2) << 3) | 2).string('unknown');
+  w.uint32(((id + 3) << 3) | 5).fixed32(9);
+  w.uint32(((id + 4) << 3) | 3).uint32((1 << 3) | 0).uint32(5).uint32(((id + 4) << 3) | 4);
+  return w.finish();
+}
+
+/** A tree of the object's own keys, in order: deepEqual does not look at order, and toObject's order is part of what it gives. */
+function keyOrder(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(keyOrder);
+  if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return typeof v;
+  return Object.keys(v).map((k) => [k, keyOrder((v as Record<string, unknown>)[k])]);
+}
+
+function sameAsLibrary(decode: (bytes: Uint8Array) => unknown, type: protobuf.Type, bytes: Uint8Array, what: string): void {
+  let expected: unknown;
+  try {
+    expected = libraryDecode(type, bytes);
+  } catch {
+    assert.throws(() => decode(bytes), `${type.fullName}, ${what}: the library refuses these bytes, the plain decoder took them`);
+    return;
+  }
+  const actual = decode(bytes);
+  assert.deepEqual(actual, expected, `${type.fullName}, ${what}`);
+  assert.deepEqual(keyOrder(actual), keyOrder(expected), `${type.fullName}, ${what}: keys in another order`);
+}
+
+describe('decoding straight to plain objects gives what decode and toObject give', () => {
+  const decoders = new PlainDecoders();
+
+  test('random messages of every type of the contract, as Buffer and as Uint8Array', () => {
+    assert.ok(types.length > 30, `the contract's types were found (${types.length})`);
+    const rnd = random(1);
+    for (const type of types) {
+      const decode = decoders.decoder(type);
+      for (let i = 0; i < 60; i++) {
+        const bytes = Buffer.from(encode(type, message(type, rnd)));
+        sameAsLibrary(decode, type, bytes, `message ${i}`);
+        sameAsLibrary(decode, type, new Uint8Array(bytes), `message ${i} as a Uint8Array`);
+      }
+    }
+  });
+
+  test('unknown fields, two messages run together, two members of a oneof', () => {
+    const rnd = random(2);
+    for (const type of types) {
+      const decode = decoders.decoder(type);
+      for (let i = 0; i < 30; i++) {
+        const a = message(type, rnd);
+        const b = message(type, rnd);
+        sameAsLibrary(decode, type, Buffer.concat([encode(type, a), unknownFields(rnd), encode(type, b)]), `merged with unknown fields ${i}`);
+      }
+      for (const o of type.oneofsArray) {
+        const [first, last] = [o.fieldsArray[0], o.fieldsArray[o.fieldsArray.length - 1]];
+        const both = [encode(type, { [last.name]: value(last, rnd, 0) }), encode(type, { [first.name]: value(first, rnd, 0) })];
+        sameAsLibrary(decode, type, Buffer.concat(both), `oneof ${o.name}, its last member before its first`);
+      }
+    }
+  });
+
+  test('damaged bytes: cut at every length, bytes changed at random', () => {
+    const rnd = random(3);
+    for (const type of types) {
+      const decode = decoders.decoder(type);
+      for (let i = 0; i < 4; i++) {
+        const bytes = Buffer.from(encode(type, message(type, rnd)));
+        for (let cut = 0; cut < bytes.length; cut++) sameAsLibrary(decode, type, bytes.subarray(0, cut), `cut at ${cut}`);
+        for (let j = 0; j < 40 && bytes.length; j++) {
+          const damaged = Buffer.from(bytes);
+          damaged[Math.floor(rnd() * damaged.length)] = Math.floor(rnd() * 256);
+          sameAsLibrary(decode, type, damaged, `byte changed (${damaged.toString('hex')})`);
+        }
+      }
+    }
+  });
+
+  test('the codecs the control plane decodes with, with their shared repeats, agree as well', () => {
+    const rnd = random(4);
+    const event = root.lookupType('vigil.v1.Event');
+    const batch = root.lookupType('vigil.v1.SensorMessageEncoded');
+    const events = Array.from({ length: 300 }, () => Buffer.from(encode(event, message(event, rnd))));
+    // Twice: the second time the repeated parts come from the cache.
+    for (const bytes of [...events, ...events]) sameAsLibrary(eventCodec().decode, event, bytes, 'an event');
+    for (let i = 0; i < 100; i++) sameAsLibrary(sensorMessageEncodedCodec().decode, batch, Buffer.from(encode(batch, message(batch, rnd))), 'a sensor message');
+  });
+
+  test('a message nested past protobufjs\'s depth limit is refused, as the library refuses it', () => {
+    const type = root.lookupType('vigil.v1.Event');
+    // An unknown group nested 200 deep: skipping it recurses once per level.
+    const w = protobuf.Writer.create();
+    for (let i = 0; i < 200; i++) w.uint32((1000 << 3) | 3);
+    for (let i = 0; i < 200; i++) w.uint32((1000 << 3) | 4);
+    const bytes = w.finish();
+    assert.throws(() => libraryDecode(type, bytes), /depth/);
+    assert.throws(() => decoders.decoder(type)(bytes), /depth/);
+  });
+});
