@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import './fast-long';
-import { PlainDecoders } from './plain-decode';
+import { PlainCodecs } from './plain-codec';
 import { sharedRepeats } from './repeat-decode';
 import type { Event, Event__Output } from './generated/vigil/v1/Event';
 import type { SensorMessageEncoded, SensorMessageEncoded__Output } from './generated/vigil/v1/SensorMessageEncoded';
@@ -56,7 +56,17 @@ function protoRoot(): protobuf.Root {
 /** The parts of an event that repeat from event to event, decoded once for all the events that carry the same bytes. */
 const REPEATING = new Set(['Process', 'Container', 'ProcessNode', 'ExecutedFile', 'Namespaces', 'SocketAddress'].map((name) => `.vigil.v1.${name}`));
 
-let plainDecoders: PlainDecoders | undefined;
+let plainCodecs: PlainCodecs | undefined;
+
+function codecs(): PlainCodecs {
+  plainCodecs ??= new PlainCodecs(sharedRepeats(REPEATING));
+  return plainCodecs;
+}
+
+/** Encodes a plain object as one message of `type` (from messageType), as the codecs below do. */
+export function messageEncoder(type: protobuf.Type): (message: object) => Uint8Array {
+  return codecs().encoder(type);
+}
 
 /** A message type of the contract, for code that walks messages by their declared fields. */
 export function messageType(name: string): protobuf.Type {
@@ -72,10 +82,9 @@ export interface MessageCodec<In, Out> {
 /** Decodes to exactly the objects the gRPC loader produces (same options), so the generated types hold. */
 function messageCodec<In, Out>(name: string): MessageCodec<In, Out> {
   const type = protoRoot().lookupType(name);
-  plainDecoders ??= new PlainDecoders(sharedRepeats(REPEATING));
   return {
-    encode: (message) => type.encode(type.fromObject(message as { [k: string]: unknown })).finish(),
-    decode: plainDecoders.decoder(type) as (bytes: Uint8Array) => Out,
+    encode: codecs().encoder(type) as (message: In) => Uint8Array,
+    decode: codecs().decoder(type) as (bytes: Uint8Array) => Out,
   };
 }
 

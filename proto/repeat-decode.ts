@@ -11,7 +11,7 @@
  * may pass it again without a look.
  */
 import * as protobuf from 'protobufjs';
-import type { NestedDecode } from './plain-decode';
+import type { NestedDecode } from './plain-codec';
 
 /** Messages, and bytes of them, kept per type (and as many seen once): past either the cache starts over, so an event's 256 KiB cannot make it large. */
 const KEPT = 2048;

@@ -13,25 +13,24 @@ import * as protobuf from 'protobufjs';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { ProcessNode } from '../../proto/generated/vigil/v1/ProcessNode';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
-import { eventCodec, messageType, sensorMessageEncodedCodec } from '../../proto/loader';
+import { eventCodec, messageEncoder, messageType, sensorMessageEncodedCodec } from '../../proto/loader';
 
 const eventFields = messageType('vigil.v1.Event').fields;
 
-/** A sub-message as it sits in an encoded Event: `field`'s tag, the length, the message. */
-function embedded(field: protobuf.Field, value: object): Uint8Array {
-  const type = field.resolvedType as protobuf.Type;
-  return protobuf.Writer.create()
-    .uint32((field.id << 3) | 2)
-    .bytes(type.encode(type.fromObject(value)).finish())
-    .finish();
+/** Encodes values of a sub-message field as they sit in an encoded Event: the field's tag, the length, the message. */
+function embedder(field: protobuf.Field): (value: object) => Uint8Array {
+  const encode = messageEncoder(field.resolvedType as protobuf.Type);
+  const tag = (field.id << 3) | 2;
+  return (value) => protobuf.Writer.create().uint32(tag).bytes(encode(value)).finish();
 }
 
 const encodedAncestors = new WeakMap<ProcessNode, Uint8Array>();
+const embedAncestor = embedder(eventFields.ancestry);
 
 function ancestorBytes(node: ProcessNode): Uint8Array {
   let bytes = encodedAncestors.get(node);
   if (!bytes) {
-    bytes = embedded(eventFields.ancestry, node);
+    bytes = embedAncestor(node);
     encodedAncestors.set(node, bytes);
   }
   return bytes;
@@ -51,8 +50,10 @@ class RepeatedField<T extends object> {
   private readonly kept = new Map<string | number, { copy: T; bytes: Uint8Array }>();
   private keptBytes = 0;
   private readonly fields: readonly protobuf.Field[];
+  private readonly embed: (value: object) => Uint8Array;
 
-  constructor(private readonly field: protobuf.Field) {
+  constructor(field: protobuf.Field) {
+    this.embed = embedder(field);
     this.fields = (field.resolvedType as protobuf.Type).fieldsArray;
     for (const f of this.fields)
       if (f.resolvedType instanceof protobuf.Type || f.map) throw new Error(`${field.fullName}: ${f.name} is a message or map; RepeatedField compares scalars and repeated scalars only`);
@@ -61,7 +62,7 @@ class RepeatedField<T extends object> {
   bytes(key: string | number, value: T): Uint8Array {
     const hit = this.kept.get(key);
     if (hit && this.same(hit.copy, value)) return hit.bytes;
-    const bytes = embedded(this.field, value);
+    const bytes = this.embed(value);
     if (this.kept.size >= REPEATS_KEPT || this.keptBytes + bytes.length > REPEATS_KEPT_BYTES) {
       this.kept.clear();
       this.keptBytes = 0;

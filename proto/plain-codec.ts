@@ -1,20 +1,26 @@
 /**
- * Decoding straight to the plain objects the loader's options describe
- * (keepCase, longs and enums as strings, defaults, oneofs). protobufjs
- * decodes into message objects and then copies them into plain ones with
- * toObject: the copy was about a third of decoding an event, and the
- * message objects a share of the control plane's garbage. The decoder of
+ * Coding straight between bytes and the plain objects the loader's options
+ * describe (keepCase, longs and enums as strings, defaults, oneofs).
+ * protobufjs decodes into message objects and then copies them into plain
+ * ones with toObject, and encodes plain objects by first copying them into
+ * message objects with fromObject: each copy was about a third of coding
+ * an event, and the message objects a share of the garbage. The coder of
  * each type is generated from its reflection, as protobufjs generates its
- * own, and reads through protobufjs's Reader, so varints, strings, bounds
- * and the errors on bad bytes are the library's; what it builds is exactly
- * what decode then toObject would (the same keys, in the same order), which
- * `unit/proto/plain-decode` checks against the library on random messages
- * of every type of the contract and on damaged bytes.
+ * own, and reads and writes through protobufjs's Reader and Writer, so
+ * varints, strings, bounds and the errors on bad bytes are the library's.
+ * What the decoder builds is exactly what decode then toObject would (the
+ * same keys, in the same order), and what the encoder writes is byte for
+ * byte what fromObject then encode would; `unit/proto/plain-codec` checks
+ * both against the library on random messages of every type of the
+ * contract, and the decoder on damaged bytes.
  */
 import * as protobuf from 'protobufjs';
 
 /** Reads one message of its type from `r`: to the end, or `length` bytes of it; `depth` counts nesting as protobufjs does. */
 export type PlainDecode = (r: protobuf.Reader, length: number | undefined, depth: number) => Record<string, unknown>;
+
+/** Writes `object` as one message of its type to `w` (its fields only: no tag, no length); `depth` counts nesting as protobufjs does. */
+export type PlainEncode = (object: unknown, w: protobuf.Writer, depth: number) => protobuf.Writer;
 
 /** Wraps the decoder of a type that other messages carry, e.g. to share what repeats. */
 export type NestedDecode = (type: protobuf.Type, decode: PlainDecode) => PlainDecode;
@@ -34,8 +40,9 @@ function enumReader(e: protobuf.Enum): (n: number) => string | number {
   return (n) => names[n] ?? n;
 }
 
-export class PlainDecoders {
+export class PlainCodecs {
   private readonly decoders = new Map<protobuf.Type, PlainDecode>();
+  private readonly encoders = new Map<protobuf.Type, PlainEncode>();
 
   /** `nested` wraps the decoder of every type met as a field of another. */
   constructor(private readonly nested: NestedDecode = (_type, decode) => decode) {}
@@ -46,12 +53,30 @@ export class PlainDecoders {
     return (bytes) => decode(protobuf.Reader.create(bytes), undefined, 0);
   }
 
+  /** Encodes a plain object as a `type` message; throws TypeError where fromObject would. */
+  encoder(type: protobuf.Type): (object: object) => Uint8Array {
+    const encode = this.encoderOf(type);
+    return (object) => encode(object, protobuf.Writer.create(), 0).finish();
+  }
+
+  private encoderOf(type: protobuf.Type): PlainEncode {
+    let encode = this.encoders.get(type);
+    if (!encode) {
+      // Known before its fields' encoders are, as for decoders.
+      const subs: PlainEncode[] = [];
+      encode = generateEncoder(type, subs);
+      this.encoders.set(type, encode);
+      for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) subs[f.id] = this.encoderOf(f.resolvedType);
+    }
+    return encode;
+  }
+
   private of(type: protobuf.Type): PlainDecode {
     let decode = this.decoders.get(type);
     if (!decode) {
       // Known before its fields' decoders are: a type that holds itself finds its own in `subs`, filled after.
       const subs: PlainDecode[] = [];
-      decode = generate(type, subs);
+      decode = generateDecoder(type, subs);
       this.decoders.set(type, decode);
       for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) subs[f.id] = this.nested(f.resolvedType, this.of(f.resolvedType));
     }
@@ -75,6 +100,16 @@ function defaultValue(f: protobuf.Field): string {
   if (f.resolvedType instanceof protobuf.Enum) return JSON.stringify(f.resolvedType.valuesById[f.typeDefault as number] ?? f.typeDefault);
   if (LONG[f.type] !== undefined) return JSON.stringify(String(f.typeDefault));
   return JSON.stringify(f.typeDefault);
+}
+
+/** A type's fields by number, as protobufjs writes them; throws on a kind of field these coders do not handle. */
+function fieldsById(type: protobuf.Type): protobuf.Field[] {
+  const fields = type.fieldsArray.map((f) => f.resolve()).sort((a, b) => a.id - b.id);
+  for (const f of fields) {
+    const why = unsupported(f);
+    if (why) throw new Error(`${type.fullName}.${f.name} is ${why}, which the plain coders do not handle`);
+  }
+  return fields;
 }
 
 function unsupported(f: protobuf.Field): string | undefined {
@@ -130,12 +165,8 @@ function fieldCase(f: protobuf.Field, oneofSlot: number | undefined): string {
  * were present, by field number, each followed by the oneof's name, as
  * toObject adds them.
  */
-function generate(type: protobuf.Type, subs: PlainDecode[]): PlainDecode {
-  const fields = type.fieldsArray.map((f) => f.resolve()).sort((a, b) => a.id - b.id);
-  for (const f of fields) {
-    const why = unsupported(f);
-    if (why) throw new Error(`${type.fullName}.${f.name} is ${why}, which the plain decoder does not read`);
-  }
+function generateDecoder(type: protobuf.Type, subs: PlainDecode[]): PlainDecode {
+  const fields = fieldsById(type);
   const outside = fields.filter((f) => !f.partOf);
   const defaults = [...outside.filter((f) => f.repeated), ...outside.filter((f) => f.map), ...outside.filter((f) => !f.repeated && !f.map)];
   const members = fields.filter((f) => f.partOf);
@@ -165,6 +196,94 @@ function generate(type: protobuf.Type, subs: PlainDecode[]): PlainDecode {
     ${members.map((f, i) => `if (o${i} !== undefined) { d[${JSON.stringify(f.name)}] = o${i}; d[${JSON.stringify(f.partOf!.name)}] = ${JSON.stringify(f.name)}; }`).join('\n    ')}
     return d;
   };`;
-  // Generated as protobufjs generates its decoders: a function per type is what lets V8 give each decoded object one shape.
+  // Generated as protobufjs generates its coders: a function per type is what lets V8 give each decoded object one shape.
   return new Function('R', 'S', 'E', 'setKey', source)(protobuf.Reader, subs, enums, setKey) as PlainDecode;
+}
+
+/** What fromObject makes of an enum field's value: a known name or any number; undefined leaves the field out. */
+function enumWriter(e: protobuf.Enum): (v: unknown) => number | undefined {
+  const ids = e.values;
+  return (v) => (typeof v === 'number' ? v : typeof v === 'string' && Object.hasOwn(ids, v) ? ids[v] : undefined);
+}
+
+function isObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null;
+}
+
+/** Source converting `v` to a field of scalar type `type` as fromObject converts it. */
+function converted(type: string, v: string): string {
+  switch (type) {
+    case 'double':
+    case 'float':
+      return `Number(${v})`;
+    case 'bool':
+      return `Boolean(${v})`;
+    case 'string':
+      return `String(${v})`;
+    case 'uint32':
+    case 'fixed32':
+      return `(${v} >>> 0)`;
+    default:
+      return `(${v} | 0)`;
+  }
+}
+
+function tag(f: protobuf.Field, wire: number): number {
+  return ((f.id << 3) | wire) >>> 0;
+}
+
+/** Source writing `v`, a value of `f` (an element, for a list), converted as fromObject converts it. */
+function writeValue(f: protobuf.Field, v: string): string {
+  if (f.resolvedType instanceof protobuf.Type)
+    return `if (!O(${v})) throw TypeError(${JSON.stringify(`${f.fullName}: object expected`)});
+      S[${f.id}](${v}, w.uint32(${tag(f, 2)}).fork(), n + 1).ldelim();`;
+  const write = `w.uint32(${tag(f, BASIC[f.type]!)}).${f.type}`;
+  if (LONG[f.type] !== undefined) return `${write}(L(${v}, ${f.type === 'uint64' || f.type === 'fixed64'}));`;
+  if (f.type === 'bytes') return `${write}(typeof ${v} === "string" ? B(${v}) : ${v});`;
+  return `${write}(${converted(f.type, v)});`;
+}
+
+/**
+ * The encoder of one type, as source: each field by number, written when
+ * fromObject would have set it (a value not null, a list or map not
+ * empty, an enum it recognises) and converted as fromObject converts it.
+ */
+function generateEncoder(type: protobuf.Type, subs: PlainEncode[]): PlainEncode {
+  const fields = fieldsById(type);
+  const enums: ((v: unknown) => number | undefined)[] = [];
+  for (const f of fields) if (f.resolvedType instanceof protobuf.Enum) enums[f.id] = enumWriter(f.resolvedType);
+  const body = fields.map((f) => {
+    const v = `d[${JSON.stringify(f.name)}]`;
+    if (f instanceof protobuf.MapField)
+      return `var m${f.id} = ${v};
+    if (m${f.id}) {
+      if (!O(m${f.id})) throw TypeError(${JSON.stringify(`${f.fullName}: object expected`)});
+      for (var ks = Object.keys(m${f.id}), i = 0; i < ks.length; ++i)
+        w.uint32(${tag(f, 2)}).fork().uint32(10).string(ks[i]).uint32(${16 | BASIC[f.type]!}).${f.type}(${converted(f.type, `m${f.id}[ks[i]]`)}).ldelim();
+    }`;
+    if (f.repeated)
+      return `var a${f.id} = ${v};
+    if (a${f.id}) {
+      if (!Array.isArray(a${f.id})) throw TypeError(${JSON.stringify(`${f.fullName}: array expected`)});
+      for (var i = 0; i < a${f.id}.length; ++i) { ${writeValue(f, `a${f.id}[i]`)} }
+    }`;
+    if (f.resolvedType instanceof protobuf.Enum) return `var e${f.id} = E[${f.id}](${v});
+    if (e${f.id} !== undefined) w.uint32(${tag(f, 0)}).int32(e${f.id});`;
+    return `if (${v} != null) { ${writeValue(f, v)} }`;
+  });
+  // fromObject takes anything for a type without fields.
+  const check = fields.length ? `if (!O(d)) throw TypeError(${JSON.stringify(`${type.fullName}: object expected`)});` : '';
+  const source = `return function ${type.name.replace(/\W/g, '_')}$plainEncode(d, w, n) {
+    ${check}
+    if (n > U.recursionLimit) throw Error("maximum nesting depth exceeded");
+    ${body.join('\n    ')}
+    return w;
+  };`;
+  const base64 = (text: string) => {
+    const buffer = protobuf.util.newBuffer(protobuf.util.base64.length(text));
+    protobuf.util.base64.decode(text, buffer, 0);
+    return buffer;
+  };
+  const long = protobuf.util.Long as unknown as { fromValue(v: unknown, unsigned?: boolean): unknown };
+  return new Function('U', 'S', 'E', 'O', 'L', 'B', source)(protobuf.util, subs, enums, isObject, (v: unknown, unsigned: boolean) => long.fromValue(v, unsigned), base64) as PlainEncode;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import * as protobuf from 'protobufjs';
-import { PlainDecoders } from '../../../proto/plain-decode';
+import { PlainCodecs } from '../../../proto/plain-codec';
 import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, eventCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
 
 /**
@@ -70,13 +70,30 @@ function scalar(type: string, rnd: () => number): unknown {
   }
 }
 
+/** A value of another kind than the field's, which fromObject converts (or refuses). */
+function loose(type: string, rnd: () => number): unknown {
+  const values: Record<string, unknown[]> = {
+    string: [12, true, 1.5],
+    bool: [0, 1, '', 'yes'],
+    bytes: ['aGVsbG8=', ''],
+    long: [0, 7, -3, 2 ** 60, 1.5],
+    number: ['12', '-7', 1.5, -1.5, 2 ** 33, true],
+  };
+  const kind = type === 'string' || type === 'bool' || type === 'bytes' ? type : (protobuf.types.long as Record<string, number | undefined>)[type] !== undefined ? 'long' : 'number';
+  const xs = values[kind];
+  return xs[Math.floor(rnd() * xs.length)];
+}
+
 function value(f: protobuf.Field, rnd: () => number, depth: number): unknown {
   const one = (): unknown => {
     if (f.resolvedType instanceof protobuf.Type) return message(f.resolvedType, rnd, depth + 1);
     if (f.resolvedType instanceof protobuf.Enum) {
-      const ids = Object.values(f.resolvedType.values);
-      return rnd() < 0.15 ? 77 : ids[Math.floor(rnd() * ids.length)];
+      const names = Object.keys(f.resolvedType.values);
+      const name = names[Math.floor(rnd() * names.length)];
+      const x = rnd();
+      return x < 0.1 ? 77 : x < 0.15 ? 'NOT_A_NAME' : x < 0.2 ? String(f.resolvedType.values[name]) : x < 0.6 ? name : f.resolvedType.values[name];
     }
+    if (rnd() < 0.05) return loose(f.type, rnd);
     return scalar(f.type, rnd);
   };
   if (f instanceof protobuf.MapField) {
@@ -140,13 +157,13 @@ function sameAsLibrary(decode: (bytes: Uint8Array) => unknown, type: protobuf.Ty
 }
 
 describe('decoding straight to plain objects gives what decode and toObject give', () => {
-  const decoders = new PlainDecoders();
+  const codecs = new PlainCodecs();
 
   test('random messages of every type of the contract, as Buffer and as Uint8Array', () => {
     assert.ok(types.length > 30, `the contract's types were found (${types.length})`);
     const rnd = random(1);
     for (const type of types) {
-      const decode = decoders.decoder(type);
+      const decode = codecs.decoder(type);
       for (let i = 0; i < 60; i++) {
         const bytes = Buffer.from(encode(type, message(type, rnd)));
         sameAsLibrary(decode, type, bytes, `message ${i}`);
@@ -158,7 +175,7 @@ describe('decoding straight to plain objects gives what decode and toObject give
   test('unknown fields, two messages run together, two members of a oneof', () => {
     const rnd = random(2);
     for (const type of types) {
-      const decode = decoders.decoder(type);
+      const decode = codecs.decoder(type);
       for (let i = 0; i < 30; i++) {
         const a = message(type, rnd);
         const b = message(type, rnd);
@@ -175,7 +192,7 @@ describe('decoding straight to plain objects gives what decode and toObject give
   test('damaged bytes: cut at every length, bytes changed at random', () => {
     const rnd = random(3);
     for (const type of types) {
-      const decode = decoders.decoder(type);
+      const decode = codecs.decoder(type);
       for (let i = 0; i < 4; i++) {
         const bytes = Buffer.from(encode(type, message(type, rnd)));
         for (let cut = 0; cut < bytes.length; cut++) sameAsLibrary(decode, type, bytes.subarray(0, cut), `cut at ${cut}`);
@@ -206,6 +223,68 @@ describe('decoding straight to plain objects gives what decode and toObject give
     for (let i = 0; i < 200; i++) w.uint32((1000 << 3) | 4);
     const bytes = w.finish();
     assert.throws(() => libraryDecode(type, bytes), /depth/);
-    assert.throws(() => decoders.decoder(type)(bytes), /depth/);
+    assert.throws(() => codecs.decoder(type)(bytes), /depth/);
+  });
+});
+
+describe('encoding plain objects gives what fromObject and encode give', () => {
+  const codecs = new PlainCodecs();
+
+  function sameBytes(type: protobuf.Type, object: Record<string, unknown>, what: string): void {
+    let expected: Uint8Array;
+    try {
+      expected = encode(type, object);
+    } catch (err) {
+      assert.throws(() => codecs.encoder(type)(object), (err as Error).constructor as new () => Error, `${type.fullName}, ${what}: the library refuses this object, the plain encoder took it`);
+      return;
+    }
+    assert.deepEqual(Buffer.from(codecs.encoder(type)(object)).toString('hex'), Buffer.from(expected).toString('hex'), `${type.fullName}, ${what}`);
+  }
+
+  test('random objects of every type of the contract, values of other kinds among them', () => {
+    const rnd = random(5);
+    for (const type of types) for (let i = 0; i < 60; i++) sameBytes(type, message(type, rnd), `object ${i}`);
+  });
+
+  test('objects as the decoders give them: every field, defaults, enum names, 64-bit values as strings, the oneof\'s name', () => {
+    const rnd = random(6);
+    for (const type of types)
+      for (let i = 0; i < 30; i++) sameBytes(type, libraryDecode(type, encode(type, message(type, rnd))) as Record<string, unknown>, `decoded ${i}`);
+  });
+
+  test('what fromObject refuses is refused, naming the field; what it leaves out is left out', () => {
+    const event = root.lookupType('vigil.v1.Event');
+    const refused: [Record<string, unknown>, string][] = [
+      [{ process: 'pid 1' }, 'vigil.v1.Event.process: object expected'],
+      [{ ancestry: { pid: 1 } }, 'vigil.v1.Event.ancestry: array expected'],
+      [{ ancestry: ['x'] }, 'vigil.v1.Event.ancestry: object expected'],
+      [{ container_started: { details: { labels: 'a=b' } } }, 'vigil.v1.ContainerDetails.labels: object expected'],
+    ];
+    for (const [bad, message] of refused) {
+      assert.throws(() => encode(event, bad), TypeError);
+      assert.throws(() => codecs.encoder(event)(bad), (err: Error) => err instanceof TypeError && err.message.includes(message), JSON.stringify(bad));
+    }
+    assert.throws(() => codecs.encoder(event)('event' as unknown as object), /vigil\.v1\.Event: object expected/);
+    for (const falsy of [{ ancestry: '' }, { ancestry: 0 }, { container_started: { details: { labels: '' } } }, { process: undefined, container: null }])
+      sameBytes(event, falsy, `left out: ${JSON.stringify(falsy)}`);
+    // A type without fields: fromObject takes anything, and so does its encoder.
+    const empty = types.find((t) => t.fieldsArray.length === 0)!;
+    assert.equal(Buffer.from(codecs.encoder(empty)(undefined as unknown as object)).length, 0);
+  });
+
+  test('the codecs the sensor encodes with agree as well', () => {
+    const rnd = random(7);
+    const event = root.lookupType('vigil.v1.Event');
+    for (let i = 0; i < 200; i++) {
+      const object = message(event, rnd);
+      let expected: string | undefined;
+      try {
+        expected = Buffer.from(encode(event, object)).toString('hex');
+      } catch {
+        assert.throws(() => eventCodec().encode(object as never));
+        continue;
+      }
+      assert.equal(Buffer.from(eventCodec().encode(object as never)).toString('hex'), expected);
+    }
   });
 });
