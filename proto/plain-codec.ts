@@ -49,7 +49,7 @@ export class PlainCodecs {
 
   /** Decodes a whole buffer as a `type` message; throws on bytes that are not one. */
   decoder(type: protobuf.Type): (bytes: Uint8Array) => Record<string, unknown> {
-    const decode = this.of(type);
+    const decode = this.decoderOf(type);
     return (bytes) => decode(protobuf.Reader.create(bytes), undefined, 0);
   }
 
@@ -60,28 +60,28 @@ export class PlainCodecs {
   }
 
   private encoderOf(type: protobuf.Type): PlainEncode {
-    let encode = this.encoders.get(type);
-    if (!encode) {
-      // Known before its fields' encoders are, as for decoders.
-      const subs: PlainEncode[] = [];
-      encode = generateEncoder(type, subs);
-      this.encoders.set(type, encode);
-      for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) subs[f.id] = this.encoderOf(f.resolvedType);
-    }
-    return encode;
+    return memoized(this.encoders, type, generateEncoder, (t) => this.encoderOf(t));
   }
 
-  private of(type: protobuf.Type): PlainDecode {
-    let decode = this.decoders.get(type);
-    if (!decode) {
-      // Known before its fields' decoders are: a type that holds itself finds its own in `subs`, filled after.
-      const subs: PlainDecode[] = [];
-      decode = generateDecoder(type, subs);
-      this.decoders.set(type, decode);
-      for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) subs[f.id] = this.nested(f.resolvedType, this.of(f.resolvedType));
-    }
-    return decode;
+  private decoderOf(type: protobuf.Type): PlainDecode {
+    return memoized(this.decoders, type, generateDecoder, (t) => this.nested(t, this.decoderOf(t)));
   }
+}
+
+/**
+ * The coder of `type` in `cache`, generated on first use. It is in the
+ * cache before the coders of its fields are made (`sub`), so that a type
+ * holding itself finds its own in `subs`, filled after.
+ */
+function memoized<C>(cache: Map<protobuf.Type, C>, type: protobuf.Type, generate: (type: protobuf.Type, subs: C[]) => C, sub: (type: protobuf.Type) => C): C {
+  let coder = cache.get(type);
+  if (!coder) {
+    const subs: C[] = [];
+    coder = generate(type, subs);
+    cache.set(type, coder);
+    for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) subs[f.id] = sub(f.resolvedType);
+  }
+  return coder;
 }
 
 /** JavaScript source for the value of `f` read from `r` (its element, for a list). */
