@@ -108,5 +108,7 @@ export function encodeEvent(ev: Event): Uint8Array {
 
 /** A SensorMessage holding one batch, its events encoded by encodeEvent. */
 export function encodeBatchMessage(nodeName: string, seq: bigint, events: readonly Event[], gap: Gap | null): Buffer {
-  return Buffer.from(sensorMessageEncodedCodec().encode({ batch: { node_name: nodeName, seq: String(seq), events: events.map(encodeEvent), gap } }));
+  const bytes = sensorMessageEncodedCodec().encode({ batch: { node_name: nodeName, seq: String(seq), events: events.map(encodeEvent), gap } });
+  // protobufjs's writer already gives a Buffer in Node.js: a batch is not copied again to be one.
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
