@@ -160,8 +160,8 @@ function fieldCase(f: protobuf.Field, oneofSlot: number | undefined): string {
 /**
  * The decoder of one type, as source: defaults first in toObject's key
  * order (lists, maps, then the other fields outside a oneof, each by field
- * number), then the fields as the bytes bring them (the last of a repeated
- * scalar or message wins, lists gather), then the members of oneofs that
+ * number), then the fields as the bytes bring them (the last value of a
+ * single field wins, lists gather), then the members of oneofs that
  * were present, by field number, each followed by the oneof's name, as
  * toObject adds them.
  */
