@@ -128,9 +128,11 @@ function unsupported(f: protobuf.Field): string | undefined {
 }
 
 /**
- * Source for one field's case in the tag switch. The Reader bounds every
- * read by r.len, which is set to the end of the message or map entry being
- * read, so bytes cut short throw there; nothing reads past an end to check.
+ * Source for one field's case in the tag switch. The Reader bounds reads by
+ * r.len, set to the end of the message or map entry being read, with one
+ * exception: a 64-bit varint cut short within 4 bytes of the end is read a
+ * byte past it. A map entry holds no 64-bit value; a message checks that it
+ * ended where its length said (generateDecoder), as protobufjs does.
  */
 function fieldCase(f: protobuf.Field, oneofSlot: number | undefined): string {
   const prop = `d[${JSON.stringify(f.name)}]`;
@@ -192,7 +194,10 @@ function generateDecoder(type: protobuf.Type, subs: PlainDecode[]): PlainDecode 
         default: r.skipType(t & 7, n); break;
       }
     }
-    if (l !== undefined) r.len = l;
+    if (l !== undefined) {
+      if (r.pos !== c) throw RangeError("index out of range");
+      r.len = l;
+    }
     ${members.map((f, i) => `if (o${i} !== undefined) { d[${JSON.stringify(f.name)}] = o${i}; d[${JSON.stringify(f.partOf!.name)}] = ${JSON.stringify(f.name)}; }`).join('\n    ')}
     return d;
   };`;

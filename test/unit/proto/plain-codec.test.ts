@@ -205,6 +205,16 @@ describe('decoding straight to plain objects gives what decode and toObject give
     }
   });
 
+  test('a 64-bit value cut short at the end of a sub-message, which the Reader reads a byte past, is refused', () => {
+    const event = root.lookupType('vigil.v1.Event');
+    // container { cgroup_id: three continuation bytes }, then a byte the cut value swallows, then boot_ns = 5.
+    const container = protobuf.Writer.create().uint32((event.fields.container.id << 3) | 2).bytes(Buffer.from([0x08, 0x80, 0x80, 0x80])).finish();
+    const bytes = Buffer.concat([container, Buffer.from([0x00]), protobuf.Writer.create().uint32((event.fields.boot_ns.id << 3) | 0).uint64(5).finish()]);
+    assert.throws(() => libraryDecode(event, bytes), /index out of range/);
+    assert.throws(() => codecs.decoder(event)(bytes), /index out of range/);
+    sameAsLibrary(eventCodec().decode, event, bytes, 'through the shared repeats');
+  });
+
   test('the codecs the control plane decodes with, with their shared repeats, agree as well', () => {
     const rnd = random(4);
     const event = root.lookupType('vigil.v1.Event');
