@@ -40,6 +40,87 @@ function enumReader(e: protobuf.Enum): (n: number) => string | number {
   return (n) => names[n] ?? n;
 }
 
+const TWO_32 = 4294967296;
+
+/** An unsigned 64-bit value, given as its two 32-bit halves, in decimal. */
+function decimal64(hi: number, lo: number): string {
+  if (hi < 0x200000) return String(hi * TWO_32 + lo);
+  // Past 53 bits: long division by 1e9 over four 16-bit digits, each step exact in a double.
+  let rest = hi >>> 16;
+  const q3 = Math.floor(rest / 1e9);
+  rest = (rest - q3 * 1e9) * 65536 + (hi & 0xffff);
+  const q2 = Math.floor(rest / 1e9);
+  rest = (rest - q2 * 1e9) * 65536 + (lo >>> 16);
+  const q1 = Math.floor(rest / 1e9);
+  rest = (rest - q1 * 1e9) * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(rest / 1e9);
+  rest -= q0 * 1e9;
+  return String(((q3 * 65536 + q2) * 65536 + q1) * 65536 + q0) + String(rest).padStart(9, '0');
+}
+
+function cutShort(r: protobuf.Reader, pos: number): RangeError {
+  r.pos = pos;
+  return RangeError(`index out of range: ${pos} + 1 > ${r.len}`);
+}
+
+/**
+ * A uint64 field as r.uint64() reads it (the same bytes taken, the same
+ * refusals, the same lenient read of a value cut short within 4 bytes of
+ * the end) and as toObject writes it, in decimal, without the two objects
+ * (LongBits, Long) protobufjs makes for every such value: a time on every
+ * event, and more on most.
+ */
+function readUint64Text(r: protobuf.Reader): string {
+  const buf = r.buf;
+  const len = r.len;
+  let pos = r.pos;
+  let lo = 0;
+  let hi = 0;
+  let b: number;
+  if (len - pos > 4) {
+    for (let i = 0; i < 4; i++) {
+      b = buf[pos++];
+      lo = (lo | ((b & 127) << (i * 7))) >>> 0;
+      if (b < 128) {
+        r.pos = pos;
+        return String(lo);
+      }
+    }
+    b = buf[pos++];
+    lo = (lo | ((b & 127) << 28)) >>> 0;
+    hi = (b & 127) >> 4;
+    if (b < 128) {
+      r.pos = pos;
+      return decimal64(hi, lo);
+    }
+    const near = len - pos <= 4;
+    for (let i = 0; i < 5; i++) {
+      if (near && pos >= len) throw cutShort(r, pos);
+      b = buf[pos++];
+      hi = (hi | ((b & 127) << (i * 7 + 3))) >>> 0;
+      if (b < 128) {
+        r.pos = pos;
+        return decimal64(hi, lo);
+      }
+    }
+    r.pos = pos;
+    throw Error('invalid varint encoding');
+  }
+  for (let i = 0; i < 3; i++) {
+    if (pos >= len) throw cutShort(r, pos);
+    b = buf[pos++];
+    lo = (lo | ((b & 127) << (i * 7))) >>> 0;
+    if (b < 128) {
+      r.pos = pos;
+      return String(lo);
+    }
+  }
+  // The Reader takes a fourth byte here without looking at it or at the end.
+  lo = (lo | ((buf[pos++] & 127) << 21)) >>> 0;
+  r.pos = pos;
+  return String(lo);
+}
+
 export class PlainCodecs {
   private readonly decoders = new Map<protobuf.Type, PlainDecode>();
   private readonly encoders = new Map<protobuf.Type, PlainEncode>();
@@ -88,6 +169,7 @@ function memoized<C>(cache: Map<protobuf.Type, C>, type: protobuf.Type, generate
 function readValue(f: protobuf.Field): string {
   if (f.resolvedType instanceof protobuf.Type) return `S[${f.id}](r, r.uint32(), n + 1)`;
   if (f.resolvedType instanceof protobuf.Enum) return `E[${f.id}](r.int32())`;
+  if (f.type === 'uint64') return 'U(r)';
   if (LONG[f.type] !== undefined) return `String(r.${f.type}())`;
   return `r.${f.type}()`;
 }
@@ -202,7 +284,7 @@ function generateDecoder(type: protobuf.Type, subs: PlainDecode[]): PlainDecode 
     return d;
   };`;
   // Generated as protobufjs generates its coders: a function per type is what lets V8 give each decoded object one shape.
-  return new Function('R', 'S', 'E', 'setKey', source)(protobuf.Reader, subs, enums, setKey) as PlainDecode;
+  return new Function('R', 'S', 'E', 'setKey', 'U', source)(protobuf.Reader, subs, enums, setKey, readUint64Text) as PlainDecode;
 }
 
 /** What fromObject makes of an enum field's value: a known name or any number; undefined leaves the field out. */

@@ -147,8 +147,9 @@ function sameAsLibrary(decode: (bytes: Uint8Array) => unknown, type: protobuf.Ty
   let expected: unknown;
   try {
     expected = libraryDecode(type, bytes);
-  } catch {
-    assert.throws(() => decode(bytes), `${type.fullName}, ${what}: the library refuses these bytes, the plain decoder took them`);
+  } catch (err) {
+    // The same kind of error: RangeError for bytes cut short, Error for bytes that are no protobuf.
+    assert.throws(() => decode(bytes), (e: Error) => e.constructor === (err as Error).constructor, `${type.fullName}, ${what}: the library refuses these bytes with a ${(err as Error).constructor.name}, the plain decoder did not`);
     return;
   }
   const actual = decode(bytes);
@@ -203,6 +204,27 @@ describe('decoding straight to plain objects gives what decode and toObject give
         }
       }
     }
+  });
+
+  test('64-bit values of every size, cut at every byte, alone and inside a sub-message, and varints too long', () => {
+    const rnd = random(8);
+    const file = root.lookupType('vigil.v1.ExecutedFile');
+    const exec = root.lookupType('vigil.v1.Exec');
+    const tag = (file.fields.inode.id << 3) | 0;
+    const values = ['0', '127', '128', '4294967295', '4294967296', '9007199254740991', '9007199254740993', '18446744073709551615'];
+    for (let i = 0; i < 300; i++) values.push(String((BigInt(Math.floor(rnd() * 2 ** 32)) << BigInt(Math.floor(rnd() * 33))) | BigInt(Math.floor(rnd() * 2 ** 32))));
+    for (const v of values) {
+      const whole = Buffer.from(protobuf.Writer.create().uint32(tag).uint64(v).finish());
+      for (let cut = 1; cut <= whole.length; cut++) {
+        const part = whole.subarray(0, cut);
+        sameAsLibrary(codecs.decoder(file), file, part, `inode ${v} cut to ${cut} bytes`);
+        // The same inside an Exec's binary, followed by more of the Exec, so that a short read would take a byte of it.
+        const nested = Buffer.concat([protobuf.Writer.create().uint32((exec.fields.binary.id << 3) | 2).bytes(part).finish(), Buffer.from([0x18, 0x05, 0x30, 0x07])]);
+        sameAsLibrary(codecs.decoder(exec), exec, nested, `binary.inode ${v} cut to ${cut} bytes, inside an Exec`);
+      }
+    }
+    for (const bytes of [[0x10, ...Array(10).fill(0xff), 0x01], [0x10, ...Array(9).fill(0x80), 0x02], [0x10, ...Array(11).fill(0x80)]])
+      sameAsLibrary(codecs.decoder(file), file, Buffer.from(bytes), `varint ${Buffer.from(bytes).toString('hex')}`);
   });
 
   test('a 64-bit value cut short at the end of a sub-message, which the Reader reads a byte past, is refused', () => {
