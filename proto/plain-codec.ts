@@ -297,6 +297,34 @@ function isObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null;
 }
 
+const DIGITS = /^\d{1,20}$/;
+const long = protobuf.util.Long as unknown as { fromValue(v: unknown, unsigned?: boolean): object };
+
+/**
+ * A uint64 field's value as the Writer takes it, with the bits fromObject
+ * gives it (Long.fromValue, unsigned: a decimal string or a number, modulo
+ * 2^64): a plain number when it is one exactly, the two halves of a longer
+ * decimal (a time on every event) without the BigInt and Long objects,
+ * anything else through Long.fromValue itself.
+ */
+function uint64Value(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : long.fromValue(v, true);
+  if (typeof v !== 'string' || !DIGITS.test(v)) return long.fromValue(v, true);
+  if (v.length <= 15) return Number(v);
+  // v = a * 1e9 + b, and a * 1e9 taken apart in 16-bit steps, each exact in a double.
+  const a = Number(v.slice(0, -9));
+  const b = Number(v.slice(-9));
+  const aLow = a % 65536;
+  const x = ((a - aLow) / 65536) * 1e9;
+  const y = aLow * 1e9 + b;
+  const xLow = x % 65536;
+  let low = xLow * 65536 + (y % TWO_32);
+  const carry = low >= TWO_32 ? 1 : 0;
+  low -= carry * TWO_32;
+  const high = (x - xLow) / 65536 + Math.floor(y / TWO_32) + carry;
+  return { low: low | 0, high: high | 0 };
+}
+
 /** Source converting `v` to a field of scalar type `type` as fromObject converts it. */
 function converted(type: string, v: string): string {
   switch (type) {
@@ -325,7 +353,8 @@ function writeValue(f: protobuf.Field, v: string): string {
     return `if (!O(${v})) throw TypeError(${JSON.stringify(`${f.fullName}: object expected`)});
       S[${f.id}](${v}, w.uint32(${tag(f, 2)}).fork(), n + 1).ldelim();`;
   const write = `w.uint32(${tag(f, BASIC[f.type]!)}).${f.type}`;
-  if (LONG[f.type] !== undefined) return `${write}(L(${v}, ${f.type === 'uint64' || f.type === 'fixed64'}));`;
+  if (f.type === 'uint64') return `${write}(U(${v}));`;
+  if (LONG[f.type] !== undefined) return `${write}(L(${v}, ${f.type === 'fixed64'}));`;
   if (f.type === 'bytes') return `${write}(typeof ${v} === "string" ? B(${v}) : ${v});`;
   return `${write}(${converted(f.type, v)});`;
 }
@@ -362,7 +391,7 @@ function generateEncoder(type: protobuf.Type, subs: PlainEncode[]): PlainEncode 
   const check = fields.length ? `if (!O(d)) throw TypeError(${JSON.stringify(`${type.fullName}: object expected`)});` : '';
   const source = `return function ${type.name.replace(/\W/g, '_')}$plainEncode(d, w, n) {
     ${check}
-    if (n > U.recursionLimit) throw Error("maximum nesting depth exceeded");
+    if (n > P.recursionLimit) throw Error("maximum nesting depth exceeded");
     ${body.join('\n    ')}
     return w;
   };`;
@@ -371,6 +400,5 @@ function generateEncoder(type: protobuf.Type, subs: PlainEncode[]): PlainEncode 
     protobuf.util.base64.decode(text, buffer, 0);
     return buffer;
   };
-  const long = protobuf.util.Long as unknown as { fromValue(v: unknown, unsigned?: boolean): unknown };
-  return new Function('U', 'S', 'E', 'O', 'L', 'B', source)(protobuf.util, subs, enums, isObject, (v: unknown, unsigned: boolean) => long.fromValue(v, unsigned), base64) as PlainEncode;
+  return new Function('P', 'S', 'E', 'O', 'L', 'U', 'B', source)(protobuf.util, subs, enums, isObject, (v: unknown, unsigned: boolean) => long.fromValue(v, unsigned), uint64Value, base64) as PlainEncode;
 }

@@ -304,6 +304,16 @@ describe('encoding plain objects gives what fromObject and encode give', () => {
     assert.equal(Buffer.from(codecs.encoder(empty)(undefined as unknown as object)).length, 0);
   });
 
+  test('64-bit values as decimals of every length, past 2^64, with leading zeros, and as numbers of every kind', () => {
+    const rnd = random(9);
+    const file = root.lookupType('vigil.v1.ExecutedFile');
+    const values: unknown[] = ['0', '00', '007', '18446744073709551615', '18446744073709551616', '99999999999999999999', '00000000000000000001', '9007199254740993', '-1', '1e3', ' 1', '', 'x'];
+    for (let digits = 1; digits <= 20; digits++)
+      for (let i = 0; i < 20; i++) values.push(Array.from({ length: digits }, () => Math.floor(rnd() * 10)).join(''));
+    values.push(0, 1, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 2 ** 64, -1, -(2 ** 60), 1.5, -1.5, Number.NaN, Number.POSITIVE_INFINITY, true, { low: 5, high: 1 });
+    for (const v of values) sameBytes(file, { inode: v }, `inode ${String(v)} (${typeof v})`);
+  });
+
   test('the codecs the sensor encodes with agree as well', () => {
     const rnd = random(7);
     const event = root.lookupType('vigil.v1.Event');
