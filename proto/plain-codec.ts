@@ -134,7 +134,12 @@ export class PlainCodecs {
     return (bytes) => decode(protobuf.Reader.create(bytes), undefined, 0);
   }
 
-  /** Encodes a plain object as a `type` message; throws TypeError where fromObject would. */
+  /**
+   * Encodes a plain object as a `type` message; throws TypeError where
+   * fromObject would. Plain objects only: a protobufjs message instance,
+   * which fromObject passes through as it is, would be read with its
+   * prototype's defaults as fields.
+   */
   encoder(type: protobuf.Type): (object: object) => Uint8Array {
     const encode = this.encoderOf(type);
     return (object) => encode(object, protobuf.Writer.create(), 0).finish();
@@ -360,6 +365,22 @@ function writeValue(f: protobuf.Field, v: string): string {
 }
 
 /**
+ * Source writing a list of bytes as fromObject then encode do: fromObject
+ * keeps an element only when it is base64 text or has a length, at its
+ * index, so a dropped element at the end vanishes and one before a kept
+ * element leaves a hole that encode then throws on.
+ */
+function bytesList(f: protobuf.Field, list: string): string {
+  return `var kept = [];
+      for (var i = 0; i < ${list}.length; ++i) {
+        var e = ${list}[i];
+        if (typeof e === "string") kept[i] = B(e);
+        else if (e.length >= 0) kept[i] = e;
+      }
+      for (var i = 0; i < kept.length; ++i) w.uint32(${tag(f, 2)}).bytes(kept[i]);`;
+}
+
+/**
  * The encoder of one type, as source: each field by number, written when
  * fromObject would have set it (a value not null, a list or map not
  * empty, an enum it recognises) and converted as fromObject converts it.
@@ -381,7 +402,7 @@ function generateEncoder(type: protobuf.Type, subs: PlainEncode[]): PlainEncode 
       return `var a${f.id} = ${v};
     if (a${f.id}) {
       if (!Array.isArray(a${f.id})) throw TypeError(${JSON.stringify(`${f.fullName}: array expected`)});
-      for (var i = 0; i < a${f.id}.length; ++i) { ${writeValue(f, `a${f.id}[i]`)} }
+      ${f.type === 'bytes' ? bytesList(f, `a${f.id}`) : `for (var i = 0; i < a${f.id}.length; ++i) { ${writeValue(f, `a${f.id}[i]`)} }`}
     }`;
     if (f.resolvedType instanceof protobuf.Enum) return `var e${f.id} = E[${f.id}](${v});
     if (e${f.id} !== undefined) w.uint32(${tag(f, 0)}).int32(e${f.id});`;

@@ -13,7 +13,7 @@
 import * as protobuf from 'protobufjs';
 import type { NestedDecode } from './plain-codec';
 
-/** Messages, and bytes of them, kept per type (and as many seen once): past either the cache starts over, so an event's 256 KiB cannot make it large. */
+/** Messages, and bytes of them, kept per type and depth (and as many seen once): past either the cache starts over, so an event's 256 KiB cannot make it large. */
 const KEPT = 2048;
 const KEPT_BYTES = 1024 * 1024;
 
@@ -73,11 +73,14 @@ export function sharedRepeats(names: ReadonlySet<string>): NestedDecode {
       f.resolve();
       if (f.resolvedType instanceof protobuf.Type || f.map) throw new Error(`${type.fullName}.${f.name} is a message or a map: sharedRepeats freezes scalars and lists of scalars only`);
     }
-    const kept = new BoundedByBytes<Record<string, unknown>>();
-    const seenOnce = new BoundedByBytes<true>();
+    // What bytes decode to depends on how deep they sit too: unknown groups
+    // inside them may pass the nesting limit at one depth and not at another.
+    // Each depth keeps its own; the contract puts a type at a few depths only.
+    const byDepth: { kept: BoundedByBytes<Record<string, unknown>>; seenOnce: BoundedByBytes<true> }[] = [];
     return (r, length, depth) => {
       // From a Buffer, and whole: anything else decodes as it is (and bytes cut short throw there).
       if (length === undefined || !Buffer.isBuffer(r.buf) || r.pos + length > r.len) return decode(r, length, depth);
+      const { kept, seenOnce } = (byDepth[depth] ??= { kept: new BoundedByBytes(), seenOnce: new BoundedByBytes() });
       const end = r.pos + length;
       const key = r.buf.toString('latin1', r.pos, end);
       const hit = kept.get(key);

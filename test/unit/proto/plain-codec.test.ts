@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import * as protobuf from 'protobufjs';
 import { PlainCodecs } from '../../../proto/plain-codec';
-import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, eventCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
+import { PROTO_FILES, PROTO_LOADER_OPTIONS, PROTO_ROOT, eventCodec, sensorMessageCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
 
 /**
  * The library's own decoding (decode, then toObject with the loader's
@@ -237,6 +237,24 @@ describe('decoding straight to plain objects gives what decode and toObject give
     sameAsLibrary(eventCodec().decode, event, bytes, 'through the shared repeats');
   });
 
+  test('a repeated message met deeper than where it was shared is held to the nesting limit there', () => {
+    const event = root.lookupType('vigil.v1.Event');
+    const message = root.lookupType('vigil.v1.SensorMessage');
+    // A ProcessNode whose unknown groups nest 99 deep: within the limit under an Event, past it two levels further down.
+    const w = protobuf.Writer.create().uint32((1 << 3) | 0).uint32(42);
+    for (let i = 0; i < 99; i++) w.uint32((100 << 3) | 3);
+    for (let i = 0; i < 99; i++) w.uint32((100 << 3) | 4);
+    const ev = Buffer.from(protobuf.Writer.create().uint32((event.fields.ancestry.id << 3) | 2).bytes(w.finish()).finish());
+    sameAsLibrary(eventCodec().decode, event, ev, 'the event');
+    sameAsLibrary(eventCodec().decode, event, ev, 'the event again, its ancestor now shared');
+    // Written by hand: protobufjs drops unknown fields when it decodes, so it cannot re-encode them.
+    const eventsField = (message.fields.batch.resolvedType as protobuf.Type).fields.events;
+    const inner = protobuf.Writer.create().uint32((eventsField.id << 3) | 2).bytes(ev).finish();
+    const batch = Buffer.from(protobuf.Writer.create().uint32((message.fields.batch.id << 3) | 2).bytes(inner).finish());
+    assert.throws(() => libraryDecode(message, batch), /depth/);
+    assert.throws(() => sensorMessageCodec().decode(batch), /depth/);
+  });
+
   test('the codecs the control plane decodes with, with their shared repeats, agree as well', () => {
     const rnd = random(4);
     const event = root.lookupType('vigil.v1.Event');
@@ -299,6 +317,10 @@ describe('encoding plain objects gives what fromObject and encode give', () => {
     assert.throws(() => codecs.encoder(event)('event' as unknown as object), /vigil\.v1\.Event: object expected/);
     for (const falsy of [{ ancestry: '' }, { ancestry: 0 }, { container_started: { details: { labels: '' } } }, { process: undefined, container: null }])
       sameBytes(event, falsy, `left out: ${JSON.stringify(falsy)}`);
+    // A list of bytes keeps what fromObject keeps: base64 text and anything with a length, at its index.
+    const batch = root.lookupType('vigil.v1.EventBatchEncoded');
+    for (const events of [[5], [true, {}], [{ length: -1 }], ['aGk=', Buffer.from([1])], [5, Buffer.from([1])], [null]])
+      sameBytes(batch, { events }, `events ${JSON.stringify(events)}`);
     // A type without fields: fromObject takes anything, and so does its encoder.
     const empty = types.find((t) => t.fieldsArray.length === 0)!;
     assert.equal(Buffer.from(codecs.encoder(empty)(undefined as unknown as object)).length, 0);
