@@ -15,6 +15,7 @@
  * contract, and the decoder on damaged bytes.
  */
 import * as protobuf from 'protobufjs';
+import { decimalBits, unsignedDecimal } from './fast-long';
 
 /** Reads one message of its type from `r`: to the end, or `length` bytes of it; `depth` counts nesting as protobufjs does. */
 export type PlainDecode = (r: protobuf.Reader, length: number | undefined, depth: number) => Record<string, unknown>;
@@ -38,24 +39,6 @@ function setKey(map: Record<string, unknown>, key: string, value: unknown): void
 function enumReader(e: protobuf.Enum): (n: number) => string | number {
   const names = e.valuesById;
   return (n) => names[n] ?? n;
-}
-
-const TWO_32 = 4294967296;
-
-/** An unsigned 64-bit value, given as its two 32-bit halves, in decimal. */
-function decimal64(hi: number, lo: number): string {
-  if (hi < 0x200000) return String(hi * TWO_32 + lo);
-  // Past 53 bits: long division by 1e9 over four 16-bit digits, each step exact in a double.
-  let rest = hi >>> 16;
-  const q3 = Math.floor(rest / 1e9);
-  rest = (rest - q3 * 1e9) * 65536 + (hi & 0xffff);
-  const q2 = Math.floor(rest / 1e9);
-  rest = (rest - q2 * 1e9) * 65536 + (lo >>> 16);
-  const q1 = Math.floor(rest / 1e9);
-  rest = (rest - q1 * 1e9) * 65536 + (lo & 0xffff);
-  const q0 = Math.floor(rest / 1e9);
-  rest -= q0 * 1e9;
-  return String(((q3 * 65536 + q2) * 65536 + q1) * 65536 + q0) + String(rest).padStart(9, '0');
 }
 
 function cutShort(r: protobuf.Reader, pos: number): RangeError {
@@ -91,7 +74,7 @@ function readUint64Text(r: protobuf.Reader): string {
     hi = (b & 127) >> 4;
     if (b < 128) {
       r.pos = pos;
-      return decimal64(hi, lo);
+      return unsignedDecimal(hi, lo);
     }
     const near = len - pos <= 4;
     for (let i = 0; i < 5; i++) {
@@ -100,7 +83,7 @@ function readUint64Text(r: protobuf.Reader): string {
       hi = (hi | ((b & 127) << (i * 7 + 3))) >>> 0;
       if (b < 128) {
         r.pos = pos;
-        return decimal64(hi, lo);
+        return unsignedDecimal(hi, lo);
       }
     }
     r.pos = pos;
@@ -315,19 +298,7 @@ const long = protobuf.util.Long as unknown as { fromValue(v: unknown, unsigned?:
 function uint64Value(v: unknown): unknown {
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : long.fromValue(v, true);
   if (typeof v !== 'string' || !DIGITS.test(v)) return long.fromValue(v, true);
-  if (v.length <= 15) return Number(v);
-  // v = a * 1e9 + b, and a * 1e9 taken apart in 16-bit steps, each exact in a double.
-  const a = Number(v.slice(0, -9));
-  const b = Number(v.slice(-9));
-  const aLow = a % 65536;
-  const x = ((a - aLow) / 65536) * 1e9;
-  const y = aLow * 1e9 + b;
-  const xLow = x % 65536;
-  let low = xLow * 65536 + (y % TWO_32);
-  const carry = low >= TWO_32 ? 1 : 0;
-  low -= carry * TWO_32;
-  const high = (x - xLow) / 65536 + Math.floor(y / TWO_32) + carry;
-  return { low: low | 0, high: high | 0 };
+  return v.length <= 15 ? Number(v) : decimalBits(v);
 }
 
 /** Source converting `v` to a field of scalar type `type` as fromObject converts it. */
