@@ -7,7 +7,7 @@
  * argument, so every exported parser takes the value alone; bounds come
  * from the `…UpTo` makers.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 const MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -54,11 +54,33 @@ export function parseSize(value: string): number {
   return readSize(value, 1024 ** 5, 1);
 }
 
+/** The kernel ring buffer's size unless a flag says otherwise: room for a few seconds of an exec storm's records. */
+export const DEFAULT_RING_BYTES = 8 * 1024 * 1024;
+
 /** A ring buffer size: a power of two from one page to 1 GiB. */
 export function parseRingBytes(value: string): number {
   const bytes = readSize(value, 1024 ** 3, 4096);
   if ((bytes & (bytes - 1)) !== 0) throw new InvalidArgumentError(`ring buffer size must be a power of two (4KiB, 8MiB, 16MiB...), got ${value}`);
   return bytes;
+}
+
+/** 8388608 → "8MiB": the largest unit that divides it exactly. */
+function humanSize(bytes: number): string {
+  for (const unit of ['T', 'G', 'M', 'K'] as const) if (bytes >= BYTES[unit] && bytes % BYTES[unit] === 0) return `${bytes / BYTES[unit]}${unit}iB`;
+  return String(bytes);
+}
+
+/**
+ * A flag with a duration or size default, shown in help as a user would
+ * type it ("200ms", "8MiB"): commander would print the number the program
+ * keeps, and a user who copied it back got a usage error.
+ */
+export function durationOption(flags: string, description: string, parse: (value: string) => number, defaultMs: number): Option {
+  return new Option(flags, description).argParser(parse).default(defaultMs, human(defaultMs));
+}
+
+export function sizeOption(flags: string, description: string, parse: (value: string) => number, defaultBytes: number): Option {
+  return new Option(flags, description).argParser(parse).default(defaultBytes, humanSize(defaultBytes));
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command, Option } from 'commander';
-import { collect, durationUpTo, parseRingBytes } from './cli-values';
+import { DEFAULT_RING_BYTES, collect, durationOption, durationUpTo, parseRingBytes, sizeOption } from './cli-values';
 import { CRI_SOCKETS } from './cri-runtime';
 import { VigilError } from './errors';
 import { defaultNodeName, nodeNameProblem, parseNodeName } from './node-name';
@@ -119,8 +119,8 @@ export function addSensorOptions(cmd: Command): Command {
   return cmd
     .option('--node-name <name>', 'this node as alerts name it (default: the host name, lower-cased)', parseNodeName)
     .option('--spill-dir <dir>', 'where the sensor keeps its write-ahead log of batches not yet acknowledged (default: <data-dir>/sensor)')
-    .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, 8 * 1024 * 1024)
-    .option('--batch-interval <duration>', 'send what the kernel reported at least this often (10ms to 10s): shorter means alerts sooner and more CPU per event', durationUpTo(10_000, 10), DEFAULT_BATCH_INTERVAL_MS)
+    .addOption(sizeOption('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, DEFAULT_RING_BYTES))
+    .addOption(durationOption('--batch-interval <duration>', 'send what the kernel reported at least this often (10ms to 10s): shorter means alerts sooner and more CPU per event', durationUpTo(10_000, 10), DEFAULT_BATCH_INTERVAL_MS))
     .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
     .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect, [] as string[]);
 }

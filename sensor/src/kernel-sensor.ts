@@ -9,6 +9,7 @@ import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { BatchDecoder } from './decode';
 import { WatchTables, compileWatchTable } from './file-watch/watch-table';
 import { DEFAULT_WATCHED_PATHS, type WatchedPath } from '../../proto/watched-paths';
+import { DEFAULT_RING_BYTES } from '../../proto/cli-values';
 
 export interface KernelSensorOptions {
   /** Ring buffer size in bytes, a power of two (default 8 MiB). */
@@ -94,7 +95,7 @@ export class KernelSensor implements AsyncIterable<EventBatch> {
     const watched = options.watchedPaths ?? DEFAULT_WATCHED_PATHS;
     const started = startNativeSensor(
       {
-        ringBytes: options.ringBytes ?? 8 * 1024 * 1024,
+        ringBytes: options.ringBytes ?? DEFAULT_RING_BYTES,
         kinds,
         selfTgid: options.filterSelf === false ? 0 : process.pid,
         batchRecords: options.batchRecords ?? 1024,

@@ -12,7 +12,7 @@ import { VigilError } from '../../../proto/errors';
 import { loadVigilProtos } from '../../../proto/loader';
 import { simulatedClusterAttacks } from '../audit/audit-event-builder';
 import { WEBHOOK_PATH } from '../audit/webhook';
-import { durationUpTo } from '../../../proto/cli-values';
+import { durationOption, durationUpTo } from '../../../proto/cli-values';
 import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
 import { CONTAINER_RULES, NODE_ATTACKS, simulatedPrivilegedPod, simulationSite } from './simulate-node';
 
@@ -131,7 +131,7 @@ export function simulateCommand(): Command {
       .option('--image <image>', 'with --node: an image the runtime already has, with /bin/sh (default: one of the images running containers use)')
       .option('--webhook <url>', 'audit webhook base URL', 'https://127.0.0.1:8443')
       .option('--webhook-ca <file>', 'CA (or self-signed certificate) of the webhook\'s TLS certificate')
-      .option('--timeout <duration>', 'how long to wait for the alerts (up to 1h)', durationUpTo(3_600_000), 10_000)
+      .addOption(durationOption('--timeout <duration>', 'how long to wait for the alerts (up to 1h)', durationUpTo(3_600_000), 10_000))
       .option('--json', 'one JSON object per rule'),
   ).action(async (f: SimulateFlags) => {
     if (!f.cluster && !f.node) throw new VigilError('INVALID_ARGUMENT', 'say what to simulate: --cluster, --node or both');

@@ -14,7 +14,7 @@ import { startControlPlane } from '../main';
 import { untilStopped } from '../../../proto/signals';
 import { addSensorOptions, nodeNameOf, type SensorOptionFlags } from '../../../proto/client-connection';
 import { addServerOptions, serverOptions, type ServerFlags } from './controlplane';
-import { durationUpTo } from '../../../proto/cli-values';
+import { durationOption, durationUpTo } from '../../../proto/cli-values';
 import { fetchFromSocket, type MetricsEndpoint } from '../../../proto/metrics-endpoint';
 
 type UpFlags = ServerFlags & SensorOptionFlags & { statusInterval: number };
@@ -46,7 +46,7 @@ function showSensorOn(metrics: MetricsEndpoint, socket: string): void {
 export function upCommand(): Command {
   return addSensorOptions(addServerOptions(new Command('up')))
     .description('run the control plane and this node\'s sensor together (the default for one machine)')
-    .option('--status-interval <duration>', 'how often to print the status line (1s to 1d)', durationUpTo(86_400_000, 1000), 5000)
+    .addOption(durationOption('--status-interval <duration>', 'how often to print the status line (1s to 1d)', durationUpTo(86_400_000, 1000), 5000))
     .action(async (f: UpFlags) => {
       const log = (line: string) => process.stderr.write(`vigil up: ${line}\n`);
       // Before anything starts: a bad node name is a usage error, not a sensor crash loop.

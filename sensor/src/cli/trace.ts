@@ -4,7 +4,7 @@
  */
 import { untilStopped } from '../../../proto/signals';
 import { Command, InvalidArgumentError } from 'commander';
-import { parseRingBytes } from '../../../proto/cli-values';
+import { DEFAULT_RING_BYTES, parseRingBytes, sizeOption } from '../../../proto/cli-values';
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
@@ -104,6 +104,6 @@ export function traceCommand(): Command {
     .option('--pod <name>', 'only events from this pod')
     .option('--cri-socket <path>', 'container runtime (CRI) socket (default: found at the usual paths)')
     .option('--json', 'one JSON object per line')
-    .option('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, 8 * 1024 * 1024)
+    .addOption(sizeOption('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, DEFAULT_RING_BYTES))
     .action((opts: TraceOptions) => runTrace(opts));
 }
