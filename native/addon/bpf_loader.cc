@@ -343,13 +343,23 @@ std::string BpfLoader::WriteWatchTable(const uint8_t* table, size_t bytes, uint3
 
 bool BpfLoader::ReadCounters(CounterTable& out) const {
   if (counters_fd_ < 0) return false;
-  std::vector<vigil_counters> per_cpu(ncpus_);
-  for (uint32_t type = 0; type < VIGIL_EVENT_TYPE_MAX; type++) {
-    if (bpf_map_lookup_elem(counters_fd_, &type, per_cpu.data()) != 0) return false;
+  // Every type on every CPU in one system call (arrays have batch lookups
+  // since 5.6, before the ring buffer's 5.8): this runs on each flush,
+  // most of them on an idle node, where a lookup per type was most of the
+  // drain thread's system calls.
+  std::vector<vigil_counters> values(size_t(ncpus_) * VIGIL_EVENT_TYPE_MAX);
+  uint32_t keys[VIGIL_EVENT_TYPE_MAX];
+  uint32_t count = VIGIL_EVENT_TYPE_MAX, next = 0;
+  // ENOENT: the batch reached the map's end, as it does here, having read every entry.
+  if (bpf_map_lookup_batch(counters_fd_, nullptr, &next, keys, values.data(), &count, nullptr) != 0 && errno != ENOENT) return false;
+  if (count != VIGIL_EVENT_TYPE_MAX) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    if (keys[i] >= VIGIL_EVENT_TYPE_MAX) return false;
+    const vigil_counters* per_cpu = &values[size_t(i) * ncpus_];
     for (int c = 0; c < VIGIL_CNT_MAX; c++) {
       uint64_t sum = 0;
-      for (const auto& cpu : per_cpu) sum += cpu.n[c];
-      out[type][c] = sum;
+      for (int cpu = 0; cpu < ncpus_; cpu++) sum += per_cpu[cpu].n[c];
+      out[keys[i]][c] = sum;
     }
   }
   return true;
