@@ -33,6 +33,15 @@ const COMMANDS: [string, () => Command][] = [
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+// A reader that stops early (`vigil events | head`) closes the pipe: that
+// ends the command quietly, as it ends any Unix tool, rather than throwing
+// from the next write.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`vigil: write to standard output: ${err.message}\n`);
+  process.exit(1);
+});
+
 const program = new Command('vigil')
   .description('Vigil: runtime threat detection for Linux and Kubernetes nodes')
   .version(version)

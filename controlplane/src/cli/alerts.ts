@@ -55,6 +55,11 @@ function toFilter(f: AlertsFlags): AlertFilter__Output {
   };
 }
 
+/** tlsCa → --tls-ca */
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 function printer(json: boolean | undefined): (a: Alert__Output) => void {
   return (a) => process.stdout.write(json ? `${JSON.stringify(a)}\n` : `${formatAlertLine(a)}\n`);
 }
@@ -142,10 +147,13 @@ export function alertsCommand(): Command {
   ).action(async (f: AlertsFlags) => {
     const filter = toFilter(f);
     const print = printer(f.json);
-    if (!f.json && !f.follow) process.stdout.write(`${ALERT_LINE_HEADER}\n`);
     if (f.follow) return follow(f, filter, print);
+    // The list is read from the store in --data-dir; a flag meant for the live stream would be ignored without a word, and another store shown.
+    const streamOnly = (['controlplane', 'tokenFile', 'tlsCa', 'tlsCert', 'tlsKey', 'afterId'] as const).filter((k) => f[k] !== undefined);
+    if (streamOnly.length) throw new VigilError('INVALID_ARGUMENT', `${streamOnly.map(flagName).join(', ')} ${streamOnly.length > 1 ? 'go' : 'goes'} with --follow: without it, alerts are listed from the store in --data-dir`);
     const db = openStoreReadOnly(f.dataDir);
     try {
+      if (!f.json) process.stdout.write(`${ALERT_LINE_HEADER}\n`);
       for (const a of new AlertsRepo(db).list(filter, { limit: f.limit, order: 'desc' })) print(a);
     } finally {
       db.close();

@@ -18,10 +18,18 @@ function parseId(value: string): number {
   return Number(value);
 }
 
-/** Writes a token to `file`, 0600, refusing to replace one. */
-export function writeTokenFile(file: string, token: string): void {
+/** Creates `file`, 0600, refusing to replace one: before a token is issued, so that a file that cannot be written leaves no credential whose token nobody has. */
+function createTokenFile(file: string): number {
   try {
-    fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    return fs.openSync(file, 'wx', 0o600);
+  } catch (err) {
+    throw new VigilError('INVALID_ARGUMENT', `write token to ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function writeToken(fd: number, file: string, token: string): void {
+  try {
+    fs.writeSync(fd, `${token}\n`);
   } catch (err) {
     throw new VigilError('INVALID_ARGUMENT', `write token to ${file}: ${(err as Error).message}`, { cause: err });
   }
@@ -69,20 +77,32 @@ export function tokenCommand(): Command {
       if (f.from && f.out) throw new VigilError('INVALID_ARGUMENT', '--from accepts a token that exists: there is none to write with --out');
       const role: IssuedRole = chosen[0] === 'node' ? 'sensor' : chosen[0];
       const given = f.from === undefined ? undefined : readGivenToken(f.from);
-      const issued = withRepo(f.dataDir, (repo) => {
-        try {
-          return repo.issue(role, f[chosen[0]]!, given);
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
-          throw new VigilError('INVALID_ARGUMENT', `the token in ${f.from} is already a credential here (vigil token list shows them)`, { cause: err });
-        }
-      });
+      const fd = f.out === undefined ? undefined : createTokenFile(f.out);
+      let issued: { id: number; token: string } | undefined;
+      try {
+        issued = withRepo(f.dataDir, (repo) => {
+          try {
+            return repo.issue(role, f[chosen[0]]!, given);
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+            throw new VigilError('INVALID_ARGUMENT', `the token in ${f.from} is already a credential here (vigil token list shows them)`, { cause: err });
+          }
+        });
+        if (fd !== undefined) writeToken(fd, f.out!, issued.token);
+      } catch (err) {
+        if (fd === undefined) throw err;
+        // Nobody will ever hold this token: it must not stay valid.
+        if (issued) withRepo(f.dataDir, (repo) => repo.revoke(issued!.id));
+        fs.closeSync(fd);
+        fs.rmSync(f.out!, { force: true });
+        throw err;
+      }
       if (given !== undefined) {
         process.stdout.write(`credential ${issued.id} (${role} ${f[chosen[0]]}) accepts the token in ${f.from}\n`);
         return;
       }
-      if (f.out) {
-        writeTokenFile(f.out, issued.token);
+      if (fd !== undefined) {
+        fs.closeSync(fd);
         process.stdout.write(`credential ${issued.id} (${role} ${f[chosen[0]]}) written to ${f.out}\n`);
       } else {
         process.stdout.write(`${issued.token}\n`);
@@ -102,11 +122,11 @@ export function tokenCommand(): Command {
       process.stdout.write(out);
     });
   token
-    .command('revoke <id>')
+    .command('revoke')
     .description('revoke a credential: calls made with it are refused from now on')
+    .argument('<id>', 'the credential (vigil token list shows them)', parseId)
     .addOption(dataDirOption())
-    .action((idText: string, f: { dataDir: string }) => {
-      const id = parseId(idText);
+    .action((id: number, f: { dataDir: string }) => {
       if (!withRepo(f.dataDir, (repo) => repo.revoke(id))) throw new VigilError('INVALID_ARGUMENT', `no live credential ${id}; vigil token list shows them`);
       process.stdout.write(`credential ${id} revoked\n`);
     });
