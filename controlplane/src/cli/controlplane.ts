@@ -33,7 +33,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--token-file <file>', 'bearer token file (default: <data-dir>/token, created 0600 on first start)')
     .option('--tls-cert <file>', 'server certificate for TCP')
     .option('--tls-key <file>', 'server key for TCP')
-    .option('--tls-ca <file>', 'CA for client certificates: callers with one signed by it need no token')
+    .option('--tls-ca <file>', 'CA for client certificates: every gRPC client over TCP must then present one signed by it (tokens still serve the unix socket and the audit webhook)')
     .option('--insecure', 'turn authentication off (never on a shared network)')
     .option('--retention <duration>', 'delete events and alerts older than this (e.g. 7d; up to 10 years)', durationUpTo(3650 * 86_400_000, 60_000))
     .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize)

@@ -122,7 +122,7 @@ export const NODE_ATTACKS: NodeAttack[] = [
   {
     ruleId: 'sensitive-mount-in-container',
     what: 'proc mounted in a container, inside a private mount namespace that vanishes with it',
-    run: (s) => (has('unshare') ? inContainer(s, `unshare -m --propagation private sh -c 'mkdir -p /tmp/vigil-simulate-${s.suffix} && mount -t proc proc /tmp/vigil-simulate-${s.suffix}; rmdir /tmp/vigil-simulate-${s.suffix} 2>/dev/null; true'`) : 'needs unshare (util-linux)'),
+    run: (s) => (has('unshare') ? inContainer(s, `unshare -m --propagation private sh -c 'd=/tmp/vigil-simulate-${s.suffix}; mkdir -p $d && mount -t proc proc $d && umount $d; rmdir $d; true'`) : 'needs unshare (util-linux)'),
   },
   {
     ruleId: 'api-server-access-from-container',

@@ -43,7 +43,11 @@ function post(url: string, body: string, token: string | undefined, ca: Buffer |
       res.on('data', (d) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
-    req.on('error', (err) => reject(new VigilError('UNAVAILABLE', `audit webhook at ${url}: ${err.message}; is the control plane running with --audit-webhook?`)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A certificate the CA does not vouch for means the webhook answered: the CA given is the wrong one.
+      const hint = /CERT|SELF_SIGNED|VERIFY/.test(err.code ?? '') ? 'give --webhook-ca the CA that signed the webhook\'s certificate' : 'is the control plane running with --audit-webhook?';
+      reject(new VigilError('UNAVAILABLE', `audit webhook at ${url}: ${err.message}; ${hint}`));
+    });
     req.end(body);
   });
 }

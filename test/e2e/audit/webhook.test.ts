@@ -98,5 +98,9 @@ describe('audit webhook over real HTTPS', { timeout: 60_000 }, () => {
     const outcomes = sim.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.equal(outcomes.length, simulatedClusterAttacks('x').length);
     assert.deepEqual(outcomes.filter((o) => !o.alerted), []);
+    // The server's own certificate is not the CA that signed it: the webhook answered, so the hint is about the CA, not the flag.
+    const wrongCa = await runVigil(['simulate', '--cluster', '--data-dir', cp.dataDir, '--webhook', `https://localhost:${port}`, '--webhook-ca', pki.serverCert]);
+    assert.equal(wrongCa.code, 1);
+    assert.match(wrongCa.stderr, /give --webhook-ca the CA that signed the webhook's certificate/);
   });
 });

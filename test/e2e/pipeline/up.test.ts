@@ -77,8 +77,11 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
   });
 
   test('vigil simulate --node: each process-level node rule alerts on its harmless stand-in; without a runtime the container ones are skipped, said why', async () => {
+    const scratch = () => fs.readdirSync('/tmp').filter((n) => /^vigil-simulate-[0-9a-f]{8}$/.test(n));
+    const earlier = scratch();
     const sim = await runVigil(['simulate', '--node', '--json', '--data-dir', dataDir, '--cri-socket', '/nonexistent/cri.sock']);
     assert.equal(sim.code, 0, sim.stdout + sim.stderr);
+    assert.deepEqual(scratch().filter((n) => !earlier.includes(n)), [], 'nothing left in the temporary directory');
     const outcomes: { rule_id: string; alerted: boolean; skipped?: string }[] = sim.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const hostRules = listRules().filter((r) => r.kind === 'node').map((r) => r.id);
     assert.deepEqual(outcomes.map((o) => o.rule_id).sort(), [...hostRules].sort(), 'every node rule is simulated');
