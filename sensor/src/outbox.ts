@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { COUNTER_MAX, epochNow, epochOf, seqOf } from '../../proto/batch-seq';
+import { lockDir } from './dir-lock';
 import { encodeBatchMessage } from './event-encoding';
 import { MAX_BATCH_EVENTS } from '../../proto/field-limits';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
@@ -91,8 +92,11 @@ export class Outbox {
   private gap: { first: bigint; last: bigint; events: number; reason: string } | undefined;
   readonly stats: OutboxStats = { pending: 0, pendingEvents: 0, logBytes: 0, pendingBytes: 0, droppedBatches: 0, droppedEvents: 0, refusedEvents: 0, recoveredBatches: 0 };
 
+  private readonly unlock: () => void;
+
   constructor(private readonly o: OutboxOptions) {
     fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+    this.unlock = lockDir(o.dir);
     this.memoryBytes = o.memoryBytes ?? 64 * 1024 * 1024;
     this.maxBytes = o.maxBytes ?? 1024 ** 3;
     // Segments small against the bound, so acknowledged space is given back well before the log is full.
@@ -352,5 +356,6 @@ export class Outbox {
   close(): void {
     for (const seg of this.segments) fs.closeSync(seg.fd);
     this.segments.length = 0;
+    this.unlock();
   }
 }

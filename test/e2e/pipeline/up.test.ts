@@ -91,6 +91,21 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     assert.deepEqual(fs.readdirSync(path.join(dataDir, 'intel')), [], 'the temporary feed is gone');
   });
 
+  test('a second sensor on the same log is refused, and no gap is recorded for the first', async () => {
+    const gaps = async () => (await runVigil(['gaps', '--data-dir', dataDir, '--json', '-n', '1000'])).stdout;
+    const earlier = await gaps();
+    const second = startVigil(['sensor', '--data-dir', dataDir, '--token-file', path.join(dataDir, 'token')]);
+    const ended = await Promise.race([second.exited, new Promise<null>((r) => setTimeout(r, 20_000, null))]);
+    if (!ended) {
+      second.child.kill('SIGINT');
+      await second.exited;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.equal(ended?.code, 1, `the second sensor ${ended ? 'exited so' : 'ran'}:\n${second.stderr()}`);
+    assert.match(second.stderr(), /another sensor \(pid \d+\) uses the log in .*sensor; stop it/);
+    assert.equal(await gaps(), earlier, 'the running sensor was not reported as dead');
+  });
+
   test('a crashed sensor is restarted and events keep flowing', async () => {
     const pgrep = await run('/usr/bin/pgrep', ['-f', `sensor --data-dir ${dataDir}`]);
     const [sensorPid] = pgrep.stdout.split('\n').filter(Boolean).map(Number);
