@@ -210,7 +210,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
     intel.watch();
     cluster?.start();
     if (auditWebhookPort) log(`audit webhook on https://${webhookAt!.host}:${auditWebhookPort}/k8s-audit`);
-    if (tailer) log(`following audit log ${o.auditLog}`);
+    if (tailer) log(`following audit log ${o.auditLog}${fs.existsSync(o.auditLog!) ? '' : ' (not there yet: read from its start once it appears)'}`);
     if (metricsAt) log(`metrics endpoint on ${describeAddress(metricsAt)}: /metrics, /healthz, /readyz`);
     const profiling = profileIfAsked('controlplane');
     log(`listening on unix://${socketPath}${tcpPort ? ` and ${tcp!.host}:${tcpPort}${o.tls ? ' (TLS)' : ''}` : ''}; store ${path.join(o.dataDir, 'vigil.db')}`);

@@ -1,11 +1,25 @@
 /** `vigil controlplane`: the control plane alone (the sensors connect to it). */
-import { Command } from 'commander';
+import * as fs from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
 import { untilStopped } from '../../../proto/signals';
 import { startControlPlane, type ControlPlaneOptions } from '../main';
 import { durationUpTo, parseSize } from '../../../proto/cli-values';
 import { VigilError } from '../../../proto/errors';
 import { dataDirOption } from '../../../proto/client-connection';
 import { addMetricsOptions, metricsSettings, type MetricsFlags } from '../../../proto/metrics-flags';
+
+/** A file to follow, or one the API server has yet to write; a directory or a device would only fail at every poll. */
+function parseAuditLog(value: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(value);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return value;
+    throw new InvalidArgumentError(`${value}: ${(err as Error).message}`);
+  }
+  if (!st.isFile()) throw new InvalidArgumentError(`${value} is not a regular file (give the audit log file itself)`);
+  return value;
+}
 
 export interface ServerFlags extends MetricsFlags {
   dataDir: string;
@@ -37,7 +51,7 @@ export function addServerOptions(cmd: Command): Command {
     .option('--insecure', 'turn authentication off (never on a shared network)')
     .option('--retention <duration>', 'delete events and alerts older than this (e.g. 7d; up to 10 years)', durationUpTo(3650 * 86_400_000, 60_000))
     .option('--max-db-size <size>', 'keep the store under this size (e.g. 1GiB)', parseSize)
-    .option('--audit-log <file>', 'follow this Kubernetes audit log (JSON lines), across rotations and restarts')
+    .option('--audit-log <file>', 'follow this Kubernetes audit log (JSON lines), across rotations and restarts; one not written yet is waited for', parseAuditLog)
     .option('--audit-webhook <host:port>', 'serve the Kubernetes audit webhook over HTTPS (uses --tls-cert/--tls-key/--tls-ca)')
     .option('--cluster-name <name>', 'how alerts from the audit log name the cluster', 'kubernetes')
     .option('--rules <file>', 'rules file (YAML): rules on/off, severities, exceptions, lists, threat-intel feeds; re-read on change and SIGHUP');
