@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { VigilError } from '../../../proto/errors';
 import { parseNodeName } from '../../../proto/node-name';
 import { CredentialsRepo, type IssuedRole } from '../store/credentials-repo';
-import { openStore } from '../store/db';
+import { openStore, requireStore } from '../store/db';
 import { parseCredentialLabel } from './options';
 import { dataDirOption, readTokenFile } from '../../../proto/client-connection';
 
@@ -42,7 +42,15 @@ function readGivenToken(file: string): string {
   return token;
 }
 
-function withRepo<T>(dataDir: string, fn: (repo: CredentialsRepo) => T): T {
+/**
+ * `create` makes the store when the data directory has none yet (credentials
+ * made before the control plane's first start), but never the directory: a
+ * mistyped --data-dir would get a store of its own that no control plane
+ * reads. `list` and `revoke` need a store.
+ */
+function withRepo<T>(dataDir: string, makeStore: boolean, fn: (repo: CredentialsRepo) => T): T {
+  if (!makeStore) requireStore(dataDir);
+  else if (!fs.existsSync(dataDir)) throw new VigilError('STORE_UNAVAILABLE', `no data directory ${dataDir}: the control plane makes it on its first start (or pass --data-dir)`);
   const db = openStore(dataDir);
   try {
     return fn(new CredentialsRepo(db));
@@ -80,7 +88,7 @@ export function tokenCommand(): Command {
       const fd = f.out === undefined ? undefined : createTokenFile(f.out);
       let issued: { id: number; token: string } | undefined;
       try {
-        issued = withRepo(f.dataDir, (repo) => {
+        issued = withRepo(f.dataDir, true, (repo) => {
           try {
             return repo.issue(role, f[chosen[0]]!, given);
           } catch (err) {
@@ -92,7 +100,7 @@ export function tokenCommand(): Command {
       } catch (err) {
         if (fd === undefined) throw err;
         // Nobody will ever hold this token: it must not stay valid.
-        if (issued) withRepo(f.dataDir, (repo) => repo.revoke(issued!.id));
+        if (issued) withRepo(f.dataDir, false, (repo) => repo.revoke(issued!.id));
         fs.closeSync(fd);
         fs.rmSync(f.out!, { force: true });
         throw err;
@@ -115,7 +123,7 @@ export function tokenCommand(): Command {
     .addOption(dataDirOption())
     .option('--json', 'one JSON object per credential')
     .action((f: { dataDir: string; json?: boolean }) => {
-      const rows = withRepo(f.dataDir, (repo) => repo.list());
+      const rows = withRepo(f.dataDir, false, (repo) => repo.list());
       let out = f.json ? '' : `${'ID'.padStart(5)} ${'ROLE'.padEnd(7)} ${'NAME'.padEnd(40)} ${'CREATED'.padEnd(24)} REVOKED\n`;
       const iso = (us: number | null) => (us === null ? '-' : new Date(us / 1000).toISOString());
       for (const r of rows) out += f.json ? `${JSON.stringify(r)}\n` : `${String(r.id).padStart(5)} ${r.role.padEnd(7)} ${r.name.padEnd(40)} ${iso(r.created_us).padEnd(24)} ${iso(r.revoked_us)}\n`;
@@ -127,7 +135,7 @@ export function tokenCommand(): Command {
     .argument('<id>', 'the credential (vigil token list shows them)', parseId)
     .addOption(dataDirOption())
     .action((id: number, f: { dataDir: string }) => {
-      if (!withRepo(f.dataDir, (repo) => repo.revoke(id))) throw new VigilError('INVALID_ARGUMENT', `no live credential ${id}; vigil token list shows them`);
+      if (!withRepo(f.dataDir, false, (repo) => repo.revoke(id))) throw new VigilError('INVALID_ARGUMENT', `no live credential ${id}; vigil token list shows them`);
       process.stdout.write(`credential ${id} revoked\n`);
     });
   return token;

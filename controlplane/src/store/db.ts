@@ -45,10 +45,15 @@ export function openStore(dataDir: string): Db {
 }
 
 /** A read-only connection for the query commands; never creates anything. */
-export function openStoreReadOnly(dataDir: string): Db {
+/** Throws, saying what to do, when `dataDir` holds no store: for commands that must not make one. */
+export function requireStore(dataDir: string): void {
   const file = dbPath(dataDir);
-  if (!fs.existsSync(file))
-    throw new VigilError('STORE_UNAVAILABLE', `no Vigil store at ${file}: start the control plane (vigil up) or pass --data-dir`);
+  if (!fs.existsSync(file)) throw new VigilError('STORE_UNAVAILABLE', `no Vigil store at ${file}: start the control plane (vigil up) or pass --data-dir`);
+}
+
+export function openStoreReadOnly(dataDir: string): Db {
+  requireStore(dataDir);
+  const file = dbPath(dataDir);
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
     const version = db.pragma('user_version', { simple: true }) as number;

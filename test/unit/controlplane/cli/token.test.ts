@@ -20,6 +20,7 @@ function credentials(dataDir: string): { id: number; name: string; revoked_us: n
 describe('vigil token', () => {
   test('create --out: a file that cannot be written leaves no credential behind, and says which file', () => {
     const dir = tempDir();
+    assert.equal(vigil(['token', 'create', '--reader', 'other', '--data-dir', dir]).status, 0);
     const existing = path.join(dir, 'taken.token');
     fs.writeFileSync(existing, 'someone else\'s\n');
     for (const out of [existing, path.join(dir, 'no-such-dir', 'x.token')]) {
@@ -41,6 +42,20 @@ describe('vigil token', () => {
     const [c] = credentials(dir).filter((x) => x.name === 'n2');
     assert.ok(c && c.revoked_us === null);
     assert.match(r.stdout, new RegExp(`credential ${c.id} `));
+  });
+
+  test('a data directory that does not exist gets no store: list and revoke say there is none, create that the directory is missing', () => {
+    const dir = path.join(tempDir(), 'typo', 'data');
+    for (const [args, said] of [
+      [['list'], /no Vigil store at /],
+      [['revoke', '1'], /no Vigil store at /],
+      [['create', '--node', 'n3'], /no data directory /],
+    ] as const) {
+      const r = vigil(['token', ...args, '--data-dir', dir]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, said);
+    }
+    assert.equal(fs.existsSync(dir), false);
   });
 
   test('revoke with an id that is not one says so and exits 2', () => {
