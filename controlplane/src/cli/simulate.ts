@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import { VigilError } from '../../../proto/errors';
 import { loadVigilProtos } from '../../../proto/loader';
@@ -90,6 +90,25 @@ async function watchAlerts(f: SimulateFlags, ruleIds: string[], mine: (a: Alert_
   });
 }
 
+function parseWebhookUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not a URL (e.g. https://127.0.0.1:8443)`);
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError(`"${value}": the audit webhook is served over https only`);
+  return value;
+}
+
+function readWebhookCa(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new VigilError('INVALID_ARGUMENT', `--webhook-ca ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export function simulateCluster(f: SimulateFlags): Promise<RuleOutcome[]> {
   const suffix = randomBytes(4).toString('hex');
   const attacks = simulatedClusterAttacks(suffix);
@@ -97,7 +116,7 @@ export function simulateCluster(f: SimulateFlags): Promise<RuleOutcome[]> {
   return watchAlerts(f, attacks.map((a) => a.ruleId), mine, async () => {
     const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: attacks.map((a) => a.event) });
     const token = addressFromFlags(f).token;
-    const ca = f.webhookCa ? fs.readFileSync(f.webhookCa) : undefined;
+    const ca = f.webhookCa ? readWebhookCa(f.webhookCa) : undefined;
     const res = await post(`${f.webhook.replace(/\/+$/, '')}${WEBHOOK_PATH}`, body, token, ca);
     if (res.status !== 200) throw new VigilError('UNAVAILABLE', `audit webhook answered ${res.status}: ${res.text}`);
   });
@@ -133,7 +152,7 @@ export function simulateCommand(): Command {
       .option('--node', 'the node rules: harmless stand-ins in a throwaway container-like cgroup, and a privileged pod through the CRI, seen by this node\'s sensor (needs root)')
       .option('--cri-socket <path>', 'with --node: the container runtime to start the privileged pod with (default: found at the usual paths)')
       .option('--image <image>', 'with --node: an image the runtime already has, with /bin/sh (default: one of the images running containers use)')
-      .option('--webhook <url>', 'audit webhook base URL', 'https://127.0.0.1:8443')
+      .option('--webhook <url>', 'audit webhook base URL (https)', parseWebhookUrl, 'https://127.0.0.1:8443')
       .option('--webhook-ca <file>', 'CA (or self-signed certificate) of the webhook\'s TLS certificate')
       .addOption(durationOption('--timeout <duration>', 'how long to wait for the alerts (up to 1h)', durationUpTo(3_600_000), 10_000))
       .option('--json', 'one JSON object per rule'),
