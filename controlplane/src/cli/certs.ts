@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { VigilError } from '../../../proto/errors';
 import { parseNodeName } from '../../../proto/node-name';
 import { parseCredentialLabel } from './options';
-import { parsePositiveInt } from '../../../proto/cli-values';
+import { intUpTo } from '../../../proto/cli-values';
 
 function openssl(dir: string, args: string[]): void {
   try {
@@ -74,10 +74,13 @@ export function issueCert(dir: string, role: CertRole, name: string, days: numbe
   return [`${file}.crt`, `${file}.key`].map((f) => path.join(dir, f));
 }
 
-function collectHost(value: string, previous: string[]): string[] {
+function collectHost(value: string, previous: string[] | undefined): string[] {
   if (!/^[A-Za-z0-9.:-]+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a host name or an IP address`);
-  return [...previous, value];
+  return [...(previous ?? []), value];
 }
+
+/** openssl takes days up to about 2^31 but fails on dates past 9999; a century is more than any CA needs. */
+const parseDays = intUpTo(36_500);
 
 interface IssueFlags {
   dir: string;
@@ -93,10 +96,9 @@ export function certsCommand(): Command {
     .command('init')
     .description('a CA and the control plane\'s server certificate')
     .requiredOption('--dir <dir>', 'where to write them (created 0700; keys 0600)')
-    .option('--host <name>', 'a name or address the control plane is reached at (repeatable)', collectHost, [] as string[])
-    .option('--days <n>', 'validity in days', parsePositiveInt, 825)
+    .requiredOption('--host <name>', 'a name or address the control plane is reached at (repeatable)', collectHost)
+    .option('--days <n>', 'validity in days (up to 36500)', parseDays, 825)
     .action((f: { dir: string; host: string[]; days: number }) => {
-      if (f.host.length === 0) throw new VigilError('INVALID_ARGUMENT', 'give the names the control plane is reached at: --host vigil.example.com --host 10.0.0.5');
       for (const file of initPki(f.dir, f.host, f.days)) process.stdout.write(`${file}\n`);
     });
   certs
@@ -106,7 +108,7 @@ export function certsCommand(): Command {
     .option('--node <name>', 'for the sensor of this node: it may send this node\'s events only', parseNodeName)
     .option('--reader <name>', 'for a reader (vigil alerts, vigil events, the alert stream)', parseCredentialLabel)
     .option('--audit <name>', 'for an audit sender (the API server\'s audit webhook)', parseCredentialLabel)
-    .option('--days <n>', 'validity in days', parsePositiveInt, 825)
+    .option('--days <n>', 'validity in days (up to 36500)', parseDays, 825)
     .action((f: IssueFlags) => {
       const chosen = (['node', 'reader', 'audit'] as const).filter((k) => f[k] !== undefined);
       if (chosen.length !== 1) throw new VigilError('INVALID_ARGUMENT', 'say who the certificate is for: one of --node NAME, --reader NAME or --audit NAME');
