@@ -3,7 +3,7 @@
  * JSON object per line). Ctrl-C stops cleanly and prints totals and drops.
  */
 import { untilStopped } from '../../../proto/signals';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_RING_BYTES, parseRingBytes, sizeOption } from '../../../proto/cli-values';
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
@@ -35,6 +35,9 @@ export function traceMatches(ev: Event__Output, filter: TraceFilter): boolean {
   if (filter.pod !== undefined && ev.container?.pod_name !== filter.pod) return false;
   return true;
 }
+
+/** What trace prints unless --type says otherwise: the events an operator watches for. */
+const DEFAULT_TYPES: EventKind[] = ['exec', 'connect', 'mount'];
 
 export function parseTypes(value: string): EventKind[] {
   const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -97,7 +100,7 @@ async function runTrace(opts: TraceOptions): Promise<void> {
 export function traceCommand(): Command {
   return new Command('trace')
     .description('print live exec, connect, mount and file events from the kernel, one per line')
-    .option('-t, --type <types>', `comma list of event types: ${EVENT_KINDS.join(',')}`, parseTypes, ['exec', 'connect', 'mount'] as EventKind[])
+    .addOption(new Option('-t, --type <types>', `comma list of event types: ${EVENT_KINDS.join(',')}`).argParser(parseTypes).default(DEFAULT_TYPES, DEFAULT_TYPES.join(',')))
     .option('-p, --pid <pid>', 'only events of this process id', parsePid)
     .option('-c, --container <id>', 'only events from this container (id or prefix)', parseContainer)
     .option('--namespace <ns>', 'only events from pods in this Kubernetes namespace')
