@@ -17,6 +17,7 @@ import { AlertsRepo } from '../store/alerts-repo';
 import { openStoreReadOnly } from '../store/db';
 import { parsePositiveInt } from '../../../proto/cli-values';
 import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
+import { listRemotely } from '../../../proto/remote-list';
 
 interface AlertsFlags extends ClientOptions {
   severity?: string;
@@ -64,25 +65,35 @@ function printer(json: boolean | undefined): (a: Alert__Output) => void {
   return (a) => process.stdout.write(json ? `${JSON.stringify(a)}\n` : `${formatAlertLine(a)}\n`);
 }
 
+function listAlertsStored(dataDir: string, filter: AlertFilter__Output, limit: number): Alert__Output[] {
+  const db = openStoreReadOnly(dataDir);
+  try {
+    return new AlertsRepo(db).list(filter, { limit, order: 'desc' });
+  } finally {
+    db.close();
+  }
+}
+
+/** Up to `limit` alerts, newest first, asked of the control plane (or cluster view) the flags name. */
+function listAlertsRemotely(f: ClientOptions, filter: AlertFilter__Output, limit: number): Promise<Alert__Output[]> {
+  return listRemotely(f, limit, (query, md, size, token, done) =>
+    query.ListAlerts({ filter, page_size: size, page_token: token }, md, (err, res) => done(err, res && { items: res.alerts, next: res.next_page_token })),
+  );
+}
+
 /** Follows the alert stream, resuming after the last printed id on every reconnect. */
 async function follow(f: AlertsFlags, filter: AlertFilter__Output, print: (a: Alert__Output) => void): Promise<void> {
   const address = addressFromFlags(f);
   const { target } = address;
   const creds = channelCredentials(address);
   const md = callMetadata(address);
-  const { AlertService, QueryService } = loadVigilProtos().vigil.v1;
+  const { AlertService } = loadVigilProtos().vigil.v1;
   const client = new AlertService(target, creds);
 
   let last = f.afterId;
   if (last === undefined) {
     // Like tail -f: the newest few first, then live.
-    const query = new QueryService(target, creds);
-    const recent = await new Promise<Alert__Output[]>((resolve, reject) =>
-      query.ListAlerts({ filter, page_size: f.limit }, md, (err, res) => (err ? reject(err) : resolve(res!.alerts))),
-    ).catch((err: grpc.ServiceError) => {
-      throw new VigilError(err.code === grpc.status.UNAUTHENTICATED ? 'UNAUTHENTICATED' : 'UNAVAILABLE', `control plane at ${target}: ${err.details}`);
-    });
-    query.close();
+    const recent = await listAlertsRemotely(f, filter, f.limit);
     for (const a of recent.reverse()) print(a);
     last = recent.length ? Number(recent[recent.length - 1].id) : 0;
   }
@@ -133,7 +144,7 @@ async function follow(f: AlertsFlags, filter: AlertFilter__Output, print: (a: Al
 export function alertsCommand(): Command {
   return addClientOptions(
     new Command('alerts')
-      .description('list alerts, newest first, or follow them live')
+      .description('list alerts, newest first (with --controlplane: asked of a running control plane or cluster view), or follow them live')
       .option('-s, --severity <level>', 'at least this severity: info, low, medium, high, critical', parseSeverity)
       .option('-r, --rule <id>', 'only this rule (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--node <name>', 'node name')
@@ -148,15 +159,12 @@ export function alertsCommand(): Command {
     const filter = toFilter(f);
     const print = printer(f.json);
     if (f.follow) return follow(f, filter, print);
-    // The list is read from the store in --data-dir; a flag meant for the live stream would be ignored without a word, and another store shown.
-    const streamOnly = (['controlplane', 'tokenFile', 'tlsCa', 'tlsCert', 'tlsKey', 'afterId'] as const).filter((k) => f[k] !== undefined);
-    if (streamOnly.length) throw new VigilError('INVALID_ARGUMENT', `${streamOnly.map(flagName).join(', ')} ${streamOnly.length > 1 ? 'go' : 'goes'} with --follow: without it, alerts are listed from the store in --data-dir`);
-    const db = openStoreReadOnly(f.dataDir);
-    try {
-      if (!f.json) process.stdout.write(`${ALERT_LINE_HEADER}\n`);
-      for (const a of new AlertsRepo(db).list(filter, { limit: f.limit, order: 'desc' })) print(a);
-    } finally {
-      db.close();
-    }
+    if (f.afterId !== undefined) throw new VigilError('INVALID_ARGUMENT', '--after-id goes with --follow');
+    // Without --controlplane the list comes from the store in --data-dir: a connection flag would be ignored without a word, and another store shown.
+    const connection = (['tokenFile', 'tlsCa', 'tlsCert', 'tlsKey'] as const).filter((k) => f[k] !== undefined);
+    if (!f.controlplane && connection.length) throw new VigilError('INVALID_ARGUMENT', `${connection.map(flagName).join(', ')} ${connection.length > 1 ? 'go' : 'goes'} with --controlplane or --follow: without them, alerts are listed from the store in --data-dir`);
+    const listed = f.controlplane ? await listAlertsRemotely(f, filter, f.limit) : listAlertsStored(f.dataDir, filter, f.limit);
+    if (!f.json) process.stdout.write(`${ALERT_LINE_HEADER}\n`);
+    for (const a of listed) print(a);
   });
 }

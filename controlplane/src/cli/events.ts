@@ -3,7 +3,6 @@
  * from the store in --data-dir, or with --controlplane through a running
  * control plane (a cluster view passes --node N on to node N's).
  */
-import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError } from 'commander';
 import type { EventFilter } from '../../../proto/generated/vigil/v1/EventFilter';
 import type { EventFilter__Output } from '../../../proto/generated/vigil/v1/EventFilter';
@@ -12,9 +11,8 @@ import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-
 import { openStoreReadOnly } from '../store/db';
 import { EventsRepo } from '../store/events-repo';
 import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
-import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, describeGrpcError, type ClientFlags } from '../../../proto/client-connection';
-import { VigilError } from '../../../proto/errors';
-import { loadVigilProtos } from '../../../proto/loader';
+import { addClientOptions, type ClientFlags } from '../../../proto/client-connection';
+import { listRemotely } from '../../../proto/remote-list';
 import { EVENT_BODIES } from '../store/event-type-number';
 
 
@@ -61,26 +59,10 @@ export function queryEvents(dataDir: string, filter: EventFilter__Output, limit:
 }
 
 /** The same, asked of a running control plane, page by page. */
-export async function queryEventsRemotely(f: ClientFlags, filter: EventFilter__Output, limit: number): Promise<StoredEvent__Output[]> {
-  const address = addressFromFlags(f);
-  const client = new (loadVigilProtos().vigil.v1.QueryService)(address.target, channelCredentials(address));
-  const md = callMetadata(address);
-  const out: StoredEvent__Output[] = [];
-  try {
-    let token = '';
-    do {
-      const page = await new Promise<{ events: StoredEvent__Output[]; next_page_token: string }>((resolve, reject) =>
-        client.ListEvents({ filter, page_size: Math.min(limit - out.length, 10_000), page_token: token }, md, (err, res) =>
-          err ? reject(new VigilError(err.code === grpc.status.INVALID_ARGUMENT ? 'INVALID_ARGUMENT' : 'UNAVAILABLE', describeGrpcError(err, address.target))) : resolve(res!),
-        ),
-      );
-      out.push(...page.events);
-      token = page.next_page_token;
-    } while (token && out.length < limit);
-  } finally {
-    client.close();
-  }
-  return out;
+export function queryEventsRemotely(f: ClientFlags, filter: EventFilter__Output, limit: number): Promise<StoredEvent__Output[]> {
+  return listRemotely(f, limit, (query, md, size, token, done) =>
+    query.ListEvents({ filter, page_size: size, page_token: token }, md, (err, res) => done(err, res && { items: res.events, next: res.next_page_token })),
+  );
 }
 
 export function eventsCommand(): Command {

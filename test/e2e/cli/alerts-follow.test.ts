@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { auditEvent } from '../../../controlplane/src/audit/audit-event-builder';
 import { tempDir } from '../../helpers/temp-dir';
-import { startVigil } from '../../helpers/vigil-cli';
+import { runVigil, startVigil } from '../../helpers/vigil-cli';
 
 const execInto = (pod: string) =>
   `${JSON.stringify(auditEvent({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'shop', name: pod, requestURI: `/api/v1/namespaces/shop/pods/${pod}/exec?command=sh&container=app&stdin=true&tty=true` }))}\n`;
@@ -41,6 +41,11 @@ describe('vigil alerts --follow', { timeout: 60_000 }, () => {
         .map((l) => (JSON.parse(l) as { k8s_object?: { name?: string }; summary: string }).summary.match(/before-kill|while-down|after-restart/)?.[0]);
       assert.deepEqual(pods, ['before-kill', 'while-down', 'after-restart']);
       assert.match(follow.stderr(), /resuming after alert \d+/);
+      // Listing through the running control plane gives what the store holds, newest first, a page at a time.
+      const listed = async (args: string[]) => (await runVigil(['alerts', '--json', '-n', '2', ...args])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+      const remote = await listed(['--controlplane', `unix://${path.join(dataDir, 'vigil.sock')}`, '--token-file', path.join(dataDir, 'token')]);
+      assert.deepEqual(remote, await listed(['--data-dir', dataDir]));
+      assert.equal(remote.length, 2);
     } finally {
       follow.child.kill('SIGINT');
       const { code } = await follow.exited;
