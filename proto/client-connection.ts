@@ -91,7 +91,8 @@ export function describeGrpcError(err: grpc.ServiceError, target: string): strin
   switch (err.code) {
     case grpc.status.UNAVAILABLE:
       if (/certificate required/.test(err.details)) return `control plane at ${target} requires a client certificate (it runs with --tls-ca): give --tls-cert and --tls-key (vigil certs issue)`;
-      return `control plane at ${target} is unreachable (${err.details}); is it running?`;
+      // grpc-js ends a failed connect with an empty "Resolution note: "; it says nothing.
+      return `control plane at ${target} is unreachable (${err.details.replace(/\.? Resolution note: ?$/, '')}); is it running?`;
     case grpc.status.UNAUTHENTICATED:
       return `control plane at ${target} refused the credentials: check the token file (or client certificate)`;
     case grpc.status.PERMISSION_DENIED:

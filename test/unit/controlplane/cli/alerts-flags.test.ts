@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { VIGIL } from '../../../helpers/vigil-cli';
 import { tempDir } from '../../../helpers/temp-dir';
@@ -15,4 +16,15 @@ test('vigil alerts refuses connection flags without --controlplane or --follow i
     assert.ok(r.stderr.includes(named), r.stderr);
     assert.equal(r.stdout, '', 'no table header before the refusal');
   }
+});
+
+test('vigil alerts --controlplane with nothing listening says the control plane is unreachable, in one sentence', () => {
+  const dir = tempDir();
+  const token = `${dir}/token`;
+  fs.writeFileSync(token, `${'a'.repeat(40)}\n`);
+  const r = spawnSync(process.execPath, [VIGIL, 'alerts', '--controlplane', `unix://${dir}/vigil.sock`, '--token-file', token], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^vigil: control plane at unix:\/\/.*vigil\.sock is unreachable \(.*ENOENT.*\); is it running\?\n$/);
+  assert.doesNotMatch(r.stderr, /Resolution note/);
+  assert.equal(r.stdout, '');
 });
