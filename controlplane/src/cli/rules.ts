@@ -67,7 +67,7 @@ export function rulesCommand(): Command {
     });
   rules
     .command('check <file>')
-    .description('validate a rules file: every problem with its line and column; exit status 1 when there is one')
+    .description('validate a rules file: each problem with its line and column (a file whose YAML or shape is wrong is checked no further); exit status 1 when there is one')
     .action((path: string) => {
       let text: string;
       try {

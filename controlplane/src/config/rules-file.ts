@@ -235,6 +235,14 @@ function watchedPathProblems(file: RulesFile, loc: Locator): Problem[] {
     .map((path, i) => [path, i] as const)
     .filter(([path]) => !defaults.has(path))
     .map(([path, i]) => loc.at(['watched_paths', 'remove', i], `watched_paths.remove.${i}: "${path}" is not one of the default watched paths (vigil rules list --watched shows them)`));
+  // Each added path alone first, so that every bad one is reported, not the first only.
+  asked.add.forEach((p, i) => {
+    try {
+      validateWatchedPaths([p]);
+    } catch (err) {
+      problems.push(loc.at(['watched_paths', 'add', i], `watched_paths.add.${i} ${err instanceof WatchedPathError ? err.problem : (err as Error).message}`));
+    }
+  });
   if (problems.length) return problems;
   const table = watchedPathsOf(file);
   try {

@@ -71,6 +71,14 @@ intel:
     assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: srv/x, category: c }\n'), ['3:7 watched_paths.add.0 "srv/x": must be an absolute path (start with "/")']);
     assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: /srv/../etc/, category: c }\n'), ['3:7 watched_paths.add.0 "/srv/../etc/": must be canonical: no "//", "." or ".." components (the kernel folds those before matching)']);
     assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: /srv/x, category: c, access: [steal] }\n'), ['3:45 watched_paths.add.0.access.0: must be one of read, write, truncate, delete, replace, link']);
+    // Every bad added path is reported, not the first only; a duplicate of a default is a problem of the whole table, reported once the entries are sound.
+    assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: srv/x, category: c }\n    - { path: /a/*/*/, category: c }\n    - { path: /b/../c, category: c }\n  remove: [/etc/passwd]\n'), [
+      '6:12 watched_paths.remove.0: "/etc/passwd" is not one of the default watched paths (vigil rules list --watched shows them)',
+      '3:7 watched_paths.add.0 "srv/x": must be an absolute path (start with "/")',
+      '4:7 watched_paths.add.1 "/a/*/*/": at most one "*" component',
+      '5:7 watched_paths.add.2 "/b/../c": must be canonical: no "//", "." or ".." components (the kernel folds those before matching)',
+    ]);
+    assert.deepEqual(problems('watched_paths:\n  add:\n    - { path: /etc/shadow, category: c }\n'), ['3:7 watched_paths.add.0 "/etc/shadow": is listed twice']);
     const many = Array.from({ length: 300 }, (_, i) => `    - { path: /srv/${i}, category: c }`).join('\n');
     assert.match(problems(`watched_paths:\n  add:\n${many}\n`)[0], /watched_paths: .*holds \d+ patterns; the kernel table takes at most 256/);
   });
