@@ -44,13 +44,13 @@ export function openStore(dataDir: string): Db {
   }
 }
 
-/** A read-only connection for the query commands; never creates anything. */
 /** Throws, saying what to do, when `dataDir` holds no store: for commands that must not make one. */
 export function requireStore(dataDir: string): void {
   const file = dbPath(dataDir);
   if (!fs.existsSync(file)) throw new VigilError('STORE_UNAVAILABLE', `no Vigil store at ${file}: start the control plane (vigil up) or pass --data-dir`);
 }
 
+/** A read-only connection for the query commands; never creates anything. */
 export function openStoreReadOnly(dataDir: string): Db {
   requireStore(dataDir);
   const file = dbPath(dataDir);
