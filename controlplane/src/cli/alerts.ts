@@ -56,11 +56,6 @@ function toFilter(f: AlertsFlags): AlertFilter__Output {
   };
 }
 
-/** tlsCa → --tls-ca */
-function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
 function printer(json: boolean | undefined): (a: Alert__Output) => void {
   return (a) => process.stdout.write(json ? `${JSON.stringify(a)}\n` : `${formatAlertLine(a)}\n`);
 }
@@ -155,14 +150,14 @@ export function alertsCommand(): Command {
       .option('--json', 'one JSON object per line')
       .option('-f, --follow', 'stream new alerts from the running control plane, resuming after disconnects')
       .option('--after-id <id>', 'with --follow: start after this alert id', parseAfterId),
-  ).action(async (f: AlertsFlags) => {
+  ).action(async (f: AlertsFlags, cmd: Command) => {
     const filter = toFilter(f);
     const print = printer(f.json);
     if (f.follow) return follow(f, filter, print);
     if (f.afterId !== undefined) throw new VigilError('INVALID_ARGUMENT', '--after-id goes with --follow');
     // Without --controlplane the list comes from the store in --data-dir: a connection flag would be ignored without a word, and another store shown.
     const connection = (['tokenFile', 'tlsCa', 'tlsCert', 'tlsKey'] as const).filter((k) => f[k] !== undefined);
-    if (!f.controlplane && connection.length) throw new VigilError('INVALID_ARGUMENT', `${connection.map(flagName).join(', ')} ${connection.length > 1 ? 'go' : 'goes'} with --controlplane or --follow: without them, alerts are listed from the store in --data-dir`);
+    if (!f.controlplane && connection.length) throw new VigilError('INVALID_ARGUMENT', `${connection.map((k) => cmd.options.find((o) => o.attributeName() === k)!.long).join(', ')} ${connection.length > 1 ? 'go' : 'goes'} with --controlplane or --follow: without them, alerts are listed from the store in --data-dir`);
     const listed = f.controlplane ? await listAlertsRemotely(f, filter, f.limit) : listAlertsStored(f.dataDir, filter, f.limit);
     if (!f.json) process.stdout.write(`${ALERT_LINE_HEADER}\n`);
     for (const a of listed) print(a);
