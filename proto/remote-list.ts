@@ -3,6 +3,8 @@
  * running control plane or cluster view, page after page up to a limit.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { Alert__Output } from './generated/vigil/v1/Alert';
+import type { AlertFilter } from './generated/vigil/v1/AlertFilter';
 import type { QueryServiceClient } from './generated/vigil/v1/QueryService';
 import { addressFromFlags, callMetadata, channelCredentials, describeGrpcError, type ClientFlags } from './client-connection';
 import { VigilError, type VigilErrorCode } from './errors';
@@ -37,4 +39,11 @@ export async function listRemotely<T>(f: ClientFlags, limit: number, ask: AskPag
     query.close();
   }
   return out;
+}
+
+/** Up to `limit` alerts, newest first. */
+export function listAlertsRemotely(f: ClientFlags, filter: AlertFilter, limit: number): Promise<Alert__Output[]> {
+  return listRemotely(f, limit, (query, md, size, token, done) =>
+    query.ListAlerts({ filter, page_size: size, page_token: token }, md, (err, res) => done(err, res && { items: res.alerts, next: res.next_page_token })),
+  );
 }

@@ -17,7 +17,7 @@ import { AlertsRepo } from '../store/alerts-repo';
 import { openStoreReadOnly } from '../store/db';
 import { parsePositiveInt } from '../../../proto/cli-values';
 import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
-import { listRemotely } from '../../../proto/remote-list';
+import { listAlertsRemotely } from '../../../proto/remote-list';
 
 interface AlertsFlags extends ClientOptions {
   severity?: string;
@@ -67,13 +67,6 @@ function listAlertsStored(dataDir: string, filter: AlertFilter__Output, limit: n
   } finally {
     db.close();
   }
-}
-
-/** Up to `limit` alerts, newest first, asked of the control plane (or cluster view) the flags name. */
-function listAlertsRemotely(f: ClientOptions, filter: AlertFilter__Output, limit: number): Promise<Alert__Output[]> {
-  return listRemotely(f, limit, (query, md, size, token, done) =>
-    query.ListAlerts({ filter, page_size: size, page_token: token }, md, (err, res) => done(err, res && { items: res.alerts, next: res.next_page_token })),
-  );
 }
 
 /** Follows the alert stream, resuming after the last printed id on every reconnect. */

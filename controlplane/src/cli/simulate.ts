@@ -4,12 +4,13 @@
  * rule, whether its alert came back on the alert stream. Touches no cluster.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as https from 'node:https';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import { VigilError } from '../../../proto/errors';
 import { loadVigilProtos } from '../../../proto/loader';
+import { readNamedFile } from '../../../proto/read-file';
+import { listAlertsRemotely } from '../../../proto/remote-list';
 import { simulatedClusterAttacks } from '../audit/audit-event-builder';
 import { WEBHOOK_PATH } from '../audit/webhook';
 import { durationOption, durationUpTo } from '../../../proto/cli-values';
@@ -61,11 +62,9 @@ async function watchAlerts(f: SimulateFlags, ruleIds: string[], mine: (a: Alert_
   const address = addressFromFlags(f);
   const md = callMetadata(address);
   const creds = channelCredentials(address);
-  const { AlertService, QueryService } = loadVigilProtos().vigil.v1;
-  const query = new QueryService(address.target, creds);
-  const newest = await new Promise<string>((resolve, reject) =>
-    query.ListAlerts({ page_size: 1 }, md, (err, res) => (err ? reject(new VigilError('UNAVAILABLE', `control plane at ${address.target}: ${err.details}`)) : resolve(res!.alerts[0]?.id ?? '0'))),
-  ).finally(() => query.close());
+  const { AlertService } = loadVigilProtos().vigil.v1;
+  const [latest] = await listAlertsRemotely(f, {}, 1);
+  const newest = latest?.id ?? '0';
   const alerts = new AlertService(address.target, creds);
   const call = alerts.Subscribe({ after_id: newest, filter: { rule_ids: ruleIds } }, md);
   // Judged as they are found, not as they arrive: an alert can come before the act that caused it returns.
@@ -101,14 +100,6 @@ function parseWebhookUrl(value: string): string {
   return value;
 }
 
-function readWebhookCa(file: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new VigilError('INVALID_ARGUMENT', `--webhook-ca ${file}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 export function simulateCluster(f: SimulateFlags): Promise<RuleOutcome[]> {
   const suffix = randomBytes(4).toString('hex');
   const attacks = simulatedClusterAttacks(suffix);
@@ -116,7 +107,7 @@ export function simulateCluster(f: SimulateFlags): Promise<RuleOutcome[]> {
   return watchAlerts(f, attacks.map((a) => a.ruleId), mine, async () => {
     const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: attacks.map((a) => a.event) });
     const token = addressFromFlags(f).token;
-    const ca = f.webhookCa ? readWebhookCa(f.webhookCa) : undefined;
+    const ca = f.webhookCa ? readNamedFile(f.webhookCa, '--webhook-ca') : undefined;
     const res = await post(`${f.webhook.replace(/\/+$/, '')}${WEBHOOK_PATH}`, body, token, ca);
     if (res.status !== 200) throw new VigilError('UNAVAILABLE', `audit webhook answered ${res.status}: ${res.text}`);
   });
