@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as protobuf from 'protobufjs';
 import './fast-long';
+import type { FlatWriter } from './flat-writer';
 import { PlainCodecs } from './plain-codec';
 import { sharedRepeats } from './repeat-decode';
 import type { Event, Event__Output } from './generated/vigil/v1/Event';
@@ -63,9 +64,9 @@ function codecs(): PlainCodecs {
   return plainCodecs;
 }
 
-/** Encodes a plain object as one message of `type` (from messageType), as the codecs below do. */
-export function messageEncoder(type: protobuf.Type): (message: object) => Uint8Array {
-  return codecs().encoder(type);
+/** Writes a plain object's fields as one message of `type` (from messageType) into a FlatWriter, as the codecs below encode it, leaving out the fields in `omit`. */
+export function messageWriter(type: protobuf.Type, omit: readonly string[] = []): (message: object, w: FlatWriter) => void {
+  return codecs().writer(type, omit);
 }
 
 /** A message type of the contract, for code that walks messages by their declared fields. */

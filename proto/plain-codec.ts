@@ -6,8 +6,9 @@
  * message objects with fromObject: each copy was about a third of coding
  * an event, and the message objects a share of the garbage. The coder of
  * each type is generated from its reflection, as protobufjs generates its
- * own, and reads and writes through protobufjs's Reader and Writer, so
- * varints, strings, bounds and the errors on bad bytes are the library's.
+ * own. It reads through protobufjs's Reader, so varints, strings, bounds
+ * and the errors on bad bytes are the library's, and writes through
+ * FlatWriter, which writes the bytes protobufjs's Writer writes.
  * What the decoder builds is exactly what decode then toObject would (the
  * same keys, in the same order), and what the encoder writes is byte for
  * byte what fromObject then encode would; `unit/proto/plain-codec` checks
@@ -16,12 +17,13 @@
  */
 import * as protobuf from 'protobufjs';
 import { decimalBits, unsignedDecimal } from './fast-long';
+import { FlatWriter, withFlatWriter } from './flat-writer';
 
 /** Reads one message of its type from `r`: to the end, or `length` bytes of it; `depth` counts nesting as protobufjs does. */
 export type PlainDecode = (r: protobuf.Reader, length: number | undefined, depth: number) => Record<string, unknown>;
 
 /** Writes `object` as one message of its type to `w` (its fields only: no tag, no length); `depth` counts nesting as protobufjs does. */
-export type PlainEncode = (object: unknown, w: protobuf.Writer, depth: number) => protobuf.Writer;
+export type PlainEncode = (object: unknown, w: FlatWriter, depth: number) => FlatWriter;
 
 /** Wraps the decoder of a type that other messages carry, e.g. to share what repeats. */
 export type NestedDecode = (type: protobuf.Type, decode: PlainDecode) => PlainDecode;
@@ -125,7 +127,23 @@ export class PlainCodecs {
    */
   encoder(type: protobuf.Type): (object: object) => Uint8Array {
     const encode = this.encoderOf(type);
-    return (object) => encode(object, protobuf.Writer.create(), 0).finish();
+    return (object) => withFlatWriter((w) => encode(object, w, 0));
+  }
+
+  /**
+   * Writes a plain object's fields, as encoder(type) encodes them, into `w`
+   * where it stands (inside a fork, say), leaving out the fields named in
+   * `omit` (for a caller that writes those itself).
+   */
+  writer(type: protobuf.Type, omit: readonly string[] = []): (object: object, w: FlatWriter) => void {
+    let encode = this.encoderOf(type);
+    if (omit.length) {
+      for (const name of omit) if (!type.fields[name]) throw new Error(`${type.fullName} has no field ${name} to leave out`);
+      const subs: PlainEncode[] = [];
+      for (const f of type.fieldsArray) if (f.resolvedType instanceof protobuf.Type) subs[f.id] = this.encoderOf(f.resolvedType);
+      encode = generateEncoder(type, subs, new Set(omit));
+    }
+    return (object, w) => encode(object, w, 0);
   }
 
   private encoderOf(type: protobuf.Type): PlainEncode {
@@ -356,8 +374,8 @@ function bytesList(f: protobuf.Field, list: string): string {
  * fromObject would have set it (a value not null, a list or map not
  * empty, an enum it recognises) and converted as fromObject converts it.
  */
-function generateEncoder(type: protobuf.Type, subs: PlainEncode[]): PlainEncode {
-  const fields = fieldsById(type);
+function generateEncoder(type: protobuf.Type, subs: PlainEncode[], omit?: ReadonlySet<string>): PlainEncode {
+  const fields = fieldsById(type).filter((f) => !omit?.has(f.name));
   const enums: ((v: unknown) => number | undefined)[] = [];
   for (const f of fields) if (f.resolvedType instanceof protobuf.Enum) enums[f.id] = enumWriter(f.resolvedType);
   const body = fields.map((f) => {

@@ -13,15 +13,25 @@ import * as protobuf from 'protobufjs';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { ProcessNode } from '../../proto/generated/vigil/v1/ProcessNode';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
-import { eventCodec, messageEncoder, messageType, sensorMessageEncodedCodec } from '../../proto/loader';
+import { type FlatWriter, withFlatWriter } from '../../proto/flat-writer';
+import { messageType, messageWriter } from '../../proto/loader';
 
 const eventFields = messageType('vigil.v1.Event').fields;
 
+function tag(field: protobuf.Field, wire: number): number {
+  return ((field.id << 3) | wire) >>> 0;
+}
+
 /** Encodes values of a sub-message field as they sit in an encoded Event: the field's tag, the length, the message. */
 function embedder(field: protobuf.Field): (value: object) => Uint8Array {
-  const encode = messageEncoder(field.resolvedType as protobuf.Type);
-  const tag = (field.id << 3) | 2;
-  return (value) => protobuf.Writer.create().uint32(tag).bytes(encode(value)).finish();
+  const write = messageWriter(field.resolvedType as protobuf.Type);
+  const fieldTag = tag(field, 2);
+  return (value) =>
+    withFlatWriter((w) => {
+      w.uint32(fieldTag).fork();
+      write(value, w);
+      w.ldelim();
+    });
 }
 
 const encodedAncestors = new WeakMap<ProcessNode, Uint8Array>();
@@ -97,18 +107,46 @@ class RepeatedField<T extends object> {
 const processes = new RepeatedField<NonNullable<Event['process']>>(eventFields.process);
 const containers = new RepeatedField<NonNullable<Event['container']>>(eventFields.container);
 
-export function encodeEvent(ev: Event): Uint8Array {
+/** An event's own fields: what encodeEvent appends already encoded is left out. */
+const writeOwnFields = messageWriter(messageType('vigil.v1.Event'), ['process', 'container', 'ancestry']);
+
+function writeEvent(ev: Event, w: FlatWriter): void {
+  writeOwnFields(ev, w);
   const { process, container, ancestry } = ev;
-  const parts = [eventCodec().encode({ ...ev, process: null, container: null, ancestry: [] })];
-  if (process) parts.push(processes.bytes(process.tid ?? 0, process));
-  if (container) parts.push(containers.bytes(String(container.cgroup_id ?? ''), container));
-  if (ancestry) for (const node of ancestry) parts.push(ancestorBytes(node));
-  return Buffer.concat(parts);
+  if (process) w.raw(processes.bytes(process.tid ?? 0, process));
+  if (container) w.raw(containers.bytes(String(container.cgroup_id ?? ''), container));
+  if (ancestry) for (const node of ancestry) w.raw(ancestorBytes(node));
 }
 
-/** A SensorMessage holding one batch, its events encoded by encodeEvent. */
+export function encodeEvent(ev: Event): Uint8Array {
+  return withFlatWriter((w) => writeEvent(ev, w));
+}
+
+const messageFields = messageType('vigil.v1.SensorMessageEncoded').fields;
+const batchType = messageType('vigil.v1.EventBatchEncoded');
+const writeBatchHeader = messageWriter(batchType, ['events', 'gap']);
+const writeGap = messageWriter(batchType.fields.gap.resolvedType as protobuf.Type);
+
+/**
+ * A SensorMessage holding one batch, its events encoded by encodeEvent,
+ * written in one pass into one buffer: each event straight into its place
+ * in the batch, not encoded alone and then copied in.
+ */
 export function encodeBatchMessage(nodeName: string, seq: bigint, events: readonly Event[], gap: Gap | null): Buffer {
-  const bytes = sensorMessageEncodedCodec().encode({ batch: { node_name: nodeName, seq: String(seq), events: events.map(encodeEvent), gap } });
-  // protobufjs's writer already gives a Buffer in Node.js: a batch is not copied again to be one.
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return withFlatWriter((w) => {
+    w.uint32(tag(messageFields.batch, 2)).fork();
+    writeBatchHeader({ node_name: nodeName, seq: String(seq) }, w);
+    const eventTag = tag(batchType.fields.events, 2);
+    for (const ev of events) {
+      w.uint32(eventTag).fork();
+      writeEvent(ev, w);
+      w.ldelim();
+    }
+    if (gap) {
+      w.uint32(tag(batchType.fields.gap, 2)).fork();
+      writeGap(gap, w);
+      w.ldelim();
+    }
+    w.ldelim();
+  });
 }
