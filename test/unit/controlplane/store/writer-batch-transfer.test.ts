@@ -13,19 +13,28 @@ describe('store writer: a batch hand-off', () => {
     const writer = await StoreWriter.start({ dataDir });
     try {
       // Small events: Buffer.concat would have put them in the shared pool, which cannot move.
-      const events = [execEvent({ pid: 10 }), execEvent({ pid: 11, argv: ['sh', '-c', 'id'] })];
+      const events = [
+        execEvent({ pid: 10 }),
+        execEvent({ pid: 11, argv: ['sh', '-c', 'id'], containerId: 'c1' }),
+        execEvent({ pid: 12, containerId: 'c1' }),
+        execEvent({ pid: 13, containerId: 'c2' }),
+        execEvent({ pid: 14, containerId: 'c1' }),
+      ];
       const encoded = events.map((e) => Buffer.from(eventCodec().encode(e)));
       const rows = toBatchRows(events, encoded);
-      assert.ok(rows.bodies.length < 4096 && rows.bodies.byteOffset === 0 && rows.bodies.buffer.byteLength === rows.bodies.length, 'the bodies own their memory');
+      const memory = rows.bodies.buffer;
+      assert.ok(memory.byteLength < 4096 && rows.tsUs.buffer === memory && rows.ints.buffer === memory, 'times, numbers and bodies share one buffer of their own');
+      assert.deepEqual(rows.containers.map((c) => c.id), ['c1', 'c2'], 'each container once per batch');
       await writer.writeBatch('n', 1n, rows, null, []);
-      assert.equal(rows.bodies.buffer.byteLength, 0, 'the bodies moved (detached here)');
-      assert.equal(rows.tsUs.length, 0, 'the times moved');
+      assert.equal(memory.byteLength, 0, 'the memory moved (detached here)');
+      assert.equal(rows.tsUs.length + rows.ints.length + rows.bodies.length, 0, 'times, numbers and bodies moved');
       assert.equal(encoded[0].length > 0 && encoded[1].length > 0, true, "the received events' own buffers are untouched");
       assert.throws(() => writer.writeBatch('n', 2n, rows, null, []), /batch 2 of n: its rows were sent to the writer thread already/, 'emptied rows are refused, not committed as an empty batch');
       const db = openStoreReadOnly(dataDir);
       try {
-        const stored = db.prepare('SELECT pid, body FROM events ORDER BY id').all() as { pid: number; body: Buffer }[];
-        assert.deepEqual(stored.map((r) => r.pid), [10, 11]);
+        const stored = db.prepare('SELECT pid, body, (SELECT container_id FROM containers WHERE id = container_ref) AS container FROM events ORDER BY id').all() as { pid: number; body: Buffer; container: string | null }[];
+        assert.deepEqual(stored.map((r) => r.pid), [10, 11, 12, 13, 14]);
+        assert.deepEqual(stored.map((r) => r.container), [null, 'c1', 'c1', 'c2', 'c1']);
         assert.deepEqual(stored.map((r) => r.body), encoded);
         assert.deepEqual(db.prepare('SELECT seq FROM batches').pluck().all(), [1]);
       } finally {
