@@ -245,23 +245,20 @@ export class FlatWriter {
   }
 }
 
-let idle: FlatWriter | undefined;
+/** Writers not in use. A write that encodes another message meanwhile (the sensor's batch embedding a process it has not seen) takes a second. */
+const idle: FlatWriter[] = [];
+const KEPT_WRITERS = 4;
 /** A writer grown past this by one huge message is not kept for the next. */
 const KEPT_CAPACITY = 4 * 1024 * 1024;
 
-/**
- * Runs `write` with a writer and returns its bytes. Writers are reused, so
- * encoding allocates only its result; a write that encodes another message
- * meanwhile gets a writer of its own.
- */
+/** Runs `write` with a writer and returns its bytes. Writers are reused, so encoding allocates only its result. */
 export function withFlatWriter(write: (w: FlatWriter) => void): Buffer {
-  const w = idle ?? new FlatWriter();
-  idle = undefined;
+  const w = idle.pop() ?? new FlatWriter();
   try {
     write(w);
     return w.finish();
   } finally {
     w.reset();
-    if (w.capacity <= KEPT_CAPACITY) idle = w;
+    if (w.capacity <= KEPT_CAPACITY && idle.length < KEPT_WRITERS) idle.push(w);
   }
 }
