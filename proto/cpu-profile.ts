@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
 import * as path from 'node:path';
+import { makeDir } from './make-dir';
 
 export interface Profiling {
   /** Stops the profile and writes it. */
@@ -27,7 +28,7 @@ export function profileIfAsked(name: string): Profiling {
     async stop() {
       await started;
       const { profile } = (await post('Profiler.stop')) as { profile: object };
-      fs.mkdirSync(dir, { recursive: true });
+      makeDir(dir);
       fs.writeFileSync(path.join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
       session.disconnect();
     },

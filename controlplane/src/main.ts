@@ -44,6 +44,7 @@ import { NodeAlertsRepo } from './store/node-alerts-repo';
 import { ClusterView, type ClusterViewOptions } from './cluster/cluster-view';
 import { NodeAlertsFanIn } from './cluster/fan-in';
 import { listNodeEvents } from './cluster/node-events';
+import { makeDir } from '../../proto/make-dir';
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -133,7 +134,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   // First, so that a bad rules file is the one thing said and nothing was started.
   const ruleSet = rules.load();
 
-  fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  makeDir(o.dataDir, 0o700);
   await claimSocket(socketPath);
   const db = openStore(o.dataDir);
   const token = loadOrCreateToken(tokenFile);
@@ -244,7 +245,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
         }
         const known = existing ? credentials.find(existing) : undefined;
         if (known?.role === 'sensor' && known.name === node) return file;
-        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        makeDir(path.dirname(file), 0o700);
         fs.writeFileSync(file, `${credentials.issue('sensor', node).token}\n`, { mode: 0o600 });
         return file;
       },

@@ -27,6 +27,7 @@ import { encodeBatchMessage } from './event-encoding';
 import { MAX_BATCH_EVENTS } from '../../proto/field-limits';
 import type { Event } from '../../proto/generated/vigil/v1/Event';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
+import { makeDir } from '../../proto/make-dir';
 
 const MAGIC = 0x5649474c; // "VIGL"
 const HEADER = 32;
@@ -95,7 +96,7 @@ export class Outbox {
   private readonly unlock: () => void;
 
   constructor(private readonly o: OutboxOptions) {
-    fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+    makeDir(o.dir, 0o700);
     this.unlock = lockDir(o.dir);
     this.memoryBytes = o.memoryBytes ?? 64 * 1024 * 1024;
     this.maxBytes = o.maxBytes ?? 1024 ** 3;
@@ -103,7 +104,7 @@ export class Outbox {
     this.segmentBytes = o.segmentBytes ?? Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(this.maxBytes / 8)));
     this.epochFile = path.join(o.dir, 'outbox.epoch');
     this.walDir = path.join(o.dir, 'wal');
-    fs.mkdirSync(this.walDir, { recursive: true, mode: 0o700 });
+    makeDir(this.walDir, 0o700);
     this.recover();
     this.epoch = this.nextEpoch();
   }

@@ -13,6 +13,7 @@ import { VigilError } from '../../../proto/errors';
 import { parseNodeName } from '../../../proto/node-name';
 import { parseCredentialLabel } from './options';
 import { intUpTo } from '../../../proto/cli-values';
+import { makeDir } from '../../../proto/make-dir';
 
 function openssl(dir: string, args: string[]): void {
   try {
@@ -55,7 +56,7 @@ function altName(host: string): string {
 }
 
 export function initPki(dir: string, hosts: string[], days: number): string[] {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDir(dir, 0o700);
   refuseOverwrite(dir, ['ca.key', 'ca.crt', 'server.key', 'server.crt']);
   newKey(dir, 'ca.key');
   openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=Vigil CA', '-days', String(days), '-sha256', '-out', 'ca.crt', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);

@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { VigilError } from '../../../proto/errors';
 import { criCall, criRuntimeClient, findCriSocket } from '../../../proto/cri-runtime';
 import type { ListContainersResponse__Output } from '../../../proto/generated/runtime/v1/ListContainersResponse';
+import { makeDir } from '../../../proto/make-dir';
 
 /** Where cgroup2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts). */
 export function cgroup2Mount(): string {
@@ -201,7 +202,7 @@ export function simulationSite(dataDir: string): SimulationSite & { remove(): vo
   const id = randomBytes(32).toString('hex');
   const parent = path.join(cgroup2Mount(), `vigil-simulate-${process.pid}`);
   const dir = path.join(parent, id);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const tools = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-simulate-'));
   for (const name of ['xmrig', 'nsenter', 'kubectl', 'sshd', 'apt-get']) fs.symlinkSync('/bin/true', path.join(tools, name));
   fs.copyFileSync('/bin/sh', path.join(tools, 'nginx'));
@@ -209,7 +210,7 @@ export function simulationSite(dataDir: string): SimulationSite & { remove(): vo
   fs.copyFileSync('/bin/true', path.join(tools, 'dropped-tool'));
   fs.chmodSync(path.join(tools, 'dropped-tool'), 0o755);
   const intelDir = path.join(dataDir, 'intel');
-  fs.mkdirSync(intelDir, { recursive: true, mode: 0o700 });
+  makeDir(intelDir, 0o700);
   const feed = path.join(intelDir, `vigil-simulate-${suffix}.txt`);
   fs.writeFileSync(feed, `# vigil simulate --node: removed when the simulation ends\n${SIMULATED_C2}\n`);
   return {

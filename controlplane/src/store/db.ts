@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MIGRATIONS } from './migrations';
 import { VigilError } from '../../../proto/errors';
+import { makeDir } from '../../../proto/make-dir';
 
 export type Db = Database.Database;
 
@@ -28,7 +29,7 @@ function describe(err: unknown): string {
 export function openStore(dataDir: string): Db {
   const file = dbPath(dataDir);
   try {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeDir(dataDir, 0o700);
     // Create the file ourselves so it is 0600 whatever the umask; SQLite gives
     // its -wal and -shm files the same mode.
     fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600));
