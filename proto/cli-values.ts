@@ -107,7 +107,10 @@ export function intUpTo(max: number): (value: string) => number {
 
 export const parsePositiveInt = intUpTo(999_999_999);
 
-/** For options given more than once. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/**
+ * For options given more than once. Declared without a default: commander
+ * would show an empty list as "(default: [])" in help.
+ */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

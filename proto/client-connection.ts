@@ -123,7 +123,7 @@ export function addSensorOptions(cmd: Command): Command {
     .addOption(sizeOption('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, DEFAULT_RING_BYTES))
     .addOption(durationOption('--batch-interval <duration>', 'send what the kernel reported at least this often (10ms to 10s): shorter means alerts sooner and more CPU per event', durationUpTo(10_000, 10), DEFAULT_BATCH_INTERVAL_MS))
     .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
-    .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect, [] as string[]);
+    .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect);
 }
 
 /** What addSensorOptions declares. */
@@ -133,7 +133,7 @@ export interface SensorOptionFlags {
   ringBytes: number;
   batchInterval: number;
   criSocket?: string;
-  ociBundleRoot: string[];
+  ociBundleRoot?: string[];
 }
 
 /** This node's name: the flag, else the host name, checked either way (a host name need not be a node name). */

@@ -15,13 +15,13 @@ import { keepTrying } from '../../../proto/retry';
 import { SEVERITY_RANK } from '../alerts/alert-filter';
 import { AlertsRepo } from '../store/alerts-repo';
 import { openStoreReadOnly } from '../store/db';
-import { parsePositiveInt } from '../../../proto/cli-values';
+import { collect, parsePositiveInt } from '../../../proto/cli-values';
 import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
 import { listAlertsRemotely } from '../../../proto/remote-list';
 
 interface AlertsFlags extends ClientOptions {
   severity?: string;
-  rule: string[];
+  rule?: string[];
   node?: string;
   container?: string;
   namespace?: string;
@@ -48,7 +48,7 @@ function toFilter(f: AlertsFlags): AlertFilter__Output {
   const [podNamespace, podName] = f.pod?.includes('/') ? f.pod.split('/', 2) : [undefined, f.pod];
   return {
     min_severity: (f.severity ?? 'SEVERITY_UNSPECIFIED') as AlertFilter__Output['min_severity'],
-    rule_ids: f.rule,
+    rule_ids: f.rule ?? [],
     namespace: f.namespace ?? podNamespace ?? '',
     node_name: f.node ?? '',
     container_id: f.container ?? '',
@@ -134,7 +134,7 @@ export function alertsCommand(): Command {
     new Command('alerts')
       .description('list alerts, newest first (with --controlplane: asked of a running control plane or cluster view), or follow them live')
       .option('-s, --severity <level>', 'at least this severity: info, low, medium, high, critical', parseSeverity)
-      .option('-r, --rule <id>', 'only this rule (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('-r, --rule <id>', 'only this rule (repeatable)', collect)
       .option('--node <name>', 'node name')
       .option('-c, --container <id>', 'container id or prefix')
       .option('--namespace <ns>', 'Kubernetes namespace')

@@ -24,7 +24,7 @@ function sensorArgs(f: UpFlags, node: string): string[] {
   const args = ['--node-name', node, '--ring-bytes', String(f.ringBytes), '--batch-interval', `${f.batchInterval}ms`];
   if (f.spillDir) args.push('--spill-dir', f.spillDir);
   if (f.criSocket) args.push('--cri-socket', f.criSocket);
-  for (const root of f.ociBundleRoot) args.push('--oci-bundle-root', root);
+  for (const root of f.ociBundleRoot ?? []) args.push('--oci-bundle-root', root);
   return args;
 }
 

@@ -60,4 +60,9 @@ describe('help shows every default as the flag takes it', () => {
     assert.deepEqual(refused, []);
     assert.ok(checked >= 6, `only ${checked} defaults found`);
   });
+
+  test('no flag shows an empty list as its default', () => {
+    const empty = paths.flatMap((p) => section(help(p), 'Options:').filter((e) => e.includes('(default: [])')).map((e) => `vigil ${p.join(' ')}: ${e}`));
+    assert.deepEqual(empty, []);
+  });
 });
