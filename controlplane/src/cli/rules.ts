@@ -5,6 +5,7 @@ import { formatProblems, loadRulesFile, parseRulesFile, watchedPathsOf, type Rul
 import { RULES } from '../detections/rules';
 import { KNOWN_LISTS, RuleSet, isAuditRule, ruleCatalog } from '../detections/rule-set';
 import { parseFeed } from '../intel/feed-parser';
+import { count } from '../../../proto/format/count';
 
 export interface RuleRow {
   id: string;
@@ -79,7 +80,7 @@ export function rulesCommand(): Command {
       }
       const parsed = parseRulesFile(text, ruleCatalog(RULES), KNOWN_LISTS);
       if (!parsed.file) {
-        process.stdout.write(`${formatProblems(path, parsed.problems)}\n${path}: ${parsed.problems.length} problem${parsed.problems.length === 1 ? '' : 's'}\n`);
+        process.stdout.write(`${formatProblems(path, parsed.problems)}\n${path}: ${count(parsed.problems.length, 'problem')}\n`);
         process.exitCode = 1;
         return;
       }
@@ -87,7 +88,11 @@ export function rulesCommand(): Command {
       const rows = listRules(parsed.file);
       const off = rows.filter((r) => !r.enabled).map((r) => r.id);
       const exceptions = rows.reduce((n, r) => n + r.exceptions, 0);
-      process.stdout.write(`${path}: ok: ${rows.length - off.length} rules on${off.length ? ` (off: ${off.join(', ')})` : ''}, ${exceptions} exception${exceptions === 1 ? '' : 's'}, ${Object.keys(parsed.file.lists).length} lists extended, ${parsed.file.intel.feeds.length} feeds, ${watchedPathsOf(parsed.file).length} watched paths\n`);
+      const on = count(rows.length - off.length, 'rule');
+      const lists = count(Object.keys(parsed.file.lists).length, 'list');
+      process.stdout.write(
+        `${path}: ok: ${on} on${off.length ? ` (off: ${off.join(', ')})` : ''}, ${count(exceptions, 'exception')}, ${lists} extended, ${count(parsed.file.intel.feeds.length, 'feed')}, ${count(watchedPathsOf(parsed.file).length, 'watched path')}\n`,
+      );
     });
   return rules;
 }

@@ -16,6 +16,7 @@ import { addSensorOptions, nodeNameOf, type SensorOptionFlags } from '../../../p
 import { addServerOptions, serverOptions, type ServerFlags } from './controlplane';
 import { durationOption, durationUpTo } from '../../../proto/cli-values';
 import { fetchFromSocket, type MetricsEndpoint } from '../../../proto/metrics-endpoint';
+import { count } from '../../../proto/format/count';
 
 type UpFlags = ServerFlags & SensorOptionFlags & { statusInterval: number };
 
@@ -71,7 +72,7 @@ export function upCommand(): Command {
       startSensor();
       const status = setInterval(() => {
         const s = cp.status();
-        log(`${Math.round(s.eventsPerSecond)} events/s, ${s.eventsStored} stored, ${s.eventsLost} lost, ${s.alerts} alerts, ${s.sensors} sensor${s.sensors === 1 ? '' : 's'} connected`);
+        log(`${Math.round(s.eventsPerSecond)} events/s, ${s.eventsStored} stored, ${s.eventsLost} lost, ${count(s.alerts, 'alert')}, ${count(s.sensors, 'sensor')} connected`);
       }, f.statusInterval);
       await untilStopped(() => cp.reload());
       stopping = true;

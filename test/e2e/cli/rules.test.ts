@@ -66,7 +66,7 @@ describe('vigil rules', { timeout: 60_000 }, () => {
     fs.writeFileSync(good, GOOD);
     const ok = await runVigil(['rules', 'check', good]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /good\.yaml: ok: \d+ rules on \(off: crypto-mining\), 1 exception, 1 lists extended, 0 feeds, \d+ watched paths/);
+    assert.match(ok.stdout, /good\.yaml: ok: \d+ rules on \(off: crypto-mining\), 1 exception, 1 list extended, 0 feeds, \d+ watched paths/);
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'rules:\n  shell-in-containr:\n    severity: loud\n  reverse-shell:\n    exceptions:\n      - name: x\n        imge: y\n');
     const r = await runVigil(['rules', 'check', bad]);
