@@ -1,6 +1,7 @@
 /** Whether an alert passes a subscriber's filter (backfill and live alike). */
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { AlertFilter__Output } from '../../../proto/generated/vigil/v1/AlertFilter';
+import { checkContainerPrefix } from '../../../proto/container-prefix';
 import { VigilError } from '../../../proto/errors';
 
 export const SEVERITY_RANK: Record<string, number> = {
@@ -9,6 +10,7 @@ export const SEVERITY_RANK: Record<string, number> = {
 
 export function checkAlertFilter(f: AlertFilter__Output | null | undefined): void {
   if (f && SEVERITY_RANK[f.min_severity] === undefined) throw new VigilError('INVALID_ARGUMENT', `unknown severity "${f.min_severity}"`);
+  if (f?.container_id) checkContainerPrefix(f.container_id);
 }
 
 export function alertMatches(a: Alert__Output, f: AlertFilter__Output | null | undefined): boolean {

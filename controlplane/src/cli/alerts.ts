@@ -136,7 +136,7 @@ export function alertsCommand(): Command {
       .option('-s, --severity <level>', 'at least this severity: info, low, medium, high, critical', parseSeverity)
       .option('-r, --rule <id>', 'only this rule (repeatable)', collect)
       .option('--node <name>', 'node name')
-      .option('-c, --container <id>', 'container id or prefix')
+      .option('-c, --container <id>', 'container id or prefix (at least 4 characters)')
       .option('--namespace <ns>', 'Kubernetes namespace')
       .option('--pod <ns/name>', 'pod, as NAMESPACE/NAME or NAME')
       .option('-n, --limit <n>', 'at most this many (with --follow: how many recent ones first)', parsePositiveInt, 50)

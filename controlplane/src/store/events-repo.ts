@@ -15,6 +15,7 @@ import { EVENT_TYPE_NUMBER } from './event-type-number';
 import { Interner } from './interner';
 import { nowUs, nsToUs } from './time';
 import { skippedBefore } from '../../../proto/batch-seq';
+import { checkContainerPrefix } from '../../../proto/container-prefix';
 
 const ROW = '(?, ?, ?, ?, ?, ?, ?)';
 const ROW_PARAMS = 7;
@@ -236,7 +237,7 @@ export class EventsRepo {
       args.push(this.nodes.find(f.node_name) ?? -1);
     }
     if (f?.container_id) {
-      if (f.container_id.length < 4) throw new VigilError('INVALID_ARGUMENT', `container id prefix "${f.container_id}" is too short: give at least 4 characters`);
+      checkContainerPrefix(f.container_id);
       where.push("e.container_ref IN (SELECT id FROM containers WHERE container_id >= ? AND container_id < ? || x'ff')");
       args.push(f.container_id, f.container_id);
     }

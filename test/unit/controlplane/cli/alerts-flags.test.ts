@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { VIGIL } from '../../../helpers/vigil-cli';
 import { tempDir } from '../../../helpers/temp-dir';
+import { openStore } from '../../../../controlplane/src/store/db';
 
 test('vigil alerts refuses connection flags without --controlplane or --follow instead of listing another store', () => {
   const dir = tempDir();
@@ -27,4 +28,17 @@ test('vigil alerts --controlplane with nothing listening says the control plane 
   assert.match(r.stderr, /^vigil: control plane at unix:\/\/.*vigil\.sock is unreachable \(.*ENOENT.*\); is it running\?\n$/);
   assert.doesNotMatch(r.stderr, /Resolution note/);
   assert.equal(r.stdout, '');
+});
+
+test('vigil alerts refuses a container prefix shorter than 4 characters, as vigil events does', () => {
+  const dir = tempDir();
+  openStore(dir).close();
+  for (const command of ['alerts', 'events']) {
+    const r = spawnSync(process.execPath, [VIGIL, command, '--data-dir', dir, '--container', 'ab'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, `${command}: ${r.stderr}`);
+    assert.match(r.stderr, /container id prefix "ab" is too short: give at least 4 characters/);
+    assert.equal(r.stdout, '', `${command}: no table header before the refusal`);
+  }
+  const r = spawnSync(process.execPath, [VIGIL, 'alerts', '--data-dir', dir, '--container', 'abcd'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
 });
