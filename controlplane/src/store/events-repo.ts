@@ -48,7 +48,7 @@ export interface BatchRows {
   bodies: Uint8Array;
 }
 
-export const INTS_PER_ROW = 4;
+const INTS_PER_ROW = 4;
 const [TYPE, PID, BODY_END, CONTAINER] = [0, 1, 2, 3];
 
 /** The memory of `rows`, for postMessage's transfer list: moved, not copied; the sender must not touch `rows` after. */
@@ -84,13 +84,13 @@ export function toBatchRows(events: readonly Event__Output[], encoded: readonly 
   for (const e of encoded) total += e.length;
   // Times first (8-byte aligned), then the ints, then the bodies; memory of its own, not a slice of a shared pool, which cannot move.
   const memory = new ArrayBuffer(n * 8 + n * INTS_PER_ROW * 4 + total);
+  const containers = new BatchContainers();
   const rows: BatchRows = {
     tsUs: new Float64Array(memory, 0, n),
     ints: new Int32Array(memory, n * 8, n * INTS_PER_ROW),
-    containers: [],
+    containers: containers.list,
     bodies: new Uint8Array(memory, n * 8 + n * INTS_PER_ROW * 4, total),
   };
-  const containers = new BatchContainers();
   let end = 0;
   for (let i = 0; i < n; i++) {
     const ev = events[i];
@@ -103,7 +103,6 @@ export function toBatchRows(events: readonly Event__Output[], encoded: readonly 
     rows.bodies.set(encoded[i], end);
     rows.ints[at + BODY_END] = end += encoded[i].length;
   }
-  rows.containers = containers.list;
   return rows;
 }
 
