@@ -38,10 +38,6 @@ export class FlatWriter {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  get length(): number {
-    return this.pos;
-  }
-
   get capacity(): number {
     return this.buf.length;
   }

@@ -337,7 +337,8 @@ function converted(type: string, v: string): string {
   }
 }
 
-function tag(f: protobuf.Field, wire: number): number {
+/** The key a value of `f` is written under: its field number and wire type. */
+export function fieldTag(f: protobuf.Field, wire: number): number {
   return ((f.id << 3) | wire) >>> 0;
 }
 
@@ -345,8 +346,8 @@ function tag(f: protobuf.Field, wire: number): number {
 function writeValue(f: protobuf.Field, v: string): string {
   if (f.resolvedType instanceof protobuf.Type)
     return `if (!O(${v})) throw TypeError(${JSON.stringify(`${f.fullName}: object expected`)});
-      S[${f.id}](${v}, w.uint32(${tag(f, 2)}).fork(), n + 1).ldelim();`;
-  const write = `w.uint32(${tag(f, BASIC[f.type]!)}).${f.type}`;
+      S[${f.id}](${v}, w.uint32(${fieldTag(f, 2)}).fork(), n + 1).ldelim();`;
+  const write = `w.uint32(${fieldTag(f, BASIC[f.type]!)}).${f.type}`;
   if (f.type === 'uint64') return `${write}(U(${v}));`;
   if (LONG[f.type] !== undefined) return `${write}(L(${v}, ${f.type === 'fixed64'}));`;
   if (f.type === 'bytes') return `${write}(typeof ${v} === "string" ? B(${v}) : ${v});`;
@@ -366,7 +367,7 @@ function bytesList(f: protobuf.Field, list: string): string {
         if (typeof e === "string") kept[i] = B(e);
         else if (e.length >= 0) kept[i] = e;
       }
-      for (var i = 0; i < kept.length; ++i) w.uint32(${tag(f, 2)}).bytes(kept[i]);`;
+      for (var i = 0; i < kept.length; ++i) w.uint32(${fieldTag(f, 2)}).bytes(kept[i]);`;
 }
 
 /**
@@ -385,7 +386,7 @@ function generateEncoder(type: protobuf.Type, subs: PlainEncode[], omit?: Readon
     if (m${f.id}) {
       if (!O(m${f.id})) throw TypeError(${JSON.stringify(`${f.fullName}: object expected`)});
       for (var ks = Object.keys(m${f.id}), i = 0; i < ks.length; ++i)
-        w.uint32(${tag(f, 2)}).fork().uint32(10).string(ks[i]).uint32(${16 | BASIC[f.type]!}).${f.type}(${converted(f.type, `m${f.id}[ks[i]]`)}).ldelim();
+        w.uint32(${fieldTag(f, 2)}).fork().uint32(10).string(ks[i]).uint32(${16 | BASIC[f.type]!}).${f.type}(${converted(f.type, `m${f.id}[ks[i]]`)}).ldelim();
     }`;
     if (f.repeated)
       return `var a${f.id} = ${v};
@@ -394,7 +395,7 @@ function generateEncoder(type: protobuf.Type, subs: PlainEncode[], omit?: Readon
       ${f.type === 'bytes' ? bytesList(f, `a${f.id}`) : `for (var i = 0; i < a${f.id}.length; ++i) { ${writeValue(f, `a${f.id}[i]`)} }`}
     }`;
     if (f.resolvedType instanceof protobuf.Enum) return `var e${f.id} = E[${f.id}](${v});
-    if (e${f.id} !== undefined) w.uint32(${tag(f, 0)}).int32(e${f.id});`;
+    if (e${f.id} !== undefined) w.uint32(${fieldTag(f, 0)}).int32(e${f.id});`;
     return `if (${v} != null) { ${writeValue(f, v)} }`;
   });
   // fromObject takes anything for a type without fields.

@@ -15,20 +15,17 @@ import type { ProcessNode } from '../../proto/generated/vigil/v1/ProcessNode';
 import type { Gap } from '../../proto/generated/vigil/v1/Gap';
 import { type FlatWriter, withFlatWriter } from '../../proto/flat-writer';
 import { messageType, messageWriter } from '../../proto/loader';
+import { fieldTag } from '../../proto/plain-codec';
 
 const eventFields = messageType('vigil.v1.Event').fields;
-
-function tag(field: protobuf.Field, wire: number): number {
-  return ((field.id << 3) | wire) >>> 0;
-}
 
 /** Encodes values of a sub-message field as they sit in an encoded Event: the field's tag, the length, the message. */
 function embedder(field: protobuf.Field): (value: object) => Uint8Array {
   const write = messageWriter(field.resolvedType as protobuf.Type);
-  const fieldTag = tag(field, 2);
+  const tag = fieldTag(field, 2);
   return (value) =>
     withFlatWriter((w) => {
-      w.uint32(fieldTag).fork();
+      w.uint32(tag).fork();
       write(value, w);
       w.ldelim();
     });
@@ -122,10 +119,12 @@ export function encodeEvent(ev: Event): Uint8Array {
   return withFlatWriter((w) => writeEvent(ev, w));
 }
 
-const messageFields = messageType('vigil.v1.SensorMessageEncoded').fields;
 const batchType = messageType('vigil.v1.EventBatchEncoded');
 const writeBatchHeader = messageWriter(batchType, ['events', 'gap']);
 const writeGap = messageWriter(batchType.fields.gap.resolvedType as protobuf.Type);
+const BATCH_TAG = fieldTag(messageType('vigil.v1.SensorMessageEncoded').fields.batch, 2);
+const EVENT_TAG = fieldTag(batchType.fields.events, 2);
+const GAP_TAG = fieldTag(batchType.fields.gap, 2);
 
 /**
  * A SensorMessage holding one batch, its events encoded by encodeEvent,
@@ -134,16 +133,15 @@ const writeGap = messageWriter(batchType.fields.gap.resolvedType as protobuf.Typ
  */
 export function encodeBatchMessage(nodeName: string, seq: bigint, events: readonly Event[], gap: Gap | null): Buffer {
   return withFlatWriter((w) => {
-    w.uint32(tag(messageFields.batch, 2)).fork();
+    w.uint32(BATCH_TAG).fork();
     writeBatchHeader({ node_name: nodeName, seq: String(seq) }, w);
-    const eventTag = tag(batchType.fields.events, 2);
     for (const ev of events) {
-      w.uint32(eventTag).fork();
+      w.uint32(EVENT_TAG).fork();
       writeEvent(ev, w);
       w.ldelim();
     }
     if (gap) {
-      w.uint32(tag(batchType.fields.gap, 2)).fork();
+      w.uint32(GAP_TAG).fork();
       writeGap(gap, w);
       w.ldelim();
     }
