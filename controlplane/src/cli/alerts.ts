@@ -18,6 +18,7 @@ import { openStoreReadOnly } from '../store/db';
 import { collect, parsePositiveInt } from '../../../proto/cli-values';
 import { addClientOptions, addressFromFlags, callMetadata, channelCredentials, type ClientFlags as ClientOptions } from '../../../proto/client-connection';
 import { listAlertsRemotely } from '../../../proto/remote-list';
+import { MIN_CONTAINER_PREFIX } from '../../../proto/container-prefix';
 
 interface AlertsFlags extends ClientOptions {
   severity?: string;
@@ -136,7 +137,7 @@ export function alertsCommand(): Command {
       .option('-s, --severity <level>', 'at least this severity: info, low, medium, high, critical', parseSeverity)
       .option('-r, --rule <id>', 'only this rule (repeatable)', collect)
       .option('--node <name>', 'node name')
-      .option('-c, --container <id>', 'container id or prefix (at least 4 characters)')
+      .option('-c, --container <id>', `container id or prefix (at least ${MIN_CONTAINER_PREFIX} characters)`)
       .option('--namespace <ns>', 'Kubernetes namespace')
       .option('--pod <ns/name>', 'pod, as NAMESPACE/NAME or NAME')
       .option('-n, --limit <n>', 'at most this many (with --follow: how many recent ones first)', parsePositiveInt, 50)

@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { VigilError } from '../../../proto/errors';
 import { parseNodeName } from '../../../proto/node-name';
 import { parseCredentialLabel } from './options';
-import { intUpTo } from '../../../proto/cli-values';
+import { collect, intUpTo } from '../../../proto/cli-values';
 import { makeDir } from '../../../proto/make-dir';
 
 function openssl(dir: string, args: string[]): void {
@@ -77,7 +77,7 @@ export function issueCert(dir: string, role: CertRole, name: string, days: numbe
 
 function collectHost(value: string, previous: string[] | undefined): string[] {
   if (!/^[A-Za-z0-9.:-]+$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a host name or an IP address`);
-  return [...(previous ?? []), value];
+  return collect(value, previous);
 }
 
 /** openssl takes days up to about 2^31 but fails on dates past 9999; a century is more than any CA needs. */

@@ -14,6 +14,7 @@ import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
 import { addClientOptions, type ClientFlags } from '../../../proto/client-connection';
 import { listRemotely } from '../../../proto/remote-list';
 import { EVENT_BODIES } from '../store/event-type-number';
+import { MIN_CONTAINER_PREFIX } from '../../../proto/container-prefix';
 
 
 interface EventsFlags extends ClientFlags {
@@ -72,7 +73,7 @@ export function eventsCommand(): Command {
     .option('--since <time>', 'from this time (ISO date, or a duration ago: 15m)', parseTime)
     .option('--until <time>', 'up to this time', parseTime)
     .option('-p, --pid <pid>', 'process id', parsePositiveInt)
-    .option('-c, --container <id>', 'container id or prefix (at least 4 characters)')
+    .option('-c, --container <id>', `container id or prefix (at least ${MIN_CONTAINER_PREFIX} characters)`)
     .option('--node <name>', 'node name')
     .option('--namespace <ns>', 'Kubernetes namespace of the pod')
     .option('--pod <ns/name>', 'pod, as NAMESPACE/NAME or NAME')
