@@ -5,6 +5,7 @@
  * as plain call metadata on both kinds.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -71,8 +72,35 @@ export function addressFromFlags(f: ClientFlags): ControlPlaneAddress {
   return { target, token, tls };
 }
 
+let ipServernameWarningMuted = false;
+
+/**
+ * grpc-js puts the target's host in TLS's server name even when it is an IP
+ * address (grpc/grpc-node#1919), and Node.js then warns (DEP0123) on every
+ * command that reaches a control plane by address: a warning the user can do
+ * nothing about, since the certificate is still checked against the IP.
+ * That one warning is not printed; every other still is.
+ */
+function muteIpServernameWarning(): void {
+  if (ipServernameWarningMuted) return;
+  ipServernameWarningMuted = true;
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    if (warning.code === 'DEP0123') return;
+    for (const print of printers) print(warning);
+  });
+}
+
+/** The host part of a HOST:PORT or [IPv6]:PORT target. */
+function targetHost(target: string): string {
+  const bracketed = /^\[([^\]]+)\]/.exec(target);
+  return bracketed ? bracketed[1] : target.replace(/:\d+$/, '');
+}
+
 export function channelCredentials(a: ControlPlaneAddress): grpc.ChannelCredentials {
   if (!a.tls) return grpc.credentials.createInsecure();
+  if (net.isIP(targetHost(a.target))) muteIpServernameWarning();
   return grpc.credentials.createSsl(
     a.tls.ca ? readNamedFile(a.tls.ca, 'TLS CA') : null,
     a.tls.key ? readNamedFile(a.tls.key, 'TLS key') : null,
@@ -86,11 +114,21 @@ export function callMetadata(a: ControlPlaneAddress): grpc.Metadata {
   return md;
 }
 
+/** What Node.js said about a refused certificate, without grpc-js's wrapping. */
+function tlsReason(details: string): string {
+  const m = /Last error: (?:Error(?: \[\w+\])?: )?(.*?)(?:\.? Resolution note: ?)?$/.exec(details);
+  return m ? m[1] : details;
+}
+
 /** One sentence for a gRPC failure, with the next step where there is one. */
 export function describeGrpcError(err: grpc.ServiceError, target: string): string {
   switch (err.code) {
     case grpc.status.UNAVAILABLE:
       if (/certificate required/.test(err.details)) return `control plane at ${target} requires a client certificate (it runs with --tls-ca): give --tls-cert and --tls-key (vigil certs issue)`;
+      if (/ERR_TLS_CERT_ALTNAME_INVALID|altnames/.test(err.details))
+        return `control plane at ${target} answered with a certificate for other names (${tlsReason(err.details)}): reach it by a name or address its certificate holds (vigil certs init --host)`;
+      if (/UNABLE_TO_VERIFY|SELF_SIGNED|unable to verify|self[- ]signed|CERT_HAS_EXPIRED|certificate has expired/.test(err.details))
+        return `control plane at ${target} answered with a certificate this client does not trust (${tlsReason(err.details)}): give the CA that signed it with --tls-ca`;
       // grpc-js ends a failed connect with an empty "Resolution note: "; it says nothing.
       return `control plane at ${target} is unreachable (${err.details.replace(/\.? Resolution note: ?$/, '')}); is it running?`;
     case grpc.status.UNAUTHENTICATED:
