@@ -1,5 +1,6 @@
 /** One alert as one terminal line. */
 import type { Alert__Output } from '../generated/vigil/v1/Alert';
+import { column } from './column';
 
 /** The longest built-in rule id (api-server-access-from-container); unit/proto/alert-line holds every rule to it. */
 export const RULE_COLUMN = 32;
@@ -14,7 +15,7 @@ export function formatAlertLine(a: Alert__Output): string {
     new Date(ms).toISOString().padEnd(24),
     String(a.severity).replace('SEVERITY_', '').padEnd(8),
     a.rule_id.padEnd(RULE_COLUMN),
-    a.node_name.slice(0, 12).padEnd(12),
+    column(a.node_name, 12),
     (a.container_id.slice(0, 12) || '-').padEnd(12),
     `${a.summary}${count}`,
   ].join(' ');

@@ -5,6 +5,7 @@ import { AuditRepo } from '../store/audit-repo';
 import { openStoreReadOnly } from '../store/db';
 import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
 import { dataDirOption } from '../../../proto/client-connection';
+import { column } from '../../../proto/format/column';
 
 interface AuditFlags {
   dataDir: string;
@@ -23,7 +24,7 @@ export function formatAuditLine(r: AuditRecord__Output): string {
   const object = `${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`.trim();
   return [
     new Date(Number(BigInt(r.time_unix_nano) / 1_000_000n)).toISOString().padEnd(24),
-    r.username.slice(0, 28).padEnd(28),
+    column(r.username, 28),
     r.verb.padEnd(10),
     String(r.response_code).padStart(4),
     r.decision.padEnd(8),

@@ -4,6 +4,7 @@ import { ContainersRepo, type SeenContainer } from '../store/containers-repo';
 import { openStoreReadOnly } from '../store/db';
 import { parsePositiveInt } from '../../../proto/cli-values';
 import { dataDirOption } from '../../../proto/client-connection';
+import { column } from '../../../proto/format/column';
 
 interface ContainersFlags {
   dataDir: string;
@@ -41,7 +42,7 @@ export function containersCommand(): Command {
         }
         const pod = c.pod_name ? `${c.pod_namespace}/${c.pod_name}` : '-';
         const status = r.exited ? `exited (${r.exited.container_exited?.exit_code})` : 'running';
-        out += `${c.id.slice(0, 12).padEnd(13)} ${r.node.slice(0, 12).padEnd(12)} ${pod.slice(0, 32).padEnd(32)} ${(d?.is_sandbox ? '(sandbox)' : c.name || '-').padEnd(14)} ${(c.image || '-').slice(0, 28).padEnd(28)} ${(d?.privileged ? 'yes' : 'no').padEnd(4)} ${status}\n`;
+        out += `${c.id.slice(0, 12).padEnd(13)} ${column(r.node, 12)} ${column(pod, 32)} ${(d?.is_sandbox ? '(sandbox)' : c.name || '-').padEnd(14)} ${column(c.image || '-', 28)} ${(d?.privileged ? 'yes' : 'no').padEnd(4)} ${status}\n`;
       }
       process.stdout.write(out);
     });

@@ -15,6 +15,7 @@ import { addClientOptions, type ClientFlags } from '../../../proto/client-connec
 import { listRemotely } from '../../../proto/remote-list';
 import { EVENT_BODIES } from '../store/event-type-number';
 import { MIN_CONTAINER_PREFIX } from '../../../proto/container-prefix';
+import { column } from '../../../proto/format/column';
 
 
 interface EventsFlags extends ClientFlags {
@@ -83,7 +84,7 @@ export function eventsCommand(): Command {
       const rows = f.controlplane ? await queryEventsRemotely(f, toFilter(f), f.limit) : queryEvents(f.dataDir, toFilter(f), f.limit);
       let out = f.json ? '' : `${'ID'.padStart(8)} ${'NODE'.padEnd(12)} ${EVENT_LINE_HEADER}\n`;
       for (const r of rows)
-        out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padStart(8)} ${r.node_name.slice(0, 12).padEnd(12)} ${formatEventLine(r.event!)}\n`;
+        out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padStart(8)} ${column(r.node_name, 12)} ${formatEventLine(r.event!)}\n`;
       process.stdout.write(out);
     });
 }

@@ -4,6 +4,7 @@ import { GapsRepo, type Gap } from '../store/gaps-repo';
 import { openStoreReadOnly } from '../store/db';
 import { parsePositiveInt, parseTime } from '../../../proto/cli-values';
 import { dataDirOption } from '../../../proto/client-connection';
+import { column } from '../../../proto/format/column';
 
 interface GapsFlags {
   dataDir: string;
@@ -21,7 +22,7 @@ function line(g: Gap): string {
     : g.kind === 'output'
       ? g.node ? `${g.skipped} batches of ${g.node} not exported (seqs ${g.firstSeq}-${g.lastSeq})` : `${g.skipped} alerts not exported (ids ${g.firstSeq}-${g.lastSeq})`
       : g.fromUs !== undefined ? `unwatched ${time(g.fromUs)} to ${time(g.toUs!)}` : `seqs ${g.firstSeq}-${g.lastSeq}, ${g.events} events`;
-  return `${time(g.recordedAtUs)}  ${g.kind.padEnd(5)} ${g.source.slice(0, 30).padEnd(30)} ${what}: ${g.reason}`;
+  return `${time(g.recordedAtUs)}  ${g.kind.padEnd(5)} ${column(g.source, 30)} ${what}: ${g.reason}`;
 }
 
 export function gapsCommand(): Command {

@@ -6,6 +6,7 @@ import { RULES } from '../detections/rules';
 import { KNOWN_LISTS, RuleSet, isAuditRule, ruleCatalog } from '../detections/rule-set';
 import { parseFeed } from '../intel/feed-parser';
 import { count } from '../../../proto/format/count';
+import { column } from '../../../proto/format/column';
 
 export interface RuleRow {
   id: string;
@@ -63,7 +64,7 @@ export function rulesCommand(): Command {
       const rows = listRules(file);
       let out = f.json ? '' : `${'RULE'.padEnd(34)} ${'KIND'.padEnd(7)} ${'SEVERITY'.padEnd(8)} ${'ON'.padEnd(3)} ${'MITRE'.padEnd(60)} TITLE\n`;
       for (const r of rows)
-        out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padEnd(34)} ${r.kind.padEnd(7)} ${r.severity.padEnd(8)} ${(r.enabled ? 'yes' : 'no').padEnd(3)} ${r.mitre.slice(0, 60).padEnd(60)} ${r.title}\n`;
+        out += f.json ? `${JSON.stringify(r)}\n` : `${r.id.padEnd(34)} ${r.kind.padEnd(7)} ${r.severity.padEnd(8)} ${(r.enabled ? 'yes' : 'no').padEnd(3)} ${column(r.mitre, 60)} ${r.title}\n`;
       process.stdout.write(out);
     });
   rules
