@@ -8,6 +8,7 @@ import { DEFAULT_RING_BYTES, parseRingBytes, sizeOption } from '../../../proto/c
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { count } from '../../../proto/format/count';
 import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-line';
 import type { SensorStats } from '../kernel-sensor';
 import { NodePipeline } from '../node-pipeline';
@@ -59,11 +60,19 @@ function parseContainer(value: string): string {
 }
 
 
-function printTotals(stats: SensorStats): void {
-  const per = Object.entries(stats.byType)
-    .map(([k, t]) => `${k}=${t.events}${t.drops ? ` (dropped ${t.drops})` : ''}`)
+/**
+ * What the trace showed against what the kernel reported: the second counts
+ * every type loaded (fork and exit too, loaded for the process tree even
+ * when not traced) and every event a filter left out.
+ */
+function printTotals(shown: number, stats: SensorStats, traced: readonly EventKind[], loaded: readonly EventKind[]): void {
+  const per = loaded
+    .map((k) => {
+      const t = stats.byType[k];
+      return `${k}=${t.events}${traced.includes(k) ? '' : ' (not shown: kept for the process tree)'}${t.drops ? ` (dropped ${t.drops})` : ''}`;
+    })
     .join(' ');
-  process.stderr.write(`\nvigil trace: ${stats.events} events, ${stats.drops} dropped, ${stats.batches} batches; ${per}\n`);
+  process.stderr.write(`\nvigil trace: ${count(shown, 'event')} shown; the kernel reported ${stats.events}, ${stats.drops} dropped, in ${count(stats.batches, 'batch', 'batches')}: ${per}\n`);
 }
 
 interface TraceOptions {
@@ -79,22 +88,30 @@ interface TraceOptions {
 
 async function runTrace(opts: TraceOptions): Promise<void> {
   const filter: TraceFilter = { types: opts.type, pid: opts.pid, container: opts.container, namespace: opts.namespace, pod: opts.pod };
+  let shown = 0;
   // The whole node pipeline, so lines carry executables, ancestry and pods;
   // fork/exit are loaded for the process tree even when not shown.
+  const loaded = [...new Set<EventKind>([...opts.type, 'fork', 'exit'])];
   const pipeline = new NodePipeline({
-    kernel: { types: [...new Set<EventKind>([...opts.type, 'fork', 'exit'])], ringBytes: opts.ringBytes },
+    kernel: { types: loaded, ringBytes: opts.ringBytes },
     criSocket: opts.criSocket,
     log: (line) => process.stderr.write(`vigil trace: ${line}\n`),
     sink: (events) => {
       let out = '';
-      for (const ev of events) if (traceMatches(ev, filter)) out += opts.json ? `${JSON.stringify(ev)}\n` : `${formatEventLine(ev)}\n`;
+      for (const ev of events) {
+        if (!traceMatches(ev, filter)) continue;
+        out += opts.json ? `${JSON.stringify(ev)}\n` : `${formatEventLine(ev)}\n`;
+        if (ev.body !== 'loss') shown++;
+      }
       if (out) process.stdout.write(out);
     },
   });
   process.stderr.write(`vigil trace: tracing ${opts.type.join(',')} (Ctrl-C to stop)\n`);
   if (!opts.json) process.stdout.write(`${EVENT_LINE_HEADER}\n`);
   await untilStopped();
-  printTotals(await pipeline.stop());
+  // Stopping delivers what is still in the ring, so count the lines after it.
+  const stats = await pipeline.stop();
+  printTotals(shown, stats, opts.type, loaded);
 }
 
 export function traceCommand(): Command {

@@ -20,7 +20,11 @@ describe('vigil trace', kernelTestOptions(), () => {
     assert.equal(mine.process.pid, child.pid);
     assert.equal(mine.exec.filename, '/bin/true');
     assert.ok(events.every((e) => e.body === 'exec' || e.body === 'loss'), 'only the requested type');
-    assert.match(trace.stderr(), /vigil trace: \d+ events, \d+ dropped, \d+ batches; exec=\d+/);
+    // The totals count the lines printed, and say which of the kernel's events were loaded for the tree only.
+    const totals = /vigil trace: (\d+) events? shown; the kernel reported (\d+), \d+ dropped, in \d+ batch(?:es)?: exec=(\d+) fork=\d+ \(not shown: kept for the process tree\) exit=\d+ \(not shown: kept for the process tree\)\n$/.exec(trace.stderr());
+    assert.ok(totals, trace.stderr());
+    assert.equal(Number(totals[1]), events.filter((e) => e.body === 'exec').length);
+    assert.ok(Number(totals[2]) > Number(totals[3]), 'fork and exit are counted among what the kernel reported');
   });
 
   test('--pid keeps one process; the table has a header and one line per event', async () => {
@@ -39,6 +43,7 @@ describe('vigil trace', kernelTestOptions(), () => {
     assert.match(lines[0], /^TIME\s+EVENT\s+PID\s+PPID\s+UID\s+COMM\s+CONTAINER\s+DETAILS/);
     assert.equal(lines.length, 2, `only the header and the shell's exec:\n${trace.stdout()}`);
     assert.match(lines[1], new RegExp(`exec\\s+${shell.pid}\\s+${process.pid}\\s+0 echo\\s+-\\s+/bin/echo \\[/bin/echo ${token}\\]`));
+    assert.match(trace.stderr(), /vigil trace: 1 event shown; the kernel reported \d+/);
   });
 
   test('--type file shows accesses to the default watched paths, one line each', async () => {
