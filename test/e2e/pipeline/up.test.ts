@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -43,6 +43,11 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     assert.equal(found.event.process.pid, child.pid);
     assert.equal(found.event.exec.filename, '/bin/true');
     assert.ok(Number(found.batch_seq) > 0);
+  });
+
+  test('the kernel counters are pinned where the README says: under /sys/fs/bpf/vigil, named by a hash of the sensor\'s log directory', () => {
+    const hash = createHash('sha256').update(path.resolve(dataDir, 'sensor')).digest('hex').slice(0, 16);
+    assert.ok(fs.existsSync(`/sys/fs/bpf/vigil/${hash}/counters`), fs.readdirSync('/sys/fs/bpf/vigil').join(' '));
   });
 
   test('a read of a watched file goes through the sensor\'s stages to vigil events --type file', async () => {
