@@ -17,29 +17,85 @@ import type { NestedDecode } from './plain-codec';
 const KEPT = 2048;
 const KEPT_BYTES = 1024 * 1024;
 
-/** Values by the bytes of a message (as a latin1 string, one character a byte), starting over past KEPT entries or KEPT_BYTES. */
+/** Bytes hashed from a message's start, where its ids (pids, inode numbers) sit. */
+const HEAD_BYTES = 16;
+/** Bytes sampled, evenly spread, from the rest. */
+const SAMPLES = 16;
+
+/**
+ * A hash of a message's length, its first bytes and a spread of the rest:
+ * constant work whatever the length (an ancestor's command line may run to
+ * kilobytes). Messages that hash alike are told apart by their bytes, so a
+ * weak hash costs a comparison, never a wrong decode.
+ */
+function sampledHash(buf: Buffer, start: number, end: number): number {
+  let h = Math.imul(end - start, 0x9e3779b1);
+  const head = Math.min(end, start + HEAD_BYTES);
+  for (let i = start; i < head; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  const step = Math.max(1, Math.floor((end - head) / SAMPLES));
+  for (let i = end - 1; i >= head; i -= step) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h & 0x3fffffff; // a small integer: V8 keeps it unboxed
+}
+
+/** Below this length a loop compares faster than a call into Buffer.compare. */
+const LOOP_COMPARE_BYTES = 48;
+
+function sameBytes(kept: Buffer, buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (kept.length !== n) return false;
+  if (n > LOOP_COMPARE_BYTES) return buf.compare(kept, 0, n, start, end) === 0;
+  for (let i = 0; i < n; i++) if (kept[i] !== buf[start + i]) return false;
+  return true;
+}
+
+interface Entry<V> {
+  bytes: Buffer;
+  value: V;
+  /** The next entry whose bytes hash alike. */
+  next: Entry<V> | undefined;
+}
+
+/**
+ * Values by the exact bytes of a message, found by sampledHash and checked
+ * byte for byte: a repeat is found without copying its bytes, and only a
+ * message kept (or noted as seen once) has its bytes copied. Starts over
+ * past KEPT entries or KEPT_BYTES.
+ */
 class BoundedByBytes<V> {
-  private readonly entries = new Map<string, V>();
+  private readonly entries = new Map<number, Entry<V>>();
+  private count = 0;
   private bytes = 0;
 
-  get(key: string): V | undefined {
-    return this.entries.get(key);
+  get(buf: Buffer, start: number, end: number, hash: number): V | undefined {
+    for (let e = this.entries.get(hash); e; e = e.next) if (sameBytes(e.bytes, buf, start, end)) return e.value;
+    return undefined;
   }
 
-  set(key: string, value: V): void {
-    if (this.entries.size >= KEPT || this.bytes + key.length > KEPT_BYTES) {
+  set(buf: Buffer, start: number, end: number, hash: number, value: V): void {
+    if (this.count >= KEPT || this.bytes + (end - start) > KEPT_BYTES) {
       this.entries.clear();
+      this.count = 0;
       this.bytes = 0;
     }
-    this.entries.set(key, value);
-    this.bytes += key.length;
+    // A copy: the batch's buffer is not kept alive by its messages.
+    this.entries.set(hash, { bytes: Buffer.from(buf.subarray(start, end)), value, next: this.entries.get(hash) });
+    this.count++;
+    this.bytes += end - start;
   }
 
-  /** Whether `key` was there; it is not after. */
-  take(key: string): boolean {
-    if (!this.entries.delete(key)) return false;
-    this.bytes -= key.length;
-    return true;
+  /** Whether these bytes were there; they are not after. */
+  take(buf: Buffer, start: number, end: number, hash: number): boolean {
+    let prev: Entry<V> | undefined;
+    for (let e = this.entries.get(hash); e; prev = e, e = e.next) {
+      if (!sameBytes(e.bytes, buf, start, end)) continue;
+      if (prev) prev.next = e.next;
+      else if (e.next) this.entries.set(hash, e.next);
+      else this.entries.delete(hash);
+      this.count--;
+      this.bytes -= e.bytes.length;
+      return true;
+    }
+    return false;
   }
 }
 
@@ -81,9 +137,11 @@ export function sharedRepeats(names: ReadonlySet<string>): NestedDecode {
       // From a Buffer, and whole: anything else decodes as it is (and bytes cut short throw there).
       if (length === undefined || !Buffer.isBuffer(r.buf) || r.pos + length > r.len) return decode(r, length, depth);
       const { kept, seenOnce } = (byDepth[depth] ??= { kept: new BoundedByBytes(), seenOnce: new BoundedByBytes() });
-      const end = r.pos + length;
-      const key = r.buf.toString('latin1', r.pos, end);
-      const hit = kept.get(key);
+      const buf = r.buf;
+      const start = r.pos;
+      const end = start + length;
+      const hash = sampledHash(buf, start, end);
+      const hit = kept.get(buf, start, end, hash);
       if (hit) {
         r.pos = end;
         return hit;
@@ -91,13 +149,13 @@ export function sharedRepeats(names: ReadonlySet<string>): NestedDecode {
       // Most messages seen once (an exec's own process) are never seen again:
       // the first sighting only notes the bytes, bounded as the cache is, so
       // that a flood of them cannot flush the cache of what repeats.
-      if (!seenOnce.take(key)) {
-        seenOnce.set(key, true);
+      if (!seenOnce.take(buf, start, end, hash)) {
+        seenOnce.set(buf, start, end, hash, true);
         return decode(r, length, depth);
       }
       // Seen before: shared from here on.
       const object = share(decode(r, length, depth));
-      kept.set(key, object);
+      kept.set(buf, start, end, hash, object);
       return object;
     };
   };

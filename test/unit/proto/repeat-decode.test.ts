@@ -34,6 +34,18 @@ describe('sub-messages that repeat decode once', () => {
     }
   });
 
+  test('ancestors that differ in one byte only, anywhere in a long command line, each decode as their own', () => {
+    // The cache finds a repeat by a hash of some of a message's bytes; messages
+    // that differ only where it does not look must still be told apart.
+    const line = 'x'.repeat(1500);
+    const variants = [line, ...Array.from({ length: line.length }, (_, i) => `${line.slice(0, i)}y${line.slice(i + 1)}`)];
+    for (let round = 0; round < 2; round++)
+      for (const v of variants) {
+        const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 40, ppid: 10, ancestry: [{ ...shell, argv: ['bash', '-c', v] }, init] })));
+        assert.equal(eventCodec().decode(bytes).ancestry[0].argv[2], v);
+      }
+  });
+
   test('what repeats is one frozen object shared by the events that carry it; what is their own is theirs to change', () => {
     const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 30, ancestry: [shell, init] })));
     const first = eventCodec().decode(bytes);
