@@ -37,6 +37,9 @@ function sampledHash(buf: Buffer, start: number, end: number): number {
   return h & 0x3fffffff; // a small integer: V8 keeps it unboxed
 }
 
+/** Messages kept under one hash at most: past it, more that hash alike decode without the cache. */
+const MAX_ALIKE = 4;
+
 /** Below this length a loop compares faster than a call into Buffer.compare. */
 const LOOP_COMPARE_BYTES = 48;
 
@@ -72,6 +75,11 @@ class BoundedByBytes<V> {
   }
 
   set(buf: Buffer, start: number, end: number, hash: number, value: V): void {
+    // Command lines are the sender's to choose, and the hash samples fixed
+    // places: messages made to hash alike are not kept past a few, so that
+    // no lookup walks a long chain of them.
+    let alike = 0;
+    for (let e = this.entries.get(hash); e; e = e.next) if (++alike >= MAX_ALIKE) return;
     if (this.count >= KEPT || this.bytes + (end - start) > KEPT_BYTES) {
       this.entries.clear();
       this.count = 0;

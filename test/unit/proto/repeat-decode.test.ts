@@ -46,6 +46,31 @@ describe('sub-messages that repeat decode once', () => {
       }
   });
 
+  test('messages made to hash alike are kept a few at most: a lookup never walks a long chain of them', () => {
+    // Short enough that every variant fits the cache; most differ where the hash does not look.
+    const line = 'z'.repeat(120);
+    const variants = Array.from({ length: line.length }, (_, i) => `${line.slice(0, i)}y${line.slice(i + 1)}`);
+    const encoded = variants.map((v) => Buffer.from(eventCodec().encode(execEvent({ pid: 41, ppid: 10, ancestry: [{ ...shell, argv: ['bash', '-c', v] }] }))));
+    for (let round = 0; round < 2; round++) for (const bytes of encoded) eventCodec().decode(bytes);
+    const compare = Buffer.prototype.compare;
+    let calls = 0;
+    let most = 0;
+    Buffer.prototype.compare = function (this: Buffer, ...args: Parameters<Buffer['compare']>) {
+      calls++;
+      return compare.apply(this, args);
+    };
+    try {
+      for (const [i, bytes] of encoded.entries()) {
+        calls = 0;
+        assert.equal(eventCodec().decode(bytes).ancestry[0].argv[2], variants[i]);
+        most = Math.max(most, calls);
+      }
+    } finally {
+      Buffer.prototype.compare = compare;
+    }
+    assert.ok(most <= 8, `one event's decode compared ${most} kept messages`);
+  });
+
   test('what repeats is one frozen object shared by the events that carry it; what is their own is theirs to change', () => {
     const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 30, ancestry: [shell, init] })));
     const first = eventCodec().decode(bytes);
