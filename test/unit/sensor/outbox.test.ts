@@ -64,6 +64,12 @@ describe('Outbox', () => {
     assert.deepEqual([...o.pendingAfter(0n)].map((b) => b.seq), [seqs[11]]);
     assert.equal(logFiles(dir).length, 1);
     assert.equal(o.stats.pendingEvents, 3);
+    // The README's limit: the newest file is kept, acknowledged batches and all, until a newer one replaces it.
+    o.ackUpTo(seqs[11]);
+    assert.equal(o.stats.pending, 0);
+    assert.equal(logFiles(dir).length, 1);
+    assert.ok(o.stats.logBytes > 0, 'acknowledged batches stay on disk until their file is retired');
+    assert.equal(fs.statSync(path.join(dir, 'wal', logFiles(dir)[0])).mode & 0o777, 0o600);
   });
 
   test('when the log is full: drops are counted and sent as one gap', () => {
