@@ -39,6 +39,14 @@ export function startVigil(args: string[]): LiveCommand {
   };
 }
 
+/** Stops the commands a test started (SIGTERM) and waits for each to exit. */
+export async function stopAll(commands: readonly LiveCommand[]): Promise<void> {
+  for (const c of commands) {
+    c.child.kill('SIGTERM');
+    await c.exited;
+  }
+}
+
 /** Runs `vigil ARGS` to completion. */
 export async function runVigil(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cmd = startVigil(args);

@@ -11,16 +11,11 @@ import { after, describe, test } from 'node:test';
 import { freePort } from '../../helpers/free-port';
 import { tempDir } from '../../helpers/temp-dir';
 import { makeTestPki } from '../../helpers/test-pki';
-import { runVigil, startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { runVigil, startVigil, stopAll, type LiveCommand } from '../../helpers/vigil-cli';
 
 describe('vigil alerts to a control plane over TLS', { timeout: 60_000 }, () => {
   const running: LiveCommand[] = [];
-  after(async () => {
-    for (const p of running) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  });
+  after(() => stopAll(running));
 
   test('by IP address: lists, and prints no deprecation warning; a name or CA the certificate does not match is named as such', async () => {
     const pki = makeTestPki(['127.0.0.1']);

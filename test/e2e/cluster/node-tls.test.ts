@@ -12,19 +12,14 @@ import { TestSensorStream, subscribeAlerts } from '../../helpers/grpc-clients';
 import { CONTAINER_ID, execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
 import { makeTestPki } from '../../helpers/test-pki';
-import { startVigil, type LiveCommand } from '../../helpers/vigil-cli';
+import { startVigil, stopAll, type LiveCommand } from '../../helpers/vigil-cli';
 import { freePort } from '../../helpers/free-port';
 
 
 describe('vigil cluster to a node over mutual TLS', { timeout: 60_000 }, () => {
   const pki = makeTestPki();
   const running: LiveCommand[] = [];
-  after(async () => {
-    for (const p of running) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  });
+  after(() => stopAll(running));
 
   test('a reader certificate is all the view needs; a sensor certificate is refused and reported', async () => {
     const port = await freePort();
