@@ -115,7 +115,9 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     const pgrep = await run('/usr/bin/pgrep', ['-f', `sensor --data-dir ${dataDir}`]);
     const [sensorPid] = pgrep.stdout.split('\n').filter(Boolean).map(Number);
     assert.ok(sensorPid > 0, 'the sensor child runs');
-    assert.match(fs.readFileSync(`/proc/${sensorPid}/cmdline`, 'utf8'), /\x00--batch-interval\x00100ms\x00/, 'up hands its batch interval to the sensor');
+    const cmdline = fs.readFileSync(`/proc/${sensorPid}/cmdline`, 'utf8');
+    assert.match(cmdline, /\x00--batch-interval\x00100ms\x00/, 'up hands its batch interval to the sensor');
+    assert.match(cmdline, /^[^\x00]+\x00--max-semi-space-size=4\x00--heap-growing-percent=100\x00/, 'the sensor runs with the heap sizing the README gives');
     process.kill(sensorPid, 'SIGKILL');
     await up.waitFor(/sensor exited \(SIGKILL\); restarting/);
     const token = uniqueToken();
