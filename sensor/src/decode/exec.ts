@@ -31,9 +31,9 @@ function decodeExeFile(r: RecordReader, layout: RecordLayout, base: number, fiel
         : (flags & bits.layerUnreadable) !== 0
           ? 'LAYER_UNKNOWN'
           : 'LAYER_LOWER',
-    inode: r.u64(base + f.ino, `${field}.ino`).toString(),
+    inode: r.u64(base + f.ino, `${field}.ino`),
     device: userDev(r.u32(base + f.dev, `${field}.dev`)).toString(),
-    size: r.u64(base + f.size, `${field}.size`).toString(),
+    size: r.u64(base + f.size, `${field}.size`),
     links,
     memfd,
     deleted: links === 0 && !memfd,
@@ -57,7 +57,7 @@ export function decodeExec(r: RecordReader, layout: RecordLayout): Exec__Output 
     argv_truncated: (flags & layout.execArgsTruncated) !== 0,
     filename_truncated: (flags & layout.execFilenameTruncated) !== 0,
     euid: r.u32(f.euid, 'exec.euid'),
-    cap_effective: r.u64(f.cap_effective, 'exec.cap_effective').toString(),
+    cap_effective: r.u64(f.cap_effective, 'exec.cap_effective'),
     has_tty: r.u32(f.has_tty, 'exec.has_tty') !== 0,
     parent_comm: r.cstr(f.parent_comm, layout.limits.comm, 'exec.parent_comm'),
     binary: decodeExeFile(r, layout, f.binary, 'exec.binary'),

@@ -2,17 +2,16 @@
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { RecordLayout } from '../../../native';
 import { containerIdFromCgroupName } from '../identity/cgroup-to-container';
-import type { RecordReader } from './record-reader';
+import type { RecordReader, Uint64Halves } from './record-reader';
 
 export type DecodedEvent = Event__Output;
 
-export function decodeHeader(r: RecordReader, layout: RecordLayout, bootToUnixNs: bigint): DecodedEvent {
+export function decodeHeader(r: RecordReader, layout: RecordLayout, bootToUnixNs: Uint64Halves): DecodedEvent {
   const h = layout.hdr;
-  const bootNs = r.u64(h.boot_ns, 'boot_ns');
   const cgroupName = r.cstr(h.cgroup_name, layout.limits.cgroupName, 'cgroup_name');
   return {
-    boot_ns: bootNs.toString(),
-    time_unix_nano: (bootNs + bootToUnixNs).toString(),
+    boot_ns: r.u64(h.boot_ns, 'boot_ns'),
+    time_unix_nano: r.u64Plus(h.boot_ns, bootToUnixNs, 'boot_ns'),
     process: {
       pid: r.u32(h.tgid, 'tgid'),
       tid: r.u32(h.pid, 'pid'),
@@ -25,7 +24,7 @@ export function decodeHeader(r: RecordReader, layout: RecordLayout, bootToUnixNs
       argv: [],
     },
     container: {
-      cgroup_id: r.u64(h.cgroup_id, 'cgroup_id').toString(),
+      cgroup_id: r.u64(h.cgroup_id, 'cgroup_id'),
       cgroup_name: cgroupName,
       id: containerIdFromCgroupName(cgroupName),
       name: '',

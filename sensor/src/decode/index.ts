@@ -15,7 +15,7 @@ import { FileDecoder, type PatternLookup } from './file';
 import { decodeFork } from './fork';
 import { decodeHeader } from './header';
 import { decodeMount } from './mount';
-import { RecordReader } from './record-reader';
+import { RecordReader, type Uint64Halves, uint64Halves } from './record-reader';
 
 type BodyDecoder = (r: RecordReader, ev: Event__Output) => void;
 
@@ -38,13 +38,15 @@ export class BatchDecoder {
   private readonly kindByType = new Map<number, EventKind>();
   private readonly minSize = new Map<number, number>();
   private readonly body: { readonly [K in EventKind]: BodyDecoder };
+  private readonly bootToUnixNs: Uint64Halves;
 
   constructor(
     private readonly layout: RecordLayout,
-    private readonly bootToUnixNs: bigint,
+    bootToUnixNs: bigint,
     /** Names the watch-table pattern of a file record (none: watched and category stay empty). */
     pattern: PatternLookup = () => undefined,
   ) {
+    this.bootToUnixNs = uint64Halves(bootToUnixNs);
     const l = layout;
     const file = new FileDecoder(layout, pattern);
     this.body = {
@@ -64,6 +66,7 @@ export class BatchDecoder {
   decode(batch: RawBatch): DecodedBatch {
     const out: DecodedBatch = { events: [], errors: [] };
     const { data } = batch;
+    const r = new RecordReader(data);
     let off = 0;
     for (let i = 0; off < data.length; i++) {
       if (off + 4 > data.length) {
@@ -76,7 +79,7 @@ export class BatchDecoder {
         break;
       }
       try {
-        out.events.push(this.decodeRecord(new RecordReader(data, off + 4, len)));
+        out.events.push(this.decodeRecord(r.select(off + 4, len)));
       } catch (err) {
         out.errors.push(`record ${i}: ${(err as Error).message}`);
       }

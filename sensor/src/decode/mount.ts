@@ -11,7 +11,7 @@ export function decodeMount(r: RecordReader, layout: RecordLayout): Mount__Outpu
     source: r.cstr(f.source, layout.limits.path, 'mount.source'),
     target: r.cstr(f.target, layout.limits.path, 'mount.target'),
     fstype: r.cstr(f.fstype, layout.limits.fstype, 'mount.fstype'),
-    flags: r.u64(f.flags, 'mount.flags').toString(),
+    flags: r.u64(f.flags, 'mount.flags'),
     result: r.s32(f.result, 'mount.result'),
     fd: r.s32(f.fd, 'mount.fd'),
   };

@@ -1,21 +1,42 @@
 /**
  * Bounds-checked reads of one kernel record inside a batch buffer. Every read
  * names the field, so a short or corrupt record fails with a sentence instead
- * of returning garbage.
+ * of returning garbage. One reader serves a whole batch, moved from record
+ * to record: a view per record was an allocation per kernel event.
  */
 import { VigilError } from '../../../proto/errors';
+import { unsignedDecimal } from '../../../proto/fast-long';
+
+const TWO_32 = 4294967296;
+
+/** A 64-bit value as two unsigned 32-bit halves. */
+export interface Uint64Halves {
+  high: number;
+  low: number;
+}
+
+/** `v` modulo 2^64, in halves: a negative offset added to a larger value comes out as their sum. */
+export function uint64Halves(v: bigint): Uint64Halves {
+  const bits = BigInt.asUintN(64, v);
+  return { high: Number(bits >> 32n), low: Number(bits & 0xffffffffn) };
+}
 
 export class RecordReader {
   private readonly view: DataView;
+  /** Offset of the current record's first byte in `buf`. */
+  start = 0;
+  /** Bytes in the current record. */
+  length = 0;
 
-  constructor(
-    readonly buf: Buffer,
-    /** Offset of the record's first byte in `buf`. */
-    readonly start: number,
-    /** Bytes in the record. */
-    readonly length: number,
-  ) {
+  constructor(readonly buf: Buffer) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** Makes the record of `length` bytes at `start` the one read. */
+  select(start: number, length: number): this {
+    this.start = start;
+    this.length = length;
+    return this;
   }
 
   private at(offset: number, size: number, field: string): number {
@@ -40,8 +61,22 @@ export class RecordReader {
     return this.view.getInt32(this.at(offset, 4, field), true);
   }
 
-  u64(offset: number, field: string): bigint {
-    return this.view.getBigUint64(this.at(offset, 8, field), true);
+  /**
+   * An unsigned 64-bit field in decimal, as the contract carries it: read
+   * as two halves, without the BigInt and its string that
+   * getBigUint64().toString() would allocate for every inode and time.
+   */
+  u64(offset: number, field: string): string {
+    const at = this.at(offset, 8, field);
+    return unsignedDecimal(this.view.getUint32(at + 4, true), this.view.getUint32(at, true));
+  }
+
+  /** An unsigned 64-bit field plus `add` (modulo 2^64), in decimal. */
+  u64Plus(offset: number, add: Uint64Halves, field: string): string {
+    const at = this.at(offset, 8, field);
+    const low = this.view.getUint32(at, true) + add.low;
+    const carry = low >= TWO_32 ? 1 : 0;
+    return unsignedDecimal((this.view.getUint32(at + 4, true) + add.high + carry) >>> 0, low - carry * TWO_32);
   }
 
   /** NUL-terminated string in a fixed field of `max` bytes. */

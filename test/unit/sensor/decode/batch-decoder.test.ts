@@ -43,6 +43,23 @@ describe('BatchDecoder', () => {
     });
   });
 
+  test('64-bit fields decode exactly: past 2^53, up to 2^64 - 1, with a carry between their halves, and a clock offset below zero', () => {
+    const f = layout.exec;
+    const exec = (bootNs: bigint) =>
+      new RecordBuilder('exec', { cgroupId: 2n ** 64n - 1n, bootNs })
+        .u32(f.args_len, 0)
+        .u64(f.cap_effective, 2n ** 63n + 12_345n);
+    const [carried, wrapped] = decoder.decode(frame([exec(0xffff_ffffn + 2n ** 40n).buf, exec(2n ** 64n - 1n).buf])).events;
+    assert.equal(carried.boot_ns, String(0xffff_ffffn + 2n ** 40n));
+    assert.equal(carried.time_unix_nano, String(1_700_000_000_000_000_000n + 0xffff_ffffn + 2n ** 40n));
+    assert.equal(carried.container!.cgroup_id, '18446744073709551615');
+    assert.equal(carried.exec!.cap_effective, String(2n ** 63n + 12_345n));
+    assert.equal(wrapped.boot_ns, '18446744073709551615');
+    assert.equal(wrapped.time_unix_nano, String((2n ** 64n - 1n + 1_700_000_000_000_000_000n) % 2n ** 64n), 'modulo 2^64, as a uint64 field holds it');
+    const behind = new BatchDecoder(layout, -7n).decode(frame([exec(10n).buf])).events[0];
+    assert.equal(behind.time_unix_nano, '3');
+  });
+
   test('decodes the executed file\'s facts: layer, identity, memfd, deleted, script, fd exec', () => {
     const f = layout.exec;
     const x = layout.exe;
