@@ -5,15 +5,14 @@ import type { RecordReader } from './record-reader';
 import { isDescriptorPath } from '../../../proto/descriptor-path';
 
 /**
- * How the kernel names an exec through a file descriptor: execveat(fd, "",
- * AT_EMPTY_PATH) becomes "/dev/fd/N"; callers may also pass /dev/fd/N or
- * /proc/<pid|self|thread-self>[/task/<tid>]/fd/N themselves.
+ * The kernel's dev_t (12-bit major << 20 | 20-bit minor) in stat(2)'s st_dev
+ * encoding (glibc makedev). With a major that small the value stays under
+ * 2^44, so plain numbers hold it exactly.
  */
-/** The kernel's dev_t (major << 20 | minor) in stat(2)'s st_dev encoding (glibc makedev). */
-export function userDev(kernelDev: number): bigint {
-  const major = BigInt(kernelDev >>> 20);
-  const minor = BigInt(kernelDev & 0xfffff);
-  return ((major & 0xfffff000n) << 32n) | ((major & 0xfffn) << 8n) | ((minor & 0xffffff00n) << 12n) | (minor & 0xffn);
+function userDev(kernelDev: number): number {
+  const major = kernelDev >>> 20;
+  const minor = kernelDev & 0xfffff;
+  return (minor & 0xfff00) * 4096 + major * 256 + (minor & 0xff);
 }
 
 function decodeExeFile(r: RecordReader, layout: RecordLayout, base: number, field: string): ExecutedFile__Output | null {
@@ -32,7 +31,7 @@ function decodeExeFile(r: RecordReader, layout: RecordLayout, base: number, fiel
           ? 'LAYER_UNKNOWN'
           : 'LAYER_LOWER',
     inode: r.u64(base + f.ino, `${field}.ino`),
-    device: userDev(r.u32(base + f.dev, `${field}.dev`)).toString(),
+    device: String(userDev(r.u32(base + f.dev, `${field}.dev`))),
     size: r.u64(base + f.size, `${field}.size`),
     links,
     memfd,

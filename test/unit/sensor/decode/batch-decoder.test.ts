@@ -73,7 +73,10 @@ describe('BatchDecoder', () => {
     slot(memfd, f.binary, bits.present | bits.memfd, 'memfd:x', 0);
     const gone = new RecordBuilder('exec').str(f.filename, '/proc/self/fd/9').u32(f.flags, layout.execInterpreted);
     slot(gone, f.binary, bits.present | bits.overlay | bits.layerUnreadable, 'busybox', 0);
-    const [a, b, c] = decoder.decode(frame([upper.buf, memfd.buf, gone.buf])).events.map((e) => e.exec!);
+    const nvme = new RecordBuilder('exec').str(f.filename, '/bin/sh');
+    slot(nvme, f.binary, bits.present, 'sh').u32(f.binary + x.dev, (259 << 20) | 0xabcde);
+    const [a, b, c, d] = decoder.decode(frame([upper.buf, memfd.buf, gone.buf, nvme.buf])).events.map((e) => e.exec!);
+    assert.equal(d.binary?.device, '2881553374', 'makedev(259, 0xabcde), as stat(2) gives it: the minor\'s high bits go above the major');
     assert.deepEqual(a.binary, { layer: 'LAYER_LOWER', inode: '77', device: '2049', size: '4096', links: 1, memfd: false, deleted: false, name: 'sh' });
     assert.equal(a.script?.layer, 'LAYER_UPPER');
     assert.equal(a.script?.name, 'x.sh');
