@@ -16,7 +16,8 @@ import type LongType from 'long';
 
 const Long = protobuf.util.Long as unknown as typeof LongType;
 const original = Long.prototype.toString;
-const TWO_32 = 4294967296;
+/** 2^32: the weight of a 64-bit value's high half. */
+export const TWO_32 = 4294967296;
 
 /** An unsigned 64-bit value, given as its two 32-bit halves (unsigned), in decimal. */
 export function unsignedDecimal(high: number, low: number): string {

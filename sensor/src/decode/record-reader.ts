@@ -5,9 +5,7 @@
  * to record: a view per record was an allocation per kernel event.
  */
 import { VigilError } from '../../../proto/errors';
-import { unsignedDecimal } from '../../../proto/fast-long';
-
-const TWO_32 = 4294967296;
+import { TWO_32, unsignedDecimal } from '../../../proto/fast-long';
 
 /** A 64-bit value as two unsigned 32-bit halves. */
 export interface Uint64Halves {
