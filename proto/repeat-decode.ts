@@ -13,7 +13,7 @@
 import * as protobuf from 'protobufjs';
 import type { NestedDecode } from './plain-codec';
 
-/** Messages, and bytes of them, kept per type and depth (and as many seen once): past either the cache starts over, so an event's 256 KiB cannot make it large. */
+/** Messages, and bytes of them, kept per type and depth (and as many seen too few times): past either the cache starts over, so an event's 256 KiB cannot make it large. */
 const KEPT = 2048;
 const KEPT_BYTES = 1024 * 1024;
 
@@ -36,6 +36,9 @@ function sampledHash(buf: Buffer, start: number, end: number): number {
   for (let i = end - 1; i >= head; i -= step) h = Math.imul(h ^ buf[i], 0x01000193);
   return h & 0x3fffffff; // a small integer: V8 keeps it unboxed
 }
+
+/** The sighting from which the same bytes decode to one shared object. */
+const SHARED_FROM = 3;
 
 /** Messages kept under one hash at most: past it, more that hash alike decode without the cache. */
 const MAX_ALIKE = 4;
@@ -61,7 +64,7 @@ interface Entry<V> {
 /**
  * Values by the exact bytes of a message, found by sampledHash and checked
  * byte for byte: a repeat is found without copying its bytes, and only a
- * message kept (or noted as seen once) has its bytes copied. Starts over
+ * message kept (or noted as seen before) has its bytes copied. Starts over
  * past KEPT entries or KEPT_BYTES.
  */
 class BoundedByBytes<V> {
@@ -128,7 +131,7 @@ function share(object: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Wraps the nested decoders of the types named in `names` (full names) so
- * that the same bytes give one shared object from their second sighting on.
+ * that the same bytes give one shared object from their SHARED_FROM-th sighting on.
  */
 export function sharedRepeats(names: ReadonlySet<string>): NestedDecode {
   return (type, decode) => {
@@ -140,11 +143,11 @@ export function sharedRepeats(names: ReadonlySet<string>): NestedDecode {
     // What bytes decode to depends on how deep they sit too: unknown groups
     // inside them may pass the nesting limit at one depth and not at another.
     // Each depth keeps its own; the contract puts a type at a few depths only.
-    const byDepth: { kept: BoundedByBytes<Record<string, unknown>>; seenOnce: BoundedByBytes<true> }[] = [];
+    const byDepth: { kept: BoundedByBytes<Record<string, unknown>>; seen: BoundedByBytes<{ times: number }> }[] = [];
     return (r, length, depth) => {
       // From a Buffer, and whole: anything else decodes as it is (and bytes cut short throw there).
       if (length === undefined || !Buffer.isBuffer(r.buf) || r.pos + length > r.len) return decode(r, length, depth);
-      const { kept, seenOnce } = (byDepth[depth] ??= { kept: new BoundedByBytes(), seenOnce: new BoundedByBytes() });
+      const { kept, seen } = (byDepth[depth] ??= { kept: new BoundedByBytes(), seen: new BoundedByBytes() });
       const buf = r.buf;
       const start = r.pos;
       const end = start + length;
@@ -154,14 +157,16 @@ export function sharedRepeats(names: ReadonlySet<string>): NestedDecode {
         r.pos = end;
         return hit;
       }
-      // Most messages seen once (an exec's own process) are never seen again:
-      // the first sighting only notes the bytes, bounded as the cache is, so
-      // that a flood of them cannot flush the cache of what repeats.
-      if (!seenOnce.take(buf, start, end, hash)) {
-        seenOnce.set(buf, start, end, hash, true);
-        return decode(r, length, depth);
-      }
-      // Seen before: shared from here on.
+      // Most messages are seen once or twice and never again (an exec's own
+      // process rides on its exec and its exit): sightings before the
+      // SHARED_FROM-th only note the bytes, bounded as the cache is, so that
+      // a flood of them cannot flush the cache of what repeats, and sharing
+      // (a copy of the bytes, a frozen object) is spent only on what recurs.
+      const sightings = seen.get(buf, start, end, hash);
+      if (!sightings) seen.set(buf, start, end, hash, { times: 1 });
+      if (!sightings || ++sightings.times < SHARED_FROM) return decode(r, length, depth);
+      seen.take(buf, start, end, hash);
+      // Recurring: shared from here on.
       const object = share(decode(r, length, depth));
       kept.set(buf, start, end, hash, object);
       return object;

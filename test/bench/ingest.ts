@@ -86,6 +86,18 @@ function sqliteRowsPerSecond(dir: string): number {
   }
 }
 
+/** CPU per committed event since `before`: the control plane's main thread, its other threads, and this generator. */
+function cpuPerEvent(pid: number, before: { cp: { main: number; others: number }; generator: NodeJS.CpuUsage }, events: number) {
+  const cp = threadTicks(pid);
+  const generator = process.cpuUsage(before.generator);
+  const perEventUs = (ticks: number) => round((ticks * TICK_US) / events, 2);
+  return {
+    controlplane_main_thread_us_per_event: perEventUs(cp.main - before.cp.main),
+    controlplane_other_threads_us_per_event: perEventUs(cp.others - before.cp.others),
+    generator_us_per_event: round((generator.user + generator.system) / events, 2),
+  };
+}
+
 export async function benchIngest(seconds: number) {
   const dataDir = tempDir('vigil-bench-');
   const cp = startVigil(['controlplane', '--data-dir', dataDir]);
@@ -112,14 +124,7 @@ export async function benchIngest(seconds: number) {
   }
   await Promise.all(inFlight.splice(0));
   const throughput = acked / ((Date.now() - started) / 1000);
-  const cpAfter = threadTicks(pid);
-  const generatorCpu = process.cpuUsage(cpuBefore.generator);
-  const perEventUs = (ticks: number) => round((ticks * TICK_US) / acked, 2);
-  const cpu = {
-    controlplane_main_thread_us_per_event: perEventUs(cpAfter.main - cpuBefore.cp.main),
-    controlplane_other_threads_us_per_event: perEventUs(cpAfter.others - cpuBefore.cp.others),
-    generator_us_per_event: round((generatorCpu.user + generatorCpu.system) / acked, 2),
-  };
+  const cpu = cpuPerEvent(pid, cpuBefore, acked);
 
   // 2. Latency at the target rate, open loop (paced, window still bounded).
   const latencies: number[] = [];
@@ -130,6 +135,7 @@ export async function benchIngest(seconds: number) {
   acked = 0;
   let sent = 0;
   let pending = 0;
+  const latencyCpuBefore = { cp: threadTicks(pid), generator: process.cpuUsage() };
   started = Date.now();
   // A timer, not a spin loop: on two cores the pacer must not eat one.
   await new Promise<void>((resolve) => {
@@ -152,6 +158,7 @@ export async function benchIngest(seconds: number) {
   });
   while (pending > 0) await new Promise((r) => setTimeout(r, 5));
   const achieved = acked / ((Date.now() - started) / 1000);
+  const latencyCpu = cpuPerEvent(pid, latencyCpuBefore, acked);
   await new Promise((r) => setTimeout(r, 300));
   const rssPeak = memMiB(pid, 'VmHWM');
   sensor.close();
@@ -172,6 +179,7 @@ export async function benchIngest(seconds: number) {
     throughput_met: throughput >= TARGET_PER_SEC,
     latency_phase_offered_per_sec: TARGET_PER_SEC,
     latency_phase_committed_per_sec: round(achieved, 0),
+    latency_phase_cpu: latencyCpu,
     alerts_received: latencies.length,
     alert_latency_ms_p50: round(percentile(latencies, 50), 1),
     alert_latency_ms_p99: round(p99, 1),

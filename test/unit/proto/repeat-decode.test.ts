@@ -74,6 +74,7 @@ describe('sub-messages that repeat decode once', () => {
   test('what repeats is one frozen object shared by the events that carry it; what is their own is theirs to change', () => {
     const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 30, ancestry: [shell, init] })));
     const first = eventCodec().decode(bytes);
+    eventCodec().decode(bytes);
     const second = eventCodec().decode(bytes);
     assert.equal(second.ancestry[0], eventCodec().decode(bytes).ancestry[0], 'a repeated ancestor is shared');
     for (const change of [
@@ -89,8 +90,17 @@ describe('sub-messages that repeat decode once', () => {
     assert.deepEqual(eventCodec().decode(bytes), plainEvent(bytes));
   });
 
-  test("a connect's destination is shared from its second sighting, and each connect keeps its own result", () => {
+  test('a message seen twice only (an exec and its exit carry one process) is decoded as its own both times', () => {
+    const exec = execEvent({ pid: 33, argv: ['/bin/true', 'twice'] });
+    const bytes = [exec, { ...exec, body: 'exit' as const, exec: null, exit: { status: 0, code: 0, signal: 0 } }].map((ev) => Buffer.from(eventCodec().encode(ev)));
+    const [a, b] = bytes.map((e) => eventCodec().decode(e).process!);
+    assert.ok(!Object.isFrozen(a) && !Object.isFrozen(b) && a !== b, 'neither sighting is shared');
+    assert.ok(Object.isFrozen(eventCodec().decode(bytes[0]).process), 'a third sighting is');
+  });
+
+  test("a connect's destination is shared from its third sighting, and each connect keeps its own result", () => {
     const bytes = Buffer.from(eventCodec().encode(connectEvent('10.0.0.9', 443, { pid: 32 })));
+    eventCodec().decode(bytes);
     const [a, b] = [eventCodec().decode(bytes), eventCodec().decode(bytes)];
     assert.equal(eventCodec().decode(bytes).connect!.destination, b.connect!.destination);
     assert.throws(() => ((b.connect!.destination as { port: number }).port = 80), TypeError);
@@ -120,9 +130,10 @@ describe('sub-messages that repeat decode once', () => {
   test('a flood of messages seen once (each exec its own process) does not push out what repeats', () => {
     const repeated = Buffer.from(eventCodec().encode(connectEvent('10.0.0.7', 443, { pid: 70 })));
     eventCodec().decode(repeated);
+    eventCodec().decode(repeated);
     const shared = eventCodec().decode(repeated).process;
     assert.ok(Object.isFrozen(shared));
-    // Several times more distinct processes than the cache keeps messages (2,048), and than it notes as seen once.
+    // Several times more distinct processes than the cache keeps messages (2,048), and than it notes as seen before.
     for (let pid = 100_000; pid < 110_000; pid++) eventCodec().decode(Buffer.from(eventCodec().encode(execEvent({ pid, argv: ['/bin/true', String(pid)] }))));
     assert.equal(eventCodec().decode(repeated).process, shared, 'still the one shared object');
   });
