@@ -14,6 +14,7 @@ import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { ContainerFacts } from '../correlation/container-registry';
+import { isSharedDecode } from '../../../proto/repeat-decode';
 import { embeddedIpv4, ipv4Text, ipv6Number, ipv6Text } from '../intel/ip-prefix-table';
 import { parseCommandLine, unwrapCommand, isWrapper, type ParsedLine } from './command-line';
 import { interpreterFamily, readInterpreterCall, scriptStem, type InterpreterCall } from './interpreters';
@@ -169,7 +170,21 @@ export function programOf(ev: Event__Output): Program {
 /** The event's ancestors as programs, nearest first, as the sensor sent them. */
 export function ancestorsOf(ev: Event__Output): Program[] {
   programOf(ev);
-  return (lastAncestors ??= (ev.ancestry ?? []).map(Program.ofNode));
+  return (lastAncestors ??= (ev.ancestry ?? []).map(programOfNode));
+}
+
+/**
+ * Programs of the ancestors that decode shares (proto/repeat-decode.ts):
+ * one frozen node rides on exec after exec, so its Program, with the names
+ * and calls worked out on it, is made once while the node lives.
+ */
+const sharedPrograms = new WeakMap<ProcessNode__Output, Program>();
+
+function programOfNode(n: ProcessNode__Output): Program {
+  if (!isSharedDecode(n)) return Program.ofNode(n);
+  let p = sharedPrograms.get(n);
+  if (!p) sharedPrograms.set(n, (p = Program.ofNode(n)));
+  return p;
 }
 
 /** -c, alone or in a group of options (-ec, -xc). */
@@ -378,6 +393,9 @@ export function addressIn(plain: string, list: ReadonlySet<string>): boolean {
   return set.has(plain);
 }
 
+/** Programs that print a file named on their command line: with a recon file (/etc/passwd), recon. */
+const FILE_READERS: ReadonlySet<string> = new Set(['cat', 'head', 'less', 'more']);
+
 /**
  * What kind of attacker's tool a program is, or undefined: a shell (by name
  * or by being called like one), a recon, download or network tool, an
@@ -392,7 +410,7 @@ export function toolKind(p: Program, lists: Lists): string | undefined {
   if (p.in(lists.download_tools)) return 'download tool';
   if (p.in(lists.network_tools)) return 'network tool';
   if (p.in(lists.recon_tools)) return 'recon tool';
-  if ((p.named('cat') || p.named('head') || p.named('less') || p.named('more')) && p.argv.slice(1).some((a) => lists.recon_files.has(normalizePath(a)))) return 'recon tool';
+  if (p.in(FILE_READERS) && p.argv.slice(1).some((a) => lists.recon_files.has(normalizePath(a)))) return 'recon tool';
   const script = p.interpreterCall?.script;
   if (script !== undefined && inWritableDir(script)) return 'script in a writable directory';
   if (inWritableDir(p.exe)) return 'program in a writable directory';

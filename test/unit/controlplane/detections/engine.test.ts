@@ -10,6 +10,8 @@ import { container, createWorkload, podSpec, rbacObject } from '../../../../cont
 import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
 import { CONTAINER_ID, connectEvent, containerStarted, execEvent, execInPod, shellInContainer } from '../../../helpers/synthetic-events';
 import { chain, proc } from '../../../helpers/rule-context';
+import { ancestorsOf } from '../../../../controlplane/src/detections/facts';
+import { eventCodec } from '../../../../proto/loader';
 
 const file = (f: Partial<RulesFile>): RulesFile => ({ lists: {}, rules: {}, intel: { feeds: [] }, ...f });
 const engine = (f?: Partial<RulesFile>, log?: (l: string) => void) => new DetectionEngine(RuleSet.build(RULES, f ? file(f) : undefined), { log });
@@ -29,6 +31,20 @@ describe('DetectionEngine', () => {
     const raised = engine().evaluate('n', [{ ...shellInContainer(200, 100), ancestry: chain(nginx) }]);
     assert.ok(raised.some((r) => r.alert.rule_id === 'web-shell-activity'));
     for (const r of raised) assert.deepEqual(r.alert.evidence?.ancestry, chain(nginx));
+  });
+
+  test('an ancestor that decode shares is one Program for every event carrying it, judged the same each time', () => {
+    const nginx = proc(100, '/usr/sbin/nginx', ['nginx', '-g', 'daemon off;'], 'nginx');
+    const bytes = Buffer.from(eventCodec().encode({ ...shellInContainer(200, 100), ancestry: chain(nginx) }));
+    const events = Array.from({ length: 4 }, () => eventCodec().decode(bytes));
+    const e = engine();
+    const programs = events.map((ev) => {
+      assert.ok(e.evaluate('n', [ev]).some((r) => r.alert.rule_id === 'web-shell-activity'));
+      return ancestorsOf(ev)[0];
+    });
+    assert.ok(Object.isFrozen(events[3].ancestry[0]), 'the fourth decode shares the ancestor');
+    assert.equal(programs[3], programs[2], 'shared node, one Program');
+    assert.notEqual(programs[1], programs[0], 'a node of its own, a Program of its own');
   });
 
   test('merge keys: the same command from the same parent program merges, another command does not', () => {
