@@ -12,6 +12,7 @@
  * up by the difference at ldelim.
  */
 import * as protobuf from 'protobufjs';
+import { TWO_32 } from './fast-long';
 
 type LongLike = number | string | { low: number; high: number; unsigned?: boolean };
 
@@ -104,7 +105,7 @@ export class FlatWriter {
     // A safe non-negative number (most values: times, inodes, ids) needs no LongBits.
     if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER && Number.isInteger(v)) {
       this.room(10);
-      this.varint64(v >>> 0, Math.floor(v / 4294967296));
+      this.varint64(v >>> 0, Math.floor(v / TWO_32));
       return this;
     }
     const bits = LongBits.from(v);
