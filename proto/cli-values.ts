@@ -107,6 +107,16 @@ export function intUpTo(max: number): (value: string) => number {
 
 export const parsePositiveInt = intUpTo(999_999_999);
 
+/** A comma list of names from `allowed` (at least one), e.g. `exec, mount`: a parser naming what it expects. */
+export function listOf<T extends string>(allowed: readonly T[], what: string): (value: string) => T[] {
+  return (value) => {
+    const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const n of names) if (!allowed.includes(n as T)) throw new InvalidArgumentError(`unknown ${what} "${n}"; expected a comma list of ${allowed.join(', ')}`);
+    if (names.length === 0) throw new InvalidArgumentError(`expected at least one ${what}`);
+    return names as T[];
+  };
+}
+
 /**
  * For options given more than once. Declared without a default: commander
  * would show an empty list as "(default: [])" in help.

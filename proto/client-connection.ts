@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command, Option } from 'commander';
-import { DEFAULT_RING_BYTES, collect, durationOption, durationUpTo, parseRingBytes, sizeOption } from './cli-values';
+import { DEFAULT_RING_BYTES, collect, durationOption, durationUpTo, listOf, parseRingBytes, sizeOption } from './cli-values';
 import { CRI_SOCKETS } from './cri-runtime';
 import { VigilError } from './errors';
 import { defaultNodeName, nodeNameProblem, parseNodeName } from './node-name';
@@ -161,8 +161,22 @@ export function addSensorOptions(cmd: Command): Command {
     .addOption(sizeOption('--ring-bytes <size>', 'kernel ring buffer size, a power of two (e.g. 16MiB)', parseRingBytes, DEFAULT_RING_BYTES))
     .addOption(durationOption('--batch-interval <duration>', 'send what the kernel reported at least this often (10ms to 10s): shorter means alerts sooner and more CPU per event', durationUpTo(10_000, 10), DEFAULT_BATCH_INTERVAL_MS))
     .option('--cri-socket <path>', `container runtime (CRI) socket (default: the first of ${CRI_SOCKETS.join(', ')})`)
-    .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect);
+    .option('--oci-bundle-root <dir>', 'where a container runtime keeps its OCI bundles, besides the usual places (repeatable)', collect)
+    .option(
+      '--forward <types>',
+      `also send these to the control plane: ${TREE_EVENTS.join(', ')} (comma list; by default they only keep the sensor's process tree, which every event's process and ancestry come from)`,
+      listOf(TREE_EVENTS, 'process-tree event'),
+    );
 }
+
+/**
+ * Kernel events that keep the sensor's process tree. Every exec, connect,
+ * mount and file event carries what they taught it (its process, parent and
+ * ancestry), so by default they stay in the sensor: an exec is three events
+ * with them, one without, and no rule reads them.
+ */
+export const TREE_EVENTS = ['fork', 'exit'] as const;
+export type TreeEvent = (typeof TREE_EVENTS)[number];
 
 /** What addSensorOptions declares. */
 export interface SensorOptionFlags {
@@ -172,6 +186,7 @@ export interface SensorOptionFlags {
   batchInterval: number;
   criSocket?: string;
   ociBundleRoot?: string[];
+  forward?: TreeEvent[];
 }
 
 /** This node's name: the flag, else the host name, checked either way (a host name need not be a node name). */

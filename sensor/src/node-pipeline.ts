@@ -11,6 +11,7 @@ import { OciSpecLocator } from './identity/oci-spec';
 import { MetadataCache, type MetadataCacheOptions } from './identity/metadata-cache';
 import { KernelSensor, type KernelSensorOptions, type SensorStats } from './kernel-sensor';
 import { ProcessTree } from './process-tree';
+import { TREE_EVENTS, type TreeEvent } from '../../proto/client-connection';
 
 export interface NodePipelineOptions {
   kernel?: KernelSensorOptions;
@@ -21,19 +22,24 @@ export interface NodePipelineOptions {
   /** OCI bundle directories to search besides the usual ones. */
   ociBundleRoots?: readonly string[];
   metadata?: MetadataCacheOptions;
+  /** Process-tree events passed on to the sink as well (default: none; they still keep the tree and are accounted for). */
+  forward?: readonly TreeEvent[];
   /** Told of every call to the container runtime (the metrics endpoint's latency histogram). */
   onCriCall?: CriCallObserver;
   log: (line: string) => void;
   /**
    * Receives events in order, with how many kernel records they account
-   * for (their kernel events, and the records that could not be decoded
-   * since the last call): what the crash-safe outbox keeps count of.
+   * for (their kernel events, the process-tree events kept back and the
+   * records that could not be decoded since the last call): what the
+   * crash-safe outbox keeps count of. Called with no events when only
+   * records kept back are left to account for at stop.
    */
   sink: (events: Event__Output[], accounts: number) => void;
 }
 
 /** Events that are kernel records (the others the sensor makes: container lifecycle, losses). */
 const KERNEL_BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'file']);
+const TREE_BODIES: ReadonlySet<string> = new Set(TREE_EVENTS);
 
 export class NodePipeline {
   readonly kernel: KernelSensor;
@@ -41,7 +47,11 @@ export class NodePipeline {
   readonly metadata: MetadataCache;
   private readonly timers: NodeJS.Timeout[] = [];
   decodeErrors = 0;
-  private unaccountedErrors = 0;
+  /** Kernel records handled without an event to carry them to the sink yet (undecodable, or kept back): accounted with the next call. */
+  private unaccounted = 0;
+  /** Process-tree events kept in the sensor, by type. */
+  readonly keptBack = new Map<TreeEvent, number>();
+  private readonly sink: NodePipelineOptions['sink'];
 
   constructor(o: NodePipelineOptions) {
     // The kernel first: when it cannot start, that is the one thing to say.
@@ -50,11 +60,20 @@ export class NodePipeline {
     const candidates = o.criSocketCandidates ?? CRI_SOCKETS;
     const criSocket = o.criSocket ?? findCriSocket(candidates);
     const describer = new ContainerDescriber(criSocket ? new CriClient(criSocket, o.onCriCall) : undefined, new OciSpecLocator(o.ociBundleRoots));
+    this.sink = o.sink;
+    const forward = new Set<string>(o.forward ?? []);
     this.metadata = new MetadataCache(describer, (events) => {
-      let accounts = this.unaccountedErrors;
-      this.unaccountedErrors = 0;
-      for (const ev of events) if (KERNEL_BODIES.has(ev.body ?? '')) accounts++;
-      o.sink(events, accounts);
+      let accounts = this.unaccounted;
+      const sent: Event__Output[] = [];
+      for (const ev of events) {
+        const body = ev.body ?? '';
+        if (KERNEL_BODIES.has(body)) accounts++;
+        if (!TREE_BODIES.has(body) || forward.has(body)) sent.push(ev);
+        else this.keptBack.set(body as TreeEvent, (this.keptBack.get(body as TreeEvent) ?? 0) + 1);
+      }
+      // Records kept back alone wait for the next batch: an empty batch per flush would cost more than they do.
+      this.unaccounted = sent.length ? 0 : accounts;
+      if (sent.length) o.sink(sent, accounts);
     }, o.log, o.metadata);
     if (!criSocket) {
       o.log(`no CRI socket at ${candidates.join(', ')} (give --cri-socket): containers are described from their OCI runtime spec, without pod labels, until one appears`);
@@ -74,7 +93,7 @@ export class NodePipeline {
     this.kernel.onBatch((batch) => {
       if (batch.errors.length && this.decodeErrors === 0) o.log(`undecodable kernel record skipped: ${batch.errors[0]}`);
       this.decodeErrors += batch.errors.length;
-      this.unaccountedErrors += batch.errors.length;
+      this.unaccounted += batch.errors.length;
       if (batch.events.length === 0) return;
       const now = Date.now();
       for (const ev of batch.events) this.tree.apply(ev, now);
@@ -86,6 +105,9 @@ export class NodePipeline {
     for (const t of this.timers) clearInterval(t);
     const stats = await this.kernel.stop();
     this.metadata.close();
+    // What was read is accounted for before the sensor says it stopped cleanly.
+    if (this.unaccounted) this.sink([], this.unaccounted);
+    this.unaccounted = 0;
     return stats;
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { MetricsEndpoint } from '../../proto/metrics-endpoint';
 import { EVENT_KINDS } from '../../native';
+import { TREE_EVENTS } from '../../proto/client-connection';
 import { bpfAttachedCheck } from './bpf-links';
 import type { CriCallObserver } from './identity/cri-client';
 import type { NodePipeline } from './node-pipeline';
@@ -53,6 +54,9 @@ export function addSensorMetrics(m: MetricsEndpoint, p: SensorParts): void {
       [{ hook, reason: 'unresolved_path' }, byType[hook].unresolved] as const,
     ]);
   });
+  m.counter('kept_events_total', 'Process-tree events (fork, exit) the sensor kept, by type: they updated its process tree and were not sent (see --forward)', ['type'], () =>
+    TREE_EVENTS.map((type) => [{ type }, p.pipeline.keptBack.get(type) ?? 0] as const),
+  );
   m.counter('lost_events_total', 'Events lost, per stage: ring_buffer (kernel), decode, sensor_queue (write-ahead log full, or a crashed run), grpc_refused (the control plane refused the batch)', ['stage'], () => {
     const o = p.outbox.stats;
     return [

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Event__Output } from '../../proto/generated/vigil/v1/Event';
 import { NodePipeline } from '../../sensor/src/node-pipeline';
+import { TREE_EVENTS } from '../../proto/client-connection';
 import { tempDir } from '../helpers/temp-dir';
 
 const WORKLOAD = `
@@ -18,7 +19,8 @@ done`;
 
 export async function recordMix(): Promise<Event__Output[]> {
   const events: Event__Output[] = [];
-  const pipeline = new NodePipeline({ kernel: { flushMs: 10 }, criSocket: '/nonexistent', log: () => undefined, sink: (evs) => events.push(...evs) });
+  // Fork and exit too, as a sensor run with --forward fork,exit sends them: the benchmarks built on this mix were measured with them.
+  const pipeline = new NodePipeline({ kernel: { flushMs: 10 }, forward: TREE_EVENTS, criSocket: '/nonexistent', log: () => undefined, sink: (evs) => events.push(...evs) });
   spawnSync('bash', ['-c', WORKLOAD], { stdio: 'ignore' });
   const dir = tempDir('vigil-bench-mnt-');
   spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `for i in $(seq 1 100); do mount -t tmpfs t ${dir} && umount ${dir}; done`], { stdio: 'ignore' });

@@ -3,7 +3,9 @@
  * (sensor, control plane, rules, SQLite store) against a bare tracer
  * (bpftrace printing one line per event of the same tracepoints) and the
  * bare kernel sensor (the BPF programs and the addon with a callback that
- * only counts), with nothing watching as the baseline. Storms: exec (fork,
+ * only counts), with nothing watching as the baseline; `vigil up` twice, as
+ * it starts by default (fork and exit kept in the sensor) and with
+ * `--forward fork,exit` (every kernel event stored). Storms: exec (fork,
  * exec and exit of /bin/true, serial and with two workers), TCP connect,
  * tmpfs mount. Configurations run interleaved, in an order that rotates
  * every round; each monitor runs every storm once, untimed, before the
@@ -43,8 +45,10 @@ import { shares, stageMillis } from './stage-profile';
 import { hasBpftrace } from './bpftrace';
 import { TICK_US, cpuTicks, functionCallInterrupts, memKiB, processTree, threadTicks } from './proc-stats';
 
-type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up';
-const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up'];
+/** vigil_up as it starts by default; vigil_up_forward with `--forward fork,exit`, so that the process tree's events are stored too. */
+type Config = 'none' | 'bpftrace' | 'kernel_sensor' | 'vigil_up' | 'vigil_up_forward';
+const CONFIGS: Config[] = ['none', 'bpftrace', 'kernel_sensor', 'vigil_up', 'vigil_up_forward'];
+const isVigilUp = (c: Config) => c === 'vigil_up' || c === 'vigil_up_forward';
 
 /** The tracepoints Vigil's exec, connect and mount hooks use, one printed line per event. */
 const BPFTRACE = `
@@ -159,7 +163,7 @@ async function startMonitor(config: Exclude<Config, 'none'>, profileDir?: string
       },
     };
   }
-  const { child, dataDir } = await startVigilUp([], profileDir ? { ...process.env, VIGIL_CPU_PROFILE_DIR: profileDir } : process.env);
+  const { child, dataDir } = await startVigilUp(config === 'vigil_up_forward' ? ['--forward', 'fork,exit'] : [], profileDir ? { ...process.env, VIGIL_CPU_PROFILE_DIR: profileDir } : process.env);
   return {
     dataDir,
     pids: () => processTree(child.pid!),
@@ -260,7 +264,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
         const [cpu0, handled0, threads0, ipis0] = [cpuTicks(pids), (await monitor?.handled()) ?? 0, ticksByThread(pids), functionCallInterrupts()];
         const r = await runStorm(storm, seconds);
         const ipisPerOp = (functionCallInterrupts() - ipis0) / r.ops;
-        const kept = config === 'vigil_up' ? await storedOf(monitor!, storm, r) : undefined;
+        const kept = isVigilUp(config) ? await storedOf(monitor!, storm, r) : undefined;
         if (!kept && monitor) await new Promise((res) => setTimeout(res, 1000));
         const cpuUs = (cpuTicks(pids) - cpu0) * TICK_US;
         const handled = ((await monitor?.handled()) ?? 0) - handled0;
@@ -277,7 +281,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
     }
   }
   const report: Record<string, unknown> = {
-    what: 'storms without a monitor, under bpftrace, under the bare kernel sensor and under the whole vigil up (sensor, control plane, rules, store), interleaved',
+    what: 'storms without a monitor, under bpftrace, under the bare kernel sensor and under the whole vigil up (sensor, control plane, rules, store; vigil_up_forward: with --forward fork,exit), interleaved',
     rounds,
     seconds_per_storm: seconds,
     machine_load: { before: round(loadBefore, 2), after: round(os.loadavg()[0], 2), cpus: os.cpus().length },
@@ -300,7 +304,7 @@ export async function benchPipeline(rounds: number, seconds: number): Promise<Re
       };
       const perEvent = ss.map((s) => s.cpuPerEventUs).filter((x): x is number => x !== undefined);
       if (perEvent.length) out.monitor_cpu_us_per_event_handled = round(median(perEvent), 1);
-      if (config === 'vigil_up') {
+      if (isVigilUp(config)) {
         const lags = ss.flatMap((s) => s.lags ?? []);
         Object.assign(out, {
           generated: ss.reduce((n, s) => n + s.generated!, 0),

@@ -26,6 +26,7 @@ function sensorArgs(f: UpFlags, node: string): string[] {
   if (f.spillDir) args.push('--spill-dir', f.spillDir);
   if (f.criSocket) args.push('--cri-socket', f.criSocket);
   for (const root of f.ociBundleRoot ?? []) args.push('--oci-bundle-root', root);
+  if (f.forward) args.push('--forward', f.forward.join(','));
   return args;
 }
 

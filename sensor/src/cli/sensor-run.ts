@@ -58,6 +58,7 @@ export function startSensor(f: SensorFlags, version: string, log: (line: string)
   });
   const pipeline = new NodePipeline({
     kernel: { ringBytes: f.ringBytes, flushMs: f.batchInterval, countersPin: countersPinFor(dir) },
+    forward: f.forward,
     criSocket: f.criSocket,
     ociBundleRoots: f.ociBundleRoot,
     onCriCall: metrics && criLatencyMetric(metrics),

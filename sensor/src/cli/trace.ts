@@ -4,7 +4,7 @@
  */
 import { untilStopped } from '../../../proto/signals';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_RING_BYTES, parseRingBytes, sizeOption } from '../../../proto/cli-values';
+import { DEFAULT_RING_BYTES, listOf, parseRingBytes, sizeOption } from '../../../proto/cli-values';
 import type { EventKind } from '../../../native';
 import { EVENT_KINDS } from '../../../native';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
@@ -12,6 +12,7 @@ import { count } from '../../../proto/format/count';
 import { EVENT_LINE_HEADER, formatEventLine } from '../../../proto/format/event-line';
 import type { SensorStats } from '../kernel-sensor';
 import { NodePipeline } from '../node-pipeline';
+import { TREE_EVENTS } from '../../../proto/client-connection';
 
 export interface TraceFilter {
   types: readonly EventKind[];
@@ -40,14 +41,7 @@ export function traceMatches(ev: Event__Output, filter: TraceFilter): boolean {
 /** What trace prints unless --type says otherwise: the events an operator watches for. */
 const DEFAULT_TYPES: EventKind[] = ['exec', 'connect', 'mount'];
 
-export function parseTypes(value: string): EventKind[] {
-  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const k of kinds)
-    if (!EVENT_KINDS.includes(k as EventKind))
-      throw new InvalidArgumentError(`unknown event type "${k}"; expected a comma list of ${EVENT_KINDS.join(', ')}`);
-  if (kinds.length === 0) throw new InvalidArgumentError('expected at least one event type');
-  return kinds as EventKind[];
-}
+export const parseTypes = listOf(EVENT_KINDS, 'event type');
 
 export function parsePid(value: string): number {
   if (!/^[1-9]\d{0,9}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a process id`);
@@ -94,6 +88,7 @@ async function runTrace(opts: TraceOptions): Promise<void> {
   const loaded = [...new Set<EventKind>([...opts.type, 'fork', 'exit'])];
   const pipeline = new NodePipeline({
     kernel: { types: loaded, ringBytes: opts.ringBytes },
+    forward: TREE_EVENTS.filter((t) => opts.type.includes(t)),
     criSocket: opts.criSocket,
     log: (line) => process.stderr.write(`vigil trace: ${line}\n`),
     sink: (events) => {

@@ -3,7 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { EventRecorder } from '../../helpers/event-recorder';
 import { kernelTestOptions } from '../../helpers/kernel-gate';
-import { run } from '../../helpers/processes';
+import { run, uniqueToken } from '../../helpers/processes';
+import { eventually } from '../../helpers/eventually';
+import { NodePipeline } from '../../../sensor/src/node-pipeline';
+import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 
 describe('fork and exit events from the kernel', kernelTestOptions(), () => {
   let rec: EventRecorder;
@@ -46,4 +49,30 @@ describe('fork and exit events from the kernel', kernelTestOptions(), () => {
   });
 
   test('every record decoded', () => assert.deepEqual(rec.errors, []));
+});
+
+describe('fork and exit kept in the sensor (no --forward)', kernelTestOptions(), () => {
+  test('they keep the process tree, reach no sink, are counted, and every record read is accounted for by stop', async () => {
+    const sunk: Event__Output[] = [];
+    let accounted = 0;
+    const pipeline = new NodePipeline({ kernel: { flushMs: 10, types: ['exec', 'fork', 'exit'] }, criSocket: '/nonexistent', log: () => undefined, sink: (evs, n) => (sunk.push(...evs), (accounted += n)) });
+    let stopped = false;
+    try {
+      const token = uniqueToken('kept');
+      // The shell's own exec, then, once told, only a fork and exits: the last batches hold kept records alone.
+      const shell = spawn('/bin/sh', ['-c', `/bin/true ${token}; read line; (exit 3); exit 0`], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const exec = await eventually('the exec of /bin/true', async () => sunk.find((e) => e.exec?.argv.includes(token)));
+      assert.equal(exec.ancestry[0]?.pid, shell.pid, 'its parent, learnt from the fork, rides on the exec');
+      shell.stdin!.end('go\n');
+      await new Promise((r) => shell.once('close', r));
+      await new Promise((r) => setTimeout(r, 200));
+      const stats = await pipeline.stop();
+      stopped = true;
+      assert.deepEqual(sunk.filter((e) => e.body === 'fork' || e.body === 'exit'), []);
+      assert.ok((pipeline.keptBack.get('exit') ?? 0) >= 3 && (pipeline.keptBack.get('fork') ?? 0) >= 2, JSON.stringify([...pipeline.keptBack]));
+      assert.equal(accounted, stats.delivered, 'what the kernel delivered is accounted for, kept records included');
+    } finally {
+      if (!stopped) await pipeline.stop();
+    }
+  });
 });

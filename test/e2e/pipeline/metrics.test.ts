@@ -90,6 +90,13 @@ describe('vigil up --metrics-listen: /metrics counts what happened, /readyz says
     assert.ok(stored(now) - stored(was) >= EXECS + 2, `exec events stored grew by ${stored(now) - stored(was)}, the test made ${EXECS + 2}`);
     assert.ok(kernelExecs(now) - kernelExecs(was) >= EXECS + 2, `kernel exec records grew by ${kernelExecs(now) - kernelExecs(was)}`);
     assert.equal(shellAlerts(now) - shellAlerts(was), 1, 'one shell, one alert');
+    const kept = (t: string, type: string) => metric(t, 'vigil_sensor_kept_events_total', { node, type }) ?? 0;
+    const afterExits = await eventually('the exits kept', async () => {
+      const t = await scrape();
+      return kept(t, 'exit') - kept(was, 'exit') >= EXECS + 2 ? t : undefined;
+    });
+    assert.ok(kept(afterExits, 'fork') - kept(was, 'fork') >= EXECS + 1, `forks kept grew by ${kept(afterExits, 'fork') - kept(was, 'fork')}`);
+    assert.equal(metric(afterExits, 'vigil_controlplane_events_stored_total', { node, type: 'exit' }) ?? 0, 0, 'without --forward, no exit reaches the store');
     assert.ok((metric(now, 'vigil_sensor_container_lookups_total', { node }) ?? 0) >= 1, 'the container was looked up');
     const criCalls = await eventually('the CRI call timed', async () => {
       const n = metric(await scrape(), 'vigil_sensor_cri_request_seconds_count', { node }) ?? 0;

@@ -43,6 +43,11 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
     assert.equal(found.event.process.pid, child.pid);
     assert.equal(found.event.exec.filename, '/bin/true');
     assert.ok(Number(found.batch_seq) > 0);
+    // Its fork and exit kept the sensor's process tree and stayed there (no --forward).
+    const own = await runVigil(['events', '--data-dir', dataDir, '--pid', String(child.pid), '--json']);
+    assert.deepEqual(own.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).event.body), ['exec']);
+    const forks = await runVigil(['events', '--data-dir', dataDir, '--type', 'fork', '--json']);
+    assert.equal(forks.stdout, '', 'no fork is sent by default');
   });
 
   test('the kernel counters are pinned where the README says: under /sys/fs/bpf/vigil, named by a hash of the sensor\'s log directory', () => {
@@ -141,6 +146,7 @@ describe('vigil up, end to end', kernelTestOptions(), () => {
       [['sensor', '--data-dir', tempDir(), '--tls-cert', '/etc/hostname'], /--tls-cert.*--tls-key|--tls-key.*--tls-cert/],
       [['sensor', '--data-dir', tempDir(), '--ring-bytes', '3MiB'], /power of two/],
       [['up', '--data-dir', tempDir(), '--batch-interval', '5ms'], /out of range: between 10ms and 10s/],
+      [['up', '--data-dir', tempDir(), '--forward', 'fork,exec'], /unknown process-tree event "exec"; expected a comma list of fork, exit/],
     ] as const) {
       const r = await runVigil([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
