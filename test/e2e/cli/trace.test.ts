@@ -46,6 +46,18 @@ describe('vigil trace', kernelTestOptions(), () => {
     assert.match(trace.stderr(), /vigil trace: 1 event shown; the kernel reported \d+/);
   });
 
+  test('--type fork,exit shows the process tree\'s events when asked for', async () => {
+    const trace = startVigil(['trace', '--json', '--type', 'fork,exit']);
+    await trace.waitFor(/tracing fork,exit/);
+    const child = await run('/bin/sh', ['-c', 'exit 5']);
+    await trace.waitFor(new RegExp(`"pid":${child.pid},[^\n]*"exit":\\{[^}]*"code":5`));
+    trace.child.kill('SIGINT');
+    await trace.exited;
+    const events = trace.stdout().trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(events.some((e) => e.body === 'fork' && e.fork.child_pid === child.pid), 'its fork');
+    assert.ok(events.some((e) => e.body === 'exit' && e.process.pid === child.pid && e.exit.code === 5), 'its exit');
+  });
+
   test('--type file shows accesses to the default watched paths, one line each', async () => {
     const trace = startVigil(['trace', '--type', 'file']);
     await trace.waitFor(/tracing file/);
