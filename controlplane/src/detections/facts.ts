@@ -48,6 +48,36 @@ function throughLoader(exe: string, argv: readonly string[]): { exe: string; arg
 
 const MULTI_CALL: ReadonlySet<string> = new Set(['busybox', 'toybox']);
 
+/** What rules work out of a command line (its executable, arguments and comm), whichever process runs it; each part once, when a rule first asks. */
+interface CommandFacts {
+  names?: string[];
+  exeName?: string;
+  call?: InterpreterCall | null;
+  line?: ParsedLine | null;
+}
+
+/**
+ * Facts by command line, for the commands that repeat (a probe, a loop, a
+ * cron job): judged once, not on every run. NUL joins the parts: no path,
+ * argument or comm a kernel passed holds one, so only a forged event can
+ * share another's facts, and it could have sent that other event instead.
+ * Bounded; a long command line is worked out each time rather than hashed.
+ */
+const commandFacts = new Map<string, CommandFacts>();
+const COMMANDS_KEPT = 4096;
+const COMMAND_KEY_CHARS = 2048;
+
+function factsOf(exe: string, argv: readonly string[], comm: string): CommandFacts {
+  const key = `${exe}\0${argv.join('\0')}\0${comm}`;
+  if (key.length > COMMAND_KEY_CHARS) return {};
+  let facts = commandFacts.get(key);
+  if (!facts) {
+    if (commandFacts.size >= COMMANDS_KEPT) commandFacts.clear();
+    commandFacts.set(key, (facts = {}));
+  }
+  return facts;
+}
+
 /**
  * A process as rules see it, from an exec, any event's process, or an
  * ancestor. A program started through the dynamic loader is the program the
@@ -57,16 +87,13 @@ const MULTI_CALL: ReadonlySet<string> = new Set(['busybox', 'toybox']);
 export class Program {
   readonly exe: string;
   readonly argv: readonly string[];
-  private nameList: string[] | undefined;
-  private exeNameValue: string | undefined;
-  private callValue: InterpreterCall | null | undefined;
-  private lineValue: ParsedLine | null | undefined;
 
   constructor(
     readonly pid: number,
     exe: string,
     argv: readonly string[],
     readonly comm: string,
+    private readonly facts: CommandFacts = {},
   ) {
     ({ exe: this.exe, argv: this.argv } = throughLoader(exe, argv));
   }
@@ -78,12 +105,16 @@ export class Program {
   /** The program an exec starts, or the process of any other event as the sensor's process tree knew it. */
   static ofEvent(ev: Event__Output): Program {
     const p = ev.process;
-    return ev.exec ? new Program(p?.pid ?? 0, ev.exec.filename, ev.exec.argv, p?.comm ?? '') : new Program(p?.pid ?? 0, p?.exe ?? '', p?.argv ?? [], p?.comm ?? '');
+    const comm = p?.comm ?? '';
+    if (ev.exec) return new Program(p?.pid ?? 0, ev.exec.filename, ev.exec.argv, comm, factsOf(ev.exec.filename, ev.exec.argv, comm));
+    const exe = p?.exe ?? '';
+    const argv = p?.argv ?? [];
+    return new Program(p?.pid ?? 0, exe, argv, comm, factsOf(exe, argv, comm));
   }
 
   /** Every name the program goes by, with and without version suffixes. */
   get names(): readonly string[] {
-    return (this.nameList ??= nameList(this));
+    return (this.facts.names ??= nameList(this));
   }
 
   /** Whether one of its names is in `list`. */
@@ -102,30 +133,30 @@ export class Program {
    * binary (busybox, toybox) runs.
    */
   get exeName(): string {
-    if (this.exeNameValue === undefined) {
+    if (this.facts.exeName === undefined) {
       const own = unversioned(basename(this.exe).replace(SCRIPT_EXTENSION, ''));
       const arg0 = basename(this.argv[0] ?? '');
-      this.exeNameValue = !MULTI_CALL.has(own) ? own : MULTI_CALL.has(arg0) ? basename(this.argv[1] ?? own) : arg0 || own;
+      this.facts.exeName = !MULTI_CALL.has(own) ? own : MULTI_CALL.has(arg0) ? basename(this.argv[1] ?? own) : arg0 || own;
     }
-    return this.exeNameValue;
+    return this.facts.exeName;
   }
 
   /** What an interpreter (python, perl, ruby, php, node, awk, java...) runs: code, a module or a script. */
   get interpreterCall(): InterpreterCall | undefined {
-    if (this.callValue === undefined) {
+    if (this.facts.call === undefined) {
       const name = this.names.find((n) => interpreterFamily(n) !== undefined);
-      this.callValue = name === undefined ? null : readInterpreterCall(name, this.argv);
+      this.facts.call = name === undefined ? null : readInterpreterCall(name, this.argv);
     }
-    return this.callValue ?? undefined;
+    return this.facts.call ?? undefined;
   }
 
   /** The command line it was given with -c, parsed as a shell would; an interpreter's -c is code, not a command line. */
   get shellLine(): ParsedLine | undefined {
-    if (this.lineValue === undefined) {
+    if (this.facts.line === undefined) {
       const command = this.interpreterCall ? undefined : shellCommand(this.argv);
-      this.lineValue = command === undefined ? null : parseCommandLine(command);
+      this.facts.line = command === undefined ? null : parseCommandLine(command);
     }
-    return this.lineValue ?? undefined;
+    return this.facts.line ?? undefined;
   }
 }
 

