@@ -13,6 +13,7 @@ import type { Container__Output } from '../../../proto/generated/vigil/v1/Contai
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
 import { readsServiceAccountToken } from '../../../proto/watched-paths';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import { commandKey } from './command-key';
 
 export interface ContainerFacts {
   id: string;
@@ -25,7 +26,7 @@ export interface ContainerFacts {
   readonly initExecs: RecentExec[];
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
   readonly fetches: RecentExec[];
-  /** The same fetches by command (fetchKey): a repeat is found without comparing every argv. */
+  /** The same fetches by command (commandKey): a repeat is found without comparing every argv. */
   readonly fetchByCommand: Map<string, RecentExec>;
   /**
    * Processes that read the container's service-account token, and their
@@ -60,10 +61,6 @@ function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-/** A command as one string: NUL cannot occur inside a path or an argument a kernel passed. */
-function fetchKey(filename: string, argv: readonly string[]): string {
-  return `${filename}\0${argv.join('\0')}`;
-}
 
 /** Whether an exec's arguments name a URL (cheap enough for every exec). */
 function namesUrl(argv: readonly string[]): boolean {
@@ -131,7 +128,7 @@ export class ContainerRegistry {
         if (namesUrl(argv)) {
           // A repeat (a probe's curl every few seconds) moves to the end instead of pushing older, different fetches out of the window.
           // It stays the same object, as this exec: what a rule learnt of the command and kept on it stays true.
-          const key = fetchKey(filename, argv);
+          const key = commandKey(filename, argv);
           const known = f.fetchByCommand.get(key);
           if (known) f.fetches.splice(f.fetches.indexOf(known), 1);
           // The key is exact unless an argument holds a NUL, which only a forged event can: then this command replaces that one.
@@ -142,7 +139,7 @@ export class ContainerRegistry {
           }
           while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) {
             const old = f.fetches.shift()!;
-            f.fetchByCommand.delete(fetchKey(old.filename, old.argv));
+            f.fetchByCommand.delete(commandKey(old.filename, old.argv));
           }
           const entry = again ?? { atMs, filename, argv };
           f.fetches.push(entry);

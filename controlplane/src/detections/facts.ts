@@ -14,6 +14,7 @@ import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { ContainerFacts } from '../correlation/container-registry';
+import { commandKey } from '../correlation/command-key';
 import { isSharedDecode } from '../../../proto/repeat-decode';
 import { embeddedIpv4, ipv4Text, ipv6Number, ipv6Text } from '../intel/ip-prefix-table';
 import { parseCommandLine, unwrapCommand, isWrapper, type ParsedLine } from './command-line';
@@ -57,24 +58,26 @@ interface CommandFacts {
 }
 
 /**
- * Facts by command line, for the commands that repeat (a probe, a loop, a
- * cron job): judged once, not on every run. NUL joins the parts: no path,
- * argument or comm a kernel passed holds one, so only a forged event can
- * share another's facts, and it could have sent that other event instead.
- * Bounded; a long command line is worked out each time rather than hashed.
+ * Facts by command line and comm, for the commands that repeat (a probe, a
+ * loop, a cron job): judged once, not on every run. Only a forged event can
+ * share another's facts (commandKey), and it could have sent that other
+ * event instead. Bounded; a long command line is worked out each time
+ * rather than hashed.
  */
-const commandFacts = new Map<string, CommandFacts>();
+const commandFacts = new Map<string, Map<string, CommandFacts>>();
 const COMMANDS_KEPT = 4096;
 const COMMAND_KEY_CHARS = 2048;
 
 function factsOf(exe: string, argv: readonly string[], comm: string): CommandFacts {
-  const key = `${exe}\0${argv.join('\0')}\0${comm}`;
+  const key = commandKey(exe, argv);
   if (key.length > COMMAND_KEY_CHARS) return {};
-  let facts = commandFacts.get(key);
-  if (!facts) {
+  let byComm = commandFacts.get(key);
+  if (!byComm) {
     if (commandFacts.size >= COMMANDS_KEPT) commandFacts.clear();
-    commandFacts.set(key, (facts = {}));
+    commandFacts.set(key, (byComm = new Map()));
   }
+  let facts = byComm.get(comm);
+  if (!facts) byComm.set(comm, (facts = {}));
   return facts;
 }
 
