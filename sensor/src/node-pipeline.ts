@@ -40,6 +40,8 @@ export interface NodePipelineOptions {
 /** Events that are kernel records (the others the sensor makes: container lifecycle, losses). */
 const KERNEL_BODIES = new Set(['exec', 'fork', 'exit', 'connect', 'mount', 'file']);
 const TREE_BODIES: ReadonlySet<string> = new Set(TREE_EVENTS);
+/** How long records kept back (or undecodable) may wait for a batch to carry their count to the log. */
+const ACCOUNTS_FLUSH_MS = 1000;
 
 export class NodePipeline {
   readonly kernel: KernelSensor;
@@ -71,10 +73,12 @@ export class NodePipeline {
         if (!TREE_BODIES.has(body) || forward.has(body)) sent.push(ev);
         else this.keptBack.set(body as TreeEvent, (this.keptBack.get(body as TreeEvent) ?? 0) + 1);
       }
-      // Records kept back alone wait for the next batch: an empty batch per flush would cost more than they do.
+      // Records kept back alone wait for the next batch (an empty batch per flush would cost more than they do), or the next second.
       this.unaccounted = sent.length ? 0 : accounts;
       if (sent.length) o.sink(sent, accounts);
     }, o.log, o.metadata);
+    // A node where only forks and exits happen still logs its count within a second: a sensor that dies then reports no more of them lost.
+    this.timers.push(setInterval(() => this.flushAccounts(), ACCOUNTS_FLUSH_MS));
     if (!criSocket) {
       o.log(`no CRI socket at ${candidates.join(', ')} (give --cri-socket): containers are described from their OCI runtime spec, without pod labels, until one appears`);
       // A runtime installed or started after the sensor is picked up within a second.
@@ -106,8 +110,15 @@ export class NodePipeline {
     const stats = await this.kernel.stop();
     this.metadata.close();
     // What was read is accounted for before the sensor says it stopped cleanly.
-    if (this.unaccounted) this.sink([], this.unaccounted);
-    this.unaccounted = 0;
+    this.flushAccounts();
     return stats;
+  }
+
+  /** Accounts for records read and not yet carried by a batch, with a batch of no events. */
+  private flushAccounts(): void {
+    if (!this.unaccounted) return;
+    const n = this.unaccounted;
+    this.unaccounted = 0;
+    this.sink([], n);
   }
 }

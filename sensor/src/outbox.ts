@@ -159,6 +159,8 @@ export class Outbox {
       return last;
     }
     this.accountedTotal += BigInt(accounts);
+    // A batch of no events only carries that count: while the log is full, the next batch or gap written carries it, and nothing was dropped.
+    if (events.length === 0 && this.stats.pendingBytes > this.maxBytes) return undefined;
     const seq = this.nextSeq();
     if (this.stats.pendingBytes > this.maxBytes) {
       this.recordGap(seq, events.length, `sensor outbox full (${this.maxBytes} bytes on disk) while the control plane was unreachable`);

@@ -65,19 +65,24 @@ interface CommandFacts {
  * rather than hashed.
  */
 const commandFacts = new Map<string, Map<string, CommandFacts>>();
-const COMMANDS_KEPT = 4096;
+/** Facts kept, over every command line and comm (a thread may rename itself at will): past it the map starts over. */
+const FACTS_KEPT = 4096;
+let factsKept = 0;
 const COMMAND_KEY_CHARS = 2048;
 
 function factsOf(exe: string, argv: readonly string[], comm: string): CommandFacts {
   const key = commandKey(exe, argv);
   if (key.length > COMMAND_KEY_CHARS) return {};
-  let byComm = commandFacts.get(key);
-  if (!byComm) {
-    if (commandFacts.size >= COMMANDS_KEPT) commandFacts.clear();
-    commandFacts.set(key, (byComm = new Map()));
+  let facts = commandFacts.get(key)?.get(comm);
+  if (facts) return facts;
+  if (factsKept >= FACTS_KEPT) {
+    commandFacts.clear();
+    factsKept = 0;
   }
-  let facts = byComm.get(comm);
-  if (!facts) byComm.set(comm, (facts = {}));
+  let byComm = commandFacts.get(key);
+  if (!byComm) commandFacts.set(key, (byComm = new Map()));
+  byComm.set(comm, (facts = {}));
+  factsKept++;
   return facts;
 }
 

@@ -91,7 +91,7 @@ describe('containers and pods, against real containerd', containerdTestOptions()
   test('a container whose exit the sensor never saw ends when the runtime stops listing it', async () => {
     // This sensor traces no exits at all, so only the runtime can tell.
     const seen: Event__Output[] = [];
-    const blind = new NodePipeline({ kernel: { flushMs: 10, types: ['exec', 'fork'] }, criSocket: ctd.socket, metadata: { refreshMs: 200 }, log: () => undefined, sink: (evs) => seen.push(...evs) });
+    const blind = new NodePipeline({ kernel: { flushMs: 10, types: ['exec', 'fork'] }, forward: ['exit'], criSocket: ctd.socket, metadata: { refreshMs: 200 }, log: () => undefined, sink: (evs) => seen.push(...evs) });
     try {
       const pod = await ctd.runPod({ name: 'short', namespace: 'jobs', command: ['/bin/sh', '-c', 'sleep 1; exit 3'] });
       const deadline = Date.now() + 15_000;

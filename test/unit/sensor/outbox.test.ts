@@ -78,6 +78,10 @@ describe('Outbox', () => {
     while (o.stats.pendingBytes <= 3000) kept = o.enqueue(events(2))!;
     const dropped = [o.enqueue(events(10)), o.enqueue(events(10))];
     assert.deepEqual(dropped, [undefined, undefined]);
+    const accounted = o.accounted();
+    assert.equal(o.enqueue([], 5), undefined, 'a count alone (records kept in the sensor) waits for the next batch written');
+    assert.equal(o.accounted(), accounted + 5n);
+    assert.equal(o.stats.droppedBatches, 2, 'and drops no batch');
     assert.equal(o.stats.droppedEvents, 20);
     assert.equal(o.stats.refusedEvents, 0, 'dropped for a full log, not refused');
     o.ackUpTo(kept);
