@@ -32,7 +32,8 @@ export interface NodePipelineOptions {
    * for (their kernel events, the process-tree events kept back and the
    * records that could not be decoded since the last call): what the
    * crash-safe outbox keeps count of. Called with no events when only
-   * records kept back are left to account for at stop.
+   * such records are left to account for: once a second at most, and at
+   * stop.
    */
   sink: (events: Event__Output[], accounts: number) => void;
 }

@@ -61,7 +61,6 @@ function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1);
 }
 
-
 /** Whether an exec's arguments name a URL (cheap enough for every exec). */
 function namesUrl(argv: readonly string[]): boolean {
   for (const a of argv) if (a.includes('://')) return true;

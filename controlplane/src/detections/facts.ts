@@ -73,13 +73,14 @@ const COMMAND_KEY_CHARS = 2048;
 function factsOf(exe: string, argv: readonly string[], comm: string): CommandFacts {
   const key = commandKey(exe, argv);
   if (key.length > COMMAND_KEY_CHARS) return {};
-  let facts = commandFacts.get(key)?.get(comm);
+  let byComm = commandFacts.get(key);
+  let facts = byComm?.get(comm);
   if (facts) return facts;
   if (factsKept >= FACTS_KEPT) {
     commandFacts.clear();
     factsKept = 0;
+    byComm = undefined;
   }
-  let byComm = commandFacts.get(key);
   if (!byComm) commandFacts.set(key, (byComm = new Map()));
   byComm.set(comm, (facts = {}));
   factsKept++;
