@@ -102,6 +102,7 @@ class RepeatedField<T extends object> {
 }
 
 const processes = new RepeatedField<NonNullable<Event['process']>>(eventFields.process);
+const embedProcess = embedder(eventFields.process);
 const containers = new RepeatedField<NonNullable<Event['container']>>(eventFields.container);
 
 /** An event's own fields: what encodeEvent appends already encoded is left out. */
@@ -110,7 +111,11 @@ const writeOwnFields = messageWriter(messageType('vigil.v1.Event'), ['process', 
 function writeEvent(ev: Event, w: FlatWriter): void {
   writeOwnFields(ev, w);
   const { process, container, ancestry } = ev;
-  if (process) w.raw(processes.bytes(process.tid ?? 0, process));
+  // An exec's process is new (its image was just replaced): no event before
+  // it carried it, and most processes of an exec storm send nothing after,
+  // so keeping a copy would only fill the cache with entries promoted to the
+  // old generation and never read. The process's next event keeps it.
+  if (process) w.raw(ev.exec ? embedProcess(process) : processes.bytes(process.tid ?? 0, process));
   if (container) w.raw(containers.bytes(String(container.cgroup_id ?? ''), container));
   if (ancestry) for (const node of ancestry) w.raw(ancestorBytes(node));
 }

@@ -59,6 +59,13 @@ describe('a process and a container that repeat from event to event', () => {
     for (const ev of variants) assert.deepEqual(decoded(ev), canonical(ev));
   });
 
+  test('a thread that connects, execs a new program and connects again reads back as itself each time', () => {
+    const before = connectEvent('10.0.0.1', 443, { pid: 302, argv: ['/bin/sh', 'old'] });
+    const exec = execEvent({ pid: 302, ppid: 1, argv: ['/usr/bin/curl', 'new'] });
+    const after = connectEvent('10.0.0.1', 443, { pid: 302, argv: ['/usr/bin/curl', 'new'] });
+    for (const ev of [before, exec, after, exec, before]) assert.deepEqual(decoded(ev), canonical(ev));
+  });
+
   test('an object changed in place after it was encoded is encoded again, not read from the bytes of before', () => {
     const ev = connectEvent('10.0.0.1', 443, { pid: 301 });
     encodeEvent(ev);
