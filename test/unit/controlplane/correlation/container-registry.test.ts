@@ -70,3 +70,28 @@ describe('container registry: the fetches a container made', () => {
     assert.equal(fresh.evaluate('n', [tmpCurl(20, T0), tmpCurl(21, T0 + SEC)]).filter((r) => r.alert.rule_id === 'download-and-execute').length, 0, 'the repeat is not a run of what it fetched itself');
   });
 });
+
+describe('container registry: bounded by recency', () => {
+  const execIn = (id: string, pid: number) => execEvent({ pid, containerId: id.padEnd(64, '0') });
+  const known = (r: ContainerRegistry, id: string) => r.get(id.padEnd(64, '0')) !== undefined;
+
+  test('past the cap the container seen longest ago goes, however its events came in runs', () => {
+    const r = new ContainerRegistry({ maxContainers: 2 });
+    for (const [id, pid] of [['a', 1], ['a', 2], ['b', 3], ['b', 4], ['a', 5], ['c', 6]] as const) r.observe(execIn(id, pid), 0);
+    assert.deepEqual([known(r, 'a'), known(r, 'b'), known(r, 'c')], [true, false, true]);
+    r.observe(execIn('c', 7), 0);
+    r.observe(execIn('b', 8), 0);
+    assert.deepEqual([known(r, 'a'), known(r, 'b'), known(r, 'c')], [false, true, true]);
+  });
+
+  test('a container forgotten after its exit is learnt afresh when it shows up again', () => {
+    const r = new ContainerRegistry({ exitedGraceMs: 10 });
+    const id = 'd'.padEnd(64, '0');
+    r.observe(execIn('d', 1), 0);
+    r.observe({ ...execIn('d', 1), body: 'container_exited', exec: null, container_exited: { exit_code: 0 } }, 0);
+    r.prune(100);
+    assert.equal(r.get(id), undefined);
+    r.observe(execIn('d', 2), 200);
+    assert.equal(r.get(id)?.exitedAtMs, undefined, 'a new entry, not the exited one');
+  });
+});
