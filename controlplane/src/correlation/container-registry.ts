@@ -75,8 +75,6 @@ export interface ContainerRegistryOptions {
 
 export class ContainerRegistry {
   private readonly containers = new Map<string, ContainerFacts>();
-  /** The entry last in recency order (touched last). */
-  private newest: ContainerFacts | undefined;
   private readonly max: number;
   private readonly graceMs: number;
 
@@ -95,10 +93,6 @@ export class ContainerRegistry {
 
   private touch(id: string, container: Container__Output): ContainerFacts {
     let f = this.containers.get(id);
-    // A batch's events come from one container after another in runs, and
-    // moving an entry to the end of a Map that is already there made the
-    // Map rebuild itself over and over: a third of what this took per event.
-    if (f !== undefined && f === this.newest) return f;
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
@@ -106,7 +100,6 @@ export class ContainerRegistry {
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
-    this.newest = f;
     return f;
   }
 
