@@ -171,6 +171,30 @@ describe('BatchDecoder', () => {
     assert.equal(events[0].fork?.child_pid, 55);
   });
 
+  test('an exec record cut after the arguments it uses (as the addon copies it) decodes as the whole record does', () => {
+    const f = layout.exec;
+    const whole = new RecordBuilder('exec', { pid: 43 }).str(f.filename, '/bin/echo').bytes(f.args, Buffer.from('echo\0hi\0')).u32(f.args_len, 8).u32(f.argc, 2).buf;
+    const cut = Buffer.from(whole.subarray(0, f.args + 8));
+    cut.writeUInt32LE(cut.length, layout.hdr.size);
+    const [a, b] = [whole, cut].map((rec) => decoder.decode(frame([rec])));
+    assert.deepEqual(b.errors, []);
+    assert.deepEqual(b.events, a.events);
+    assert.deepEqual(b.events[0].exec?.argv, ['echo', 'hi']);
+  });
+
+  test('an exec record cut short of the arguments it says it holds, or of its fixed fields, is an error naming what is missing', () => {
+    const f = layout.exec;
+    const whole = new RecordBuilder('exec').bytes(f.args, Buffer.from('echo\0hi\0')).u32(f.args_len, 8).buf;
+    const intoArgs = Buffer.from(whole.subarray(0, f.args + 4));
+    intoArgs.writeUInt32LE(intoArgs.length, layout.hdr.size);
+    const beforeArgs = Buffer.from(whole.subarray(0, f.args - 1));
+    beforeArgs.writeUInt32LE(beforeArgs.length, layout.hdr.size);
+    const { events, errors } = decoder.decode(frame([intoArgs, beforeArgs]));
+    assert.equal(events.length, 0);
+    assert.match(errors[0], /record 0: record of \d+ bytes is too short for exec\.args/);
+    assert.match(errors[1], new RegExp(`record 1: exec record says ${f.args - 1} bytes, frame has ${f.args - 1}, struct needs ${f.args}`));
+  });
+
   test('a size field that disagrees with the frame is refused', () => {
     const rec = new RecordBuilder('exit', { size: 9999 }).buf;
     const { events, errors } = decoder.decode(frame([rec]));
