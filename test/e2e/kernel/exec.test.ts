@@ -84,6 +84,8 @@ describe('exec events from the kernel', kernelTestOptions(), () => {
     assert.equal(ev.exec?.argv_truncated, true);
     assert.ok((ev.exec?.argv.length ?? 0) < 202);
     assert.deepEqual(ev.exec?.argv.slice(0, 3), ['/bin/true', token, filler[0]]);
+    // Up to the bound, not less: the addon copies an exec record only as far as its arguments go.
+    assert.ok((ev.exec?.argv.join('\0').length ?? 0) > 4000, `argv kept ${ev.exec?.argv.join('\0').length} bytes`);
   });
 
   test('exec from a non-leader thread carries the process id', async () => {
