@@ -21,7 +21,7 @@ export const DB_FILE = 'vigil.db';
  * checkpointed a page mostly empty. At 16 kB the same rows commit in half
  * the CPU and take 40 % less disk (measured with better-sqlite3 alone).
  */
-export const PAGE_SIZE = 16384;
+const PAGE_SIZE = 16384;
 
 export function dbPath(dataDir: string): string {
   return path.join(dataDir, DB_FILE);

@@ -61,7 +61,7 @@ export class BatchDecoder {
       this.kindByType.set(layout.eventTypes[kind], kind);
       this.minSize.set(layout.eventTypes[kind], layout[kind].size);
     }
-    // The addon copies of an exec record only the bytes of its arguments that are used (batch.cc).
+    // The addon copies an exec record only as far as the arguments it uses (batch.cc).
     this.minSize.set(layout.eventTypes.exec, layout.exec.args);
   }
 
