@@ -66,6 +66,11 @@ class RepeatedField<T extends object> {
       if (f.resolvedType instanceof protobuf.Type || f.map) throw new Error(`${field.fullName}: ${f.name} is a message or map; RepeatedField compares scalars and repeated scalars only`);
   }
 
+  /** The bytes of `value`, neither looked up nor kept: for a value no event before carried. */
+  fresh(value: T): Uint8Array {
+    return this.embed(value);
+  }
+
   bytes(key: string | number, value: T): Uint8Array {
     const hit = this.kept.get(key);
     if (hit && this.same(hit.copy, value)) return hit.bytes;
@@ -102,7 +107,6 @@ class RepeatedField<T extends object> {
 }
 
 const processes = new RepeatedField<NonNullable<Event['process']>>(eventFields.process);
-const embedProcess = embedder(eventFields.process);
 const containers = new RepeatedField<NonNullable<Event['container']>>(eventFields.container);
 
 /** An event's own fields: what encodeEvent appends already encoded is left out. */
@@ -115,7 +119,7 @@ function writeEvent(ev: Event, w: FlatWriter): void {
   // it carried it, and most processes of an exec storm send nothing after,
   // so keeping a copy would only fill the cache with entries promoted to the
   // old generation and never read. The process's next event keeps it.
-  if (process) w.raw(ev.exec ? embedProcess(process) : processes.bytes(process.tid ?? 0, process));
+  if (process) w.raw(ev.exec ? processes.fresh(process) : processes.bytes(process.tid ?? 0, process));
   if (container) w.raw(containers.bytes(String(container.cgroup_id ?? ''), container));
   if (ancestry) for (const node of ancestry) w.raw(ancestorBytes(node));
 }
