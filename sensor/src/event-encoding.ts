@@ -66,6 +66,10 @@ class RepeatedField<T extends object> {
       if (f.resolvedType instanceof protobuf.Type || f.map) throw new Error(`${field.fullName}: ${f.name} is a message or map; RepeatedField compares scalars and repeated scalars only`);
   }
 
+  get size(): number {
+    return this.kept.size;
+  }
+
   /** The bytes of `value`, neither looked up nor kept: for a value no event before carried. */
   fresh(value: T): Uint8Array {
     return this.embed(value);
@@ -108,6 +112,11 @@ class RepeatedField<T extends object> {
 
 const processes = new RepeatedField<NonNullable<Event['process']>>(eventFields.process);
 const containers = new RepeatedField<NonNullable<Event['container']>>(eventFields.container);
+
+/** Encodings kept for reuse, per kind (the metrics endpoint shows them). */
+export function keptEncodings(): { process: number; container: number } {
+  return { process: processes.size, container: containers.size };
+}
 
 /** An event's own fields: what encodeEvent appends already encoded is left out. */
 const writeOwnFields = messageWriter(messageType('vigil.v1.Event'), ['process', 'container', 'ancestry']);

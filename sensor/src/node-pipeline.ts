@@ -76,7 +76,7 @@ export class NodePipeline {
       }
       // Records kept back alone wait for the next batch (an empty batch per flush would cost more than they do), or the next second.
       this.unaccounted = sent.length ? 0 : accounts;
-      if (sent.length) o.sink(sent, accounts);
+      if (sent.length) this.sink(sent, accounts);
     }, o.log, o.metadata);
     // A node where only forks and exits happen still logs its count within a second: a sensor that dies then reports no more of them lost.
     this.timers.push(setInterval(() => this.flushAccounts(), ACCOUNTS_FLUSH_MS));

@@ -9,6 +9,7 @@ import type { MetricsEndpoint } from '../../proto/metrics-endpoint';
 import { EVENT_KINDS } from '../../native';
 import { TREE_EVENTS } from '../../proto/client-connection';
 import { bpfAttachedCheck } from './bpf-links';
+import { keptEncodings } from './event-encoding';
 import type { CriCallObserver } from './identity/cri-client';
 import type { NodePipeline } from './node-pipeline';
 import type { Outbox } from './outbox';
@@ -75,6 +76,9 @@ export function addSensorMetrics(m: MetricsEndpoint, p: SensorParts): void {
   m.counter('container_lookup_failures_total', 'Containers whose events went on without metadata (flagged metadata_incomplete)', [], () => p.pipeline.metadata.stats.failedLookups);
   m.gauge('held_events', 'Events waiting for their container\'s metadata', [], () => p.pipeline.metadata.stats.held);
   m.gauge('containers', 'Containers the metadata cache knows', [], () => p.pipeline.metadata.stats.containers);
+  m.gauge('encodings_kept', 'Encoded Process and Container messages the sensor keeps to reuse on later events of the same thread or cgroup, per kind (at most 4,096 or 1 MiB each)', ['kind'], () =>
+    Object.entries(keptEncodings()).map(([kind, n]) => [{ kind }, n] as const),
+  );
   m.gauge('process_tree_size', 'Processes in the sensor\'s process tree', [], () => p.pipeline.tree.size);
 
   m.addCheck('live', 'bpf', bpfAttachedCheck(kernel));

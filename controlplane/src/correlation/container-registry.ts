@@ -25,9 +25,9 @@ export interface ContainerFacts {
   /** What the first process ran, each program once: an entrypoint script execs into the image's real program. */
   readonly initExecs: RecentExec[];
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
-  readonly fetches: RecentExec[];
-  /** The same fetches by command (commandKey): a repeat is found without comparing every argv. */
-  readonly fetchByCommand: Map<string, RecentExec>;
+  readonly fetches: RecentFetch[];
+  /** The same fetches by command (their key): a repeat is found without comparing every argv. */
+  readonly fetchByCommand: Map<string, RecentFetch>;
   /**
    * Processes that read the container's service-account token, and their
    * parents (the shell of a `cat token | curl …`), by pid, with when: what
@@ -45,6 +45,11 @@ export interface RecentExec {
   atMs: number;
   filename: string;
   argv: string[];
+}
+
+/** A command that named a URL, with its commandKey: what forgets it from the index needs no key rebuilt (nor the current exec's, cached for the rules, replaced). */
+export interface RecentFetch extends RecentExec {
+  readonly key: string;
 }
 
 /** Programs of the first process remembered per container (a script, its wrappers, the image's program). */
@@ -137,10 +142,9 @@ export class ContainerRegistry {
             again.argv = argv;
           }
           while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) {
-            const old = f.fetches.shift()!;
-            f.fetchByCommand.delete(commandKey(old.filename, old.argv));
+            f.fetchByCommand.delete(f.fetches.shift()!.key);
           }
-          const entry = again ?? { atMs, filename, argv };
+          const entry = again ?? { atMs, filename, argv, key };
           f.fetches.push(entry);
           f.fetchByCommand.set(key, entry);
         }

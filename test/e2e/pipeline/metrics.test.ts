@@ -98,6 +98,7 @@ describe('vigil up --metrics-listen: /metrics counts what happened, /readyz says
     assert.ok(kept(afterExits, 'fork') - kept(was, 'fork') >= EXECS + 1, `forks kept grew by ${kept(afterExits, 'fork') - kept(was, 'fork')}`);
     assert.equal(metric(afterExits, 'vigil_controlplane_events_stored_total', { node, type: 'exit' }) ?? 0, 0, 'without --forward, no exit reaches the store');
     assert.ok((metric(now, 'vigil_sensor_container_lookups_total', { node }) ?? 0) >= 1, 'the container was looked up');
+    assert.ok((metric(now, 'vigil_sensor_encodings_kept', { node, kind: 'container' }) ?? 0) >= 1, "the execs' cgroups' Container encodings are kept for their next events");
     const criCalls = await eventually('the CRI call timed', async () => {
       const n = metric(await scrape(), 'vigil_sensor_cri_request_seconds_count', { node }) ?? 0;
       return n > 0 ? n : undefined;

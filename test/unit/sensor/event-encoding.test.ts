@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { eventCodec, sensorMessageCodec, sensorMessageEncodedCodec } from '../../../proto/loader';
-import { encodeBatchMessage, encodeEvent } from '../../../sensor/src/event-encoding';
+import { encodeBatchMessage, encodeEvent, keptEncodings } from '../../../sensor/src/event-encoding';
 import { connectEvent, execEvent, fileEvent } from '../../helpers/synthetic-events';
 
 describe('a batch encoded in one pass', () => {
@@ -64,6 +64,16 @@ describe('a process and a container that repeat from event to event', () => {
     const exec = execEvent({ pid: 302, ppid: 1, argv: ['/usr/bin/curl', 'new'] });
     const after = connectEvent('10.0.0.1', 443, { pid: 302, argv: ['/usr/bin/curl', 'new'] });
     for (const ev of [before, exec, after, exec, before]) assert.deepEqual(decoded(ev), canonical(ev));
+  });
+
+  test("an exec's process is encoded but not kept (no event before carried it); the same process's connect keeps it", () => {
+    const kept = () => keptEncodings().process;
+    const before = kept();
+    const execs = [400, 401, 402].map((pid) => execEvent({ pid, ppid: 1, argv: ['/bin/true'] }));
+    for (const ev of execs) assert.deepEqual(decoded(ev), canonical(ev));
+    assert.equal(kept(), before, 'execs alone keep nothing');
+    for (const pid of [400, 401, 402]) encodeEvent(connectEvent('10.0.0.1', 443, { pid, argv: ['/bin/true'] }));
+    assert.equal(kept(), before + 3, "each process's connect keeps it");
   });
 
   test('an object changed in place after it was encoded is encoded again, not read from the bytes of before', () => {
