@@ -1,6 +1,7 @@
 import type { HostRule } from '../rule';
 import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
 import { inContainer, isShellLike, programOf, scriptOneLiner, shellCommand } from '../facts';
+import { basename } from '../paths';
 
 export const shellHistoryCleared: HostRule = {
   id: 'shell-history-cleared',
@@ -10,8 +11,10 @@ export const shellHistoryCleared: HostRule = {
     'A shell history file (.bash_history, .zsh_history, .ash_history...) was deleted, replaced (a link to /dev/null, ' +
     'a file moved over it) or truncated by a command (truncate, a one-liner, a redirection in sh -c). Read in the ' +
     'kernel on the resolved path. Erasing history is how an intruder hides what they typed. Not raised: an ' +
-    'interactive shell truncating its own history file, which bash does when it saves history on exit; for the ' +
-    'same reason `> ~/.bash_history` typed at an interactive prompt is not seen. Known benign: image builds and ' +
+    'interactive shell truncating its own history file, or renaming a fresh copy over it, which is how bash and ' +
+    'zsh save history on exit (bash 5 writes .bash_history-PID.tmp, zsh .zsh_history.new, then rename it over the ' +
+    'file), nor anything done to those copies or to zsh\'s .zsh_history.LOCK; for the same reason ' +
+    '`> ~/.bash_history` typed at an interactive prompt is not seen. Known benign: image builds and ' +
     'hardening scripts that clear histories; except them by image or process. Triage: the process and its ' +
     'ancestry, and what the session did before.',
   severity: 'SEVERITY_MEDIUM',
@@ -21,9 +24,12 @@ export const shellHistoryCleared: HostRule = {
     const f = ev.file!;
     if (f.category !== WATCH_CATEGORY.shellHistory || f.result < 0) return null;
     if (!['ACCESS_TRUNCATE', 'ACCESS_DELETE', 'ACCESS_REPLACE'].includes(f.access)) return null;
+    // The history file itself: the patterns are prefixes, and a shell's temporary copy or lock shares its name's start.
+    if (!f.watched.endsWith('/') && basename(f.path) !== basename(f.watched)) return null;
     const p = programOf(ev);
-    // A shell saving its own history rewrites the file; one running a command given to it is that command.
-    if (f.access === 'ACCESS_TRUNCATE' && isShellLike(p, ctx.lists) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined) return null;
+    // A shell saving its own history rewrites the file or renames a fresh copy over it; one running a command given to it is that command.
+    const saving = f.access === 'ACCESS_TRUNCATE' || f.access === 'ACCESS_REPLACE';
+    if (saving && isShellLike(p, ctx.lists) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined) return null;
     const how = { ACCESS_TRUNCATE: 'truncated', ACCESS_DELETE: 'deleted', ACCESS_REPLACE: 'replaced' }[f.access as 'ACCESS_TRUNCATE'];
     return {
       summary: `${ev.process!.exe} ${how} ${f.path}${inContainer(ev) ? ` in container ${ev.container!.name || ev.container!.id.slice(0, 12)}` : ''}: ${ev.process!.argv.join(' ')}`,

@@ -128,12 +128,20 @@ describe('rule shell-history-cleared', () => {
       ['truncate -s0', access('/usr/bin/truncate', ['truncate', '-s0', '/root/.bash_history'], hist('ACCESS_TRUNCATE'), { containerId: CONTAINER_ID })],
       ['a redirection in sh -c', access('/bin/bash', ['bash', '-c', 'cat /dev/null > ~/.bash_history'], hist('ACCESS_TRUNCATE'))],
       ['a python one-liner', access('/usr/bin/python3', ['python3', '-c', 'open("/root/.bash_history","w")'], hist('ACCESS_TRUNCATE'))],
+      ['an empty file moved over it', access('/bin/mv', ['mv', '/tmp/empty', '/root/.bash_history'], { ...hist('ACCESS_REPLACE'), call: 'CALL_RENAME', other_name: '/tmp/empty' })],
+      ['renamed away', access('/bin/mv', ['mv', '/root/.bash_history', '/tmp/h'], { ...hist('ACCESS_DELETE'), call: 'CALL_RENAME', other_name: '/tmp/h' })],
+      ['zsh history removed in a container', access('/bin/rm', ['rm', '/home/ana/.zsh_history'], { ...hist('ACCESS_DELETE'), path: '/home/ana/.zsh_history', watched: '/home/*/.zsh_history' }, { containerId: CONTAINER_ID })],
     ]);
   });
   test('not: an interactive shell saving its history, appends, failures, other files', () => {
     silent(shellHistoryCleared, [
       ['bash saving history on exit', access('/bin/bash', ['-bash'], hist('ACCESS_TRUNCATE'))],
       ['zsh rewriting its history', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_TRUNCATE'), path: '/home/ana/.zsh_history' })],
+      // bash 5 (readline 8 histfile.c) writes .bash_history-PID.tmp and renames it over the file: the old name goes, the file is replaced.
+      ['bash 5 saving: its copy renamed away', access('/bin/bash', ['-bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-01234.tmp', call: 'CALL_RENAME', other_name: '/root/.bash_history' })],
+      ['bash 5 saving: the file replaced by its copy', access('/bin/bash', ['-bash'], { ...hist('ACCESS_REPLACE'), call: 'CALL_RENAME', other_name: '/root/.bash_history-01234.tmp' })],
+      ['zsh saving by copy', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_REPLACE'), path: '/home/ana/.zsh_history', watched: '/home/*/.zsh_history', call: 'CALL_RENAME', other_name: '/home/ana/.zsh_history.new' })],
+      ['zsh dropping its lock', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_DELETE'), path: '/home/ana/.zsh_history.LOCK', watched: '/home/*/.zsh_history', call: 'CALL_UNLINK' })],
       ['an append', access('/bin/bash', ['bash'], hist('ACCESS_WRITE'))],
       ['rm of a missing file', access('/bin/rm', ['rm', '/root/.bash_history'], { ...hist('ACCESS_DELETE'), result: -2 })],
       ['another watched file', access('/bin/rm', ['rm', '/root/.ssh/known_hosts'], { path: '/root/.ssh/known_hosts', watched: '/root/.ssh/', category: 'ssh', access: 'ACCESS_DELETE' })],
