@@ -5,8 +5,9 @@
  * finding about the same object). An alert raised for an audit request is
  * written once per rule and request: the later stages of a long-running
  * request (exec's ResponseStarted, then its ResponseComplete) are the same
- * request, not a repeat. Runs inside the batch's transaction, so merge state
- * and the store never disagree.
+ * request, not a repeat. Runs inside the batch's transaction; when that
+ * fails, forget() drops the merge state with it, so that no repeat is added
+ * to an alert that was never stored (or to another given its id since).
  */
 import type { Alert__Output } from '../../../proto/generated/vigil/v1/Alert';
 import type { Raised } from '../detections/engine';
@@ -25,6 +26,10 @@ export class AlertMerger {
     private readonly windowMs = 60_000,
     private readonly maxOpen = 100_000,
   ) {}
+
+  forget(): void {
+    this.open.clear();
+  }
 
   /** Writes `raised`; returns the alerts that are new (to publish). */
   apply(raised: readonly Raised[], nowMs: number): Alert__Output[] {

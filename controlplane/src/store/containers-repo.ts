@@ -52,6 +52,12 @@ export class ContainersRepo {
     return ref;
   }
 
+  /** Forgets every key and pod remembered: after a transaction that failed, what it wrote is gone. */
+  forgetCached(): void {
+    this.keys.clear();
+    this.podStored.clear();
+  }
+
   /** Newest first: each container's ContainerStarted and, if gone, its ContainerExited. */
   list(limit: number, namespace?: string): SeenContainer[] {
     const rows = this.db

@@ -9,6 +9,7 @@ import type { StoredEvent__Output } from '../../../proto/generated/vigil/v1/Stor
 import type { Gap__Output } from '../../../proto/generated/vigil/v1/Gap';
 import { VigilError } from '../../../proto/errors';
 import { eventCodec } from '../../../proto/loader';
+import { AncestriesRepo, JOIN_ANCESTRY, ancestryStart, storedEventBytes } from './ancestries-repo';
 import { ContainersRepo } from './containers-repo';
 import type { Db } from './db';
 import { EVENT_TYPE_NUMBER } from './event-type-number';
@@ -17,8 +18,9 @@ import { nowUs, nsToUs } from './time';
 import { skippedBefore } from '../../../proto/batch-seq';
 import { checkContainerPrefix } from '../../../proto/container-prefix';
 
-const ROW = '(?, ?, ?, ?, ?, ?, ?)';
-const ROW_PARAMS = 7;
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
+const ROW_PARAMS = 8;
+const COLUMNS = '(ts_us, type, node_id, batch_seq, pid, container_ref, body, ancestry_ref)';
 /** Rows per INSERT statement: one call into SQLite per 50 events, not per event. */
 const ROWS_PER_INSERT = 50;
 
@@ -119,7 +121,9 @@ function windowEdge(unixNano: string): bigint | null {
 export class EventsRepo {
   readonly nodes: Interner;
   readonly containers: ContainersRepo;
+  readonly ancestries: AncestriesRepo;
   private readonly insertEvent;
+  private readonly maxEventId;
   private readonly insertEvents;
   private readonly insertBatchRow;
   private readonly insertGap;
@@ -132,8 +136,10 @@ export class EventsRepo {
   constructor(private readonly db: Db) {
     this.nodes = new Interner(db, 'nodes', 'name');
     this.containers = new ContainersRepo(db);
-    this.insertEvent = db.prepare(`INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES ${ROW}`);
-    this.insertEvents = db.prepare(`INSERT INTO events (ts_us, type, node_id, batch_seq, pid, container_ref, body) VALUES ${Array(ROWS_PER_INSERT).fill(ROW).join(',')}`);
+    this.ancestries = new AncestriesRepo(db);
+    this.insertEvent = db.prepare(`INSERT INTO events ${COLUMNS} VALUES ${ROW}`);
+    this.insertEvents = db.prepare(`INSERT INTO events ${COLUMNS} VALUES ${Array(ROWS_PER_INSERT).fill(ROW).join(',')}`);
+    this.maxEventId = db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck();
     this.insertBatchRow = db.prepare(
       'INSERT INTO batches (node_id, seq, first_event_id, last_event_id, events, min_ts_us, max_ts_us, committed_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -143,6 +149,17 @@ export class EventsRepo {
     this.hasBatchStmt = db.prepare('SELECT 1 FROM batches WHERE node_id = (SELECT id FROM nodes WHERE name = ?) AND seq = ?').pluck();
     this.maxSeqUpTo = db.prepare('SELECT coalesce(max(seq), 0) FROM batches WHERE node_id = (SELECT id FROM nodes WHERE name = ?) AND seq <= ?').pluck().safeIntegers(true);
     this.countStmt = db.prepare('SELECT count(*) FROM events').pluck();
+  }
+
+  /**
+   * Forgets every id remembered from the store (nodes, containers,
+   * ancestries): call after a transaction that failed, whose rows are gone
+   * and whose ids may be given to others.
+   */
+  forgetCached(): void {
+    this.nodes.clear();
+    this.containers.forgetCached();
+    this.ancestries.forget();
   }
 
   /** Highest committed seq of `node`, 0n when none. */
@@ -176,6 +193,10 @@ export class EventsRepo {
     if (this.hasBatch(node, seq)) return false;
     const skipped = skippedBefore(this.lastSeq(node), seq);
     const n = rows.tsUs.length;
+    // The only writer appends with rowid = max + 1, so a batch's ids are consecutive and its last is known before it is written.
+    const lastId = (this.maxEventId.get() as number) + n;
+    const bodies = Buffer.from(rows.bodies.buffer, rows.bodies.byteOffset, rows.bodies.byteLength);
+    this.ancestries.beginBatch();
     let minTs = Infinity;
     let maxTs = -Infinity;
     const params = new Array<unknown>(ROW_PARAMS * ROWS_PER_INSERT);
@@ -188,7 +209,9 @@ export class EventsRepo {
       if (ts > maxTs) maxTs = ts;
       const row = i * INTS_PER_ROW;
       const type = rows.ints[row + TYPE];
-      const body = rows.bodies.subarray(bodyStart, (bodyStart = rows.ints[row + BODY_END]));
+      const bodyEnd = rows.ints[row + BODY_END];
+      const body = bodies.subarray(bodyStart, bodyEnd);
+      const cut = ancestryStart(body);
       const container = rows.containers[rows.ints[row + CONTAINER]];
       const at = filled * ROW_PARAMS;
       params[at] = ts;
@@ -197,14 +220,16 @@ export class EventsRepo {
       params[at + 3] = seq;
       params[at + 4] = rows.ints[row + PID];
       params[at + 5] = container ? this.containers.record(container.id, container.podNamespace, container.podName, type, nodeId, body) : null;
-      params[at + 6] = body;
+      params[at + 6] = body.subarray(0, cut);
+      params[at + 7] = cut < body.length ? this.ancestries.refer(bodies, bodyStart + cut, bodyEnd, lastId) : null;
+      bodyStart = bodyEnd;
       if (++filled === ROWS_PER_INSERT) {
         last = Number(this.insertEvents.run(params).lastInsertRowid);
         filled = 0;
       }
     }
     for (let i = 0; i < filled; i++) last = Number(this.insertEvent.run(params.slice(i * ROW_PARAMS, (i + 1) * ROW_PARAMS)).lastInsertRowid);
-    // The only writer appends with rowid = max + 1, so a batch's ids are consecutive.
+    if (last !== null && last !== lastId) throw new Error(`batch ${seq} of ${node}: its events were stored as ids up to ${last}, not ${lastId}: another writer appended events`);
     const first = last === null ? null : last - n + 1;
     const now = nowUs();
     this.insertBatchRow.run(nodeId, seq, first, last, n, first === null ? null : minTs, first === null ? null : maxTs, now);
@@ -264,13 +289,13 @@ export class EventsRepo {
       where.push('e.id < ?');
       args.push(Number(pageToken));
     }
-    const sql = `SELECT e.id, n.name AS node, e.batch_seq AS seq, e.body FROM events e JOIN nodes n ON n.id = e.node_id
+    const sql = `SELECT e.id, n.name AS node, e.batch_seq AS seq, e.body, a.body AS ancestry FROM events e JOIN nodes n ON n.id = e.node_id ${JOIN_ANCESTRY}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).safeIntegers(true).all(...args, pageSize + 1) as { id: bigint; node: string; seq: bigint; body: Buffer }[];
+    const rows = this.db.prepare(sql).safeIntegers(true).all(...args, pageSize + 1) as { id: bigint; node: string; seq: bigint; body: Buffer; ancestry: Buffer | null }[];
     const page = rows.slice(0, pageSize);
     const { decode } = eventCodec();
     return {
-      events: page.map((r) => ({ id: String(r.id), node_name: r.node, batch_seq: String(r.seq), event: decode(r.body) })),
+      events: page.map((r) => ({ id: String(r.id), node_name: r.node, batch_seq: String(r.seq), event: decode(storedEventBytes(r.body, r.ancestry)) })),
       nextPageToken: rows.length > pageSize ? String(page[page.length - 1].id) : '',
     };
   }

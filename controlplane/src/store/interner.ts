@@ -30,6 +30,11 @@ export class Interner {
     return this.cache.get(value) ?? (this.select.get(value) as number | undefined);
   }
 
+  /** Forgets every key: after a transaction that failed, a row it made is gone. */
+  clear(): void {
+    this.cache.clear();
+  }
+
   /** Drops `value` from the cache, for when its row may be deleted. */
   forget(value: string): void {
     this.cache.delete(value);

@@ -6,6 +6,7 @@
  * before they write take the write lock first (immediate), so that they wait
  * for the writer thread rather than fail.
  */
+import { JOIN_ANCESTRY, storedEventBytes } from './ancestries-repo';
 import type { Db } from './db';
 import { nowUs } from './time';
 
@@ -62,7 +63,7 @@ export class OutputsRepo {
     this.batchLagStmt = db.prepare('SELECT count(*) FROM batches WHERE node_id = ? AND seq > ?').pluck();
     this.batchAtOffset = db.prepare('SELECT seq FROM batches WHERE node_id = ? AND seq > ? ORDER BY seq LIMIT 1 OFFSET ?').pluck().safeIntegers(true);
     this.setBatchStmt = db.prepare('INSERT INTO output_batch_cursors (output, node_id, after_seq) VALUES (?, ?, ?) ON CONFLICT (output, node_id) DO UPDATE SET after_seq = excluded.after_seq');
-    this.bodiesStmt = db.prepare('SELECT body FROM events WHERE id BETWEEN ? AND ? ORDER BY id').pluck();
+    this.bodiesStmt = db.prepare(`SELECT e.body, a.body AS ancestry FROM events e ${JOIN_ANCESTRY} WHERE e.id BETWEEN ? AND ? ORDER BY e.id`);
     this.insertGap = db.prepare('INSERT INTO output_gaps (recorded_at_us, output, node, first, last, skipped, reason) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
@@ -134,7 +135,8 @@ export class OutputsRepo {
 
   /** The encoded events of a batch, in order. */
   eventBodies(b: PendingBatch): Buffer[] {
-    return b.firstEventId === null ? [] : (this.bodiesStmt.all(b.firstEventId, b.lastEventId) as Buffer[]);
+    if (b.firstEventId === null) return [];
+    return (this.bodiesStmt.all(b.firstEventId, b.lastEventId) as { body: Buffer; ancestry: Buffer | null }[]).map((r) => storedEventBytes(r.body, r.ancestry));
   }
 
   batchLag(c: NodeCursor): number {

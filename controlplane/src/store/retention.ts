@@ -3,6 +3,7 @@
  * small transactions with a yield between them, so ingest never waits long
  * for the write lock.
  */
+import { deleteUnreferencedAncestries } from './ancestries-repo';
 import { ContainersRepo } from './containers-repo';
 import type { Db } from './db';
 import { nowUs } from './time';
@@ -22,7 +23,7 @@ export class Retention {
   private running: Promise<void> | undefined;
   private readonly containers: ContainersRepo;
   /** Rows deleted so far, per table. */
-  readonly deleted = { events: 0, alerts: 0, audit_events: 0 };
+  readonly deleted = { events: 0, ancestries: 0, alerts: 0, audit_events: 0 };
 
   constructor(
     private readonly db: Db,
@@ -91,5 +92,7 @@ export class Retention {
       if (changes < CHUNK) break;
       await yieldToIngest();
     }
+    // Their ancestries with them, before the size is measured again: else the bound would take more events than it needs.
+    this.deleted.ancestries += deleteUnreferencedAncestries(this.db);
   }
 }

@@ -108,6 +108,9 @@ parentPort!.on('message', (m: WriterRequest) => {
     const result = m.op === 'batch' ? writeBatchInOrder(m) : m.op === 'audit' ? writeAudit.immediate(m) : takeNodeAlerts.immediate(m);
     parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
+    // The transaction rolled back: ids remembered from it may name nothing, or soon something else.
+    events.forgetCached();
+    merger.forget();
     parentPort!.postMessage({ id: m.id, error: (err as Error).message });
   }
 });

@@ -7,5 +7,6 @@ import { sql as gapWindows } from './005-gap-windows';
 import { sql as healthProbe } from './006-health-probe';
 import { sql as nodeAlerts } from './007-node-alerts';
 import { sql as outputs } from './008-outputs';
+import { sql as ancestries } from './009-ancestries';
 
-export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, healthProbe, nodeAlerts, outputs];
+export const MIGRATIONS: readonly string[] = [initial, audit, auditAlertsAndGaps, credentials, gapWindows, healthProbe, nodeAlerts, outputs, ancestries];

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { eventCodec } from '../../../../proto/loader';
 import { openStoreReadOnly } from '../../../../controlplane/src/store/db';
-import { toBatchRows } from '../../../../controlplane/src/store/events-repo';
+import { EventsRepo, toBatchRows } from '../../../../controlplane/src/store/events-repo';
+import type { Raised } from '../../../../controlplane/src/detections/engine';
+import type { Alert__Output } from '../../../../proto/generated/vigil/v1/Alert';
 import { StoreWriter } from '../../../../controlplane/src/store/writer';
-import { execEvent } from '../../../helpers/synthetic-events';
+import { eventFilter, execEvent } from '../../../helpers/synthetic-events';
 import { tempDir } from '../../../helpers/temp-dir';
 
-describe('store writer: a batch hand-off', () => {
+describe('store writer: a batch hand-off, and a write that fails', () => {
   test("moves the rows' memory to the writer thread instead of copying it, and the events stored are the bytes the sensor sent", async () => {
     const dataDir = tempDir();
     const writer = await StoreWriter.start({ dataDir });
@@ -44,4 +46,32 @@ describe('store writer: a batch hand-off', () => {
       await writer.close();
     }
   });
+
+  test('a batch whose write failed leaves no id behind: resent, it is stored with its new node, container and ancestry', async () => {
+    const dataDir = tempDir();
+    const writer = await StoreWriter.start({ dataDir });
+    try {
+      const ancestry = [{ pid: 7, exe: '/bin/bash', argv: ['bash', '-c', 'loop'], comm: 'bash' }];
+      const events = [execEvent({ pid: 20, ppid: 7, containerId: 'fresh-container', ancestry })];
+      const rows = () => toBatchRows(events, events.map((e) => eventCodec().encode(e)));
+      // An alert the store refuses: the whole batch rolls back.
+      const refused = [{ alert: {} as Alert__Output, mergeKey: 'k' }] as unknown as Raised[];
+      await assert.rejects(writer.writeBatch('fresh-node', 1n, rows(), null, refused));
+      await writer.writeBatch('fresh-node', 1n, rows(), null, []);
+      await writer.writeBatch('fresh-node', 2n, rows(), null, []);
+      const db = openStoreReadOnly(dataDir);
+      try {
+        const stored = new EventsRepo(db).list(eventFilter({}), 10, '').events;
+        assert.deepEqual(stored.map((e) => [e.node_name, e.batch_seq, e.event?.container?.id, e.event?.ancestry.map((a) => a.argv.join(' '))]), [
+          ['fresh-node', '2', 'fresh-container', ['bash -c loop']],
+          ['fresh-node', '1', 'fresh-container', ['bash -c loop']],
+        ]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await writer.close();
+    }
+  });
 });
+
