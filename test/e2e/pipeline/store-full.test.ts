@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStoreReadOnly } from '../../../controlplane/src/store/db';
+import { EventsRepo } from '../../../controlplane/src/store/events-repo';
 import { StoreWriter } from '../../../controlplane/src/store/writer';
 import { rootTestOptions } from '../../helpers/kernel-gate';
-import { batchRowsOf, execEvent } from '../../helpers/synthetic-events';
+import { batchRowsOf, eventFilter, execEvent } from '../../helpers/synthetic-events';
 import { tempDir } from '../../helpers/temp-dir';
 
 
@@ -31,7 +32,9 @@ describe('a store write that fails (disk full)', rootTestOptions(), () => {
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free - 96 * 1024)));
     const pad = 'x'.repeat(2000);
     // Rows move to the writer thread when sent: a resend builds them again, as the resending sensor's batch is decoded again.
-    const big = () => batchRowsOf(Array.from({ length: 1000 }, (_, i) => execEvent({ pid: 1000 + i, argv: ['/bin/true', pad] })));
+    // Its events name a container and an ancestry the store has not seen: the failed write made rows for them, then took them back.
+    const ancestry = [{ pid: 999, exe: '/bin/bash', argv: ['bash', '-c', pad], comm: 'bash' }];
+    const big = () => batchRowsOf(Array.from({ length: 1000 }, (_, i) => execEvent({ pid: 1000 + i, ppid: 999, argv: ['/bin/true', pad], containerId: 'c-new', ancestry })));
     const small = () => batchRowsOf([execEvent({ pid: 3 })]);
     const [second, third] = await Promise.allSettled([writer.writeBatch('n', 2n, big(), null, []), writer.writeBatch('n', 3n, small(), null, [])]);
     assert.equal(second.status, 'rejected', 'the big batch does not fit');
@@ -46,6 +49,9 @@ describe('a store write that fails (disk full)', rootTestOptions(), () => {
     try {
       assert.deepEqual(db.prepare('SELECT seq FROM batches ORDER BY seq').pluck().all(), [1, 2, 3]);
       assert.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1002);
+      const stored = new EventsRepo(db).list(eventFilter({ container_id: 'c-new' }), 1000, '').events;
+      assert.equal(stored.length, 1000, 'the resent batch with its new container');
+      assert.ok(stored.every((e) => e.event?.ancestry[0]?.argv[2] === pad), 'and its new ancestry');
     } finally {
       db.close();
     }
