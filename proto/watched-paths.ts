@@ -49,9 +49,14 @@ export const WATCH_CATEGORY = {
   shellHistory: 'shell-history',
 } as const;
 
-/** A file event that read a service-account token: what the token rules and the API-server rule's annotation both look for. */
-export function readsServiceAccountToken(file: { category: string; access: string; result: number }): boolean {
-  return file.category === WATCH_CATEGORY.serviceAccountToken && file.access === 'ACCESS_READ' && file.result >= 0;
+/**
+ * A file event that read a service-account token (or its CA): what the
+ * token rules and the API-server rule's annotation both look for. The
+ * pod's namespace sits beside them and is no secret: entrypoints read it
+ * to know where they run.
+ */
+export function readsServiceAccountToken(file: { category: string; access: string; result: number; path: string }): boolean {
+  return file.category === WATCH_CATEGORY.serviceAccountToken && file.access === 'ACCESS_READ' && file.result >= 0 && !file.path.endsWith('/namespace');
 }
 
 const C = WATCH_CATEGORY;

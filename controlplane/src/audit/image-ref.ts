@@ -39,6 +39,27 @@ export function parseImage(image: string): ImageRef {
   return { registry, repository: rest, tag, digest };
 }
 
+/** Short names worked out, by full name: a node runs few images, each on many events. */
+const shortNames = new Map<string, string | undefined>();
+const SHORT_NAMES_KEPT = 1024;
+
+/**
+ * A Docker Hub image as people write it in lists and exceptions (nginx:1.27,
+ * jenkins/inbound-agent:3206) when the runtime reports it in full
+ * (docker.io/library/nginx:1.27); undefined for another registry's image or
+ * one already written short.
+ */
+export function dockerHubShortName(image: string): string | undefined {
+  if (shortNames.has(image)) return shortNames.get(image);
+  const r = parseImage(image);
+  const repository = r.repository.startsWith('library/') ? r.repository.slice('library/'.length) : r.repository;
+  const short = `${repository}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
+  const result = r.registry === 'docker.io' && short !== image ? short : undefined;
+  if (shortNames.size >= SHORT_NAMES_KEPT) shortNames.clear();
+  shortNames.set(image, result);
+  return result;
+}
+
 /** registry/repository, without tag or digest: what lists of images compare. */
 export function imageName(image: string): string {
   const r = parseImage(image);

@@ -22,8 +22,15 @@ export interface ContainerFacts {
   details?: ContainerDetails__Output;
   /** Host pid of the container's first process; 0 while unknown. */
   initPid: number;
-  /** What the first process ran, each program once: an entrypoint script execs into the image's real program. */
+  /**
+   * What the first process ran, each program once: an entrypoint script
+   * execs into the image's real program. When the first process is an init
+   * (tini, dumb-init, supervisord), what it started in the container's first
+   * minute too: there the image's program is its child.
+   */
   readonly initExecs: RecentExec[];
+  /** When the first process ran an init, the time of that exec (ms): its children of the first minute are the image's programs. */
+  initStartedAtMs?: number;
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
   readonly fetches: RecentFetch[];
   /** The same fetches by command (their key): a repeat is found without comparing every argv. */
@@ -58,6 +65,15 @@ const INIT_EXECS = 16;
 export const FETCH_WINDOW_MS = 10 * 60_000;
 /** Fetches remembered per container within the window. */
 const FETCHES = 64;
+
+/**
+ * Inits an image runs as its first process so that its real program runs
+ * as their child (signals forwarded, zombies reaped, several programs
+ * supervised).
+ */
+const INITS = /^(tini|tini-static|docker-init|dumb-init|catatonit|s6-svscan|runsvdir|supervisord|pid1|init|systemd)$/;
+/** How long after an init starts its children are the image's programs: later, an orphan re-parented to it (a subreaper) could be anything. */
+const INIT_CHILDREN_MS = 60_000;
 
 /** Runtimes that re-execute themselves inside the container's cgroup while they set it up. */
 const RUNTIMES = /^(runc|crun|youki)$/;
@@ -128,7 +144,9 @@ export class ContainerRegistry {
         const atMs = Number(ev.time_unix_nano) / 1e6 || nowMs;
         // Without a runtime's word, the first process to exec as pid 1 of a pid namespace is the init (not runc re-executing itself).
         if (!f.initPid && p.ns_pid === 1 && !RUNTIMES.test(basename(argv[0] ?? ''))) f.initPid = p.pid;
-        if (p.pid === f.initPid && f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
+        if (p.pid === f.initPid) f.initStartedAtMs = INITS.test(basename(filename)) ? atMs : undefined;
+        const imageProgram = p.pid === f.initPid || (p.ppid === f.initPid && f.initStartedAtMs !== undefined && atMs - f.initStartedAtMs <= INIT_CHILDREN_MS);
+        if (imageProgram && f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
         if (namesUrl(argv)) {
           // A repeat (a probe's curl every few seconds) moves to the end instead of pushing older, different fetches out of the window.
           // It stays the same object, as this exec: what a rule learnt of the command and kept on it stays true.

@@ -8,6 +8,7 @@
  * copy of a tool is caught by how it is called (a shell's `-c`, a web
  * server's child, nsenter's `-t 1 -m`).
  */
+import { dockerHubShortName } from '../audit/image-ref';
 import picomatch from 'picomatch';
 import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
@@ -362,6 +363,26 @@ export function isRuntimeProcess(p: Program, lists: Lists): boolean {
   return p.comm.startsWith('runc') || p.in(lists.container_runtimes);
 }
 
+/**
+ * Whether the executable file itself is one of `list`, outside the writable
+ * directories a copy would be dropped in: what an exemption for a trusted
+ * program rests on. argv[0] and comm are the process's own to choose.
+ */
+export function runsInstalled(p: Program, list: ReadonlySet<string>): boolean {
+  return list.has(p.exeName) && !inWritableDir(p.exe);
+}
+
+/**
+ * A runtime setting a container up: runc (or crun, youki) re-executing
+ * itself, from a sealed copy, in the container's cgroup. Any process may
+ * call itself runc; what it cannot choose is its parent's executable file,
+ * which for this exec is the runtime's own on the host.
+ */
+export function isRuntimeSetup(ev: Event__Output, lists: Lists): boolean {
+  const parent = ev.ancestry[0];
+  return parent !== undefined && runsInstalled(Program.ofNode(parent), lists.container_runtimes) && isRuntimeProcess(programOf(ev), lists);
+}
+
 export function inContainer(ev: Event__Output): boolean {
   return !!ev.container?.id;
 }
@@ -479,10 +500,12 @@ export function workloadKey(c: Container__Output, d: ContainerDetails__Output): 
 
 const imageMatchers = new WeakMap<ReadonlySet<string>, (image: string) => boolean>();
 
-/** Whether `image` matches one of the globs of an image list (compiled once per list). */
+/** Whether `image` matches one of the globs of an image list (compiled once per list), by its full name or its Docker Hub short one. */
 export function imageIn(image: string, patterns: ReadonlySet<string>): boolean {
   if (image === '' || patterns.size === 0) return false;
   let test = imageMatchers.get(patterns);
   if (!test) imageMatchers.set(patterns, (test = picomatch([...patterns], { bash: true, dot: true })));
-  return test(image);
+  if (test(image)) return true;
+  const short = dockerHubShortName(image);
+  return short !== undefined && test(short);
 }

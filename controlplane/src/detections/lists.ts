@@ -83,7 +83,7 @@ export const BUILTIN_LISTS = {
   /** Images whose processes may talk to the API server beyond their entrypoint (operators, controllers, CI runners, GitOps agents that run helm and kustomize). */
   api_client_images: ['quay.io/argoproj/argocd:*', 'ghcr.io/fluxcd/*'],
   /** Images that legitimately install packages or build software at run time (CI runners, image builders). */
-  build_images: ['gcr.io/kaniko-project/executor*', 'moby/buildkit*', 'docker.io/moby/buildkit*', 'docker:*-dind*', 'docker.io/library/docker:*-dind*', 'quay.io/buildah/*', 'jenkins/inbound-agent*', 'gitlab/gitlab-runner*'],
+  build_images: ['gcr.io/kaniko-project/executor*', 'moby/buildkit*', 'docker:*-dind*', 'quay.io/buildah/*', 'jenkins/inbound-agent*', 'gitlab/gitlab-runner*'],
   /** Unix sockets of container runtimes, by name: whoever talks to one is root on the node. */
   runtime_socket_names: ['docker.sock', 'containerd.sock', 'crio.sock', 'podman.sock', 'dockershim.sock', 'cri-dockerd.sock', 'k3s.sock'],
   /** Images trusted to run privileged or with host mounts (CNI, CSI, monitoring agents). */

@@ -1,6 +1,6 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { HostRule } from '../rule';
-import { basename, commandLine, imageIn, inContainer, inWritableDir, isRuntimeProcess, programOf } from '../facts';
+import { basename, commandLine, imageIn, inContainer, inWritableDir, isRuntimeSetup } from '../facts';
 
 /** What makes the executed file foreign to the image, or undefined when it came with it. */
 function drift(ev: Event__Output): string | undefined {
@@ -29,7 +29,7 @@ export const binaryNotInImage: HostRule = {
   mitre: { id: 'T1105', name: 'Ingress Tool Transfer', tactic: 'Command and Control' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || isRuntimeProcess(programOf(ev), ctx.lists)) return null;
+    if (!inContainer(ev) || isRuntimeSetup(ev, ctx.lists)) return null;
     const why = drift(ev);
     if (!why || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
     const file = ev.exec!.script?.layer === 'LAYER_UPPER' ? ev.exec!.script : ev.exec!.binary!;

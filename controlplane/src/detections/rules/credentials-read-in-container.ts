@@ -1,6 +1,6 @@
 import type { HostRule } from '../rule';
 import { WATCH_CATEGORY as C } from '../../../../proto/watched-paths';
-import { inContainer, programOf } from '../facts';
+import { inContainer, programOf, runsInstalled } from '../facts';
 import { isWorkloadItself } from '../workload-facts';
 
 const CREDENTIALS: ReadonlySet<string> = new Set([C.shadow, C.sudoers, C.ssh, C.kubeletCredentials, C.kubeconfig, C.cloudCredentials]);
@@ -23,7 +23,7 @@ export const credentialsReadInContainer: HostRule = {
   match(ev, ctx) {
     const f = ev.file!;
     if (!inContainer(ev) || !CREDENTIALS.has(f.category) || f.access !== 'ACCESS_READ' || f.result < 0) return null;
-    if (isWorkloadItself(ev, ctx.container(), ctx.lists) || (f.category === C.ssh && programOf(ev).in(ctx.lists.ssh_servers))) return null;
+    if (isWorkloadItself(ev, ctx.container(), ctx.lists) || (f.category === C.ssh && runsInstalled(programOf(ev), ctx.lists.ssh_servers))) return null;
     return {
       summary: `${ev.process!.exe} read ${f.path} (${f.category}) in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})`,
       fields: { path: f.path, category: f.category, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },

@@ -1,8 +1,6 @@
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, isRuntimeProcess, programOf } from '../facts';
+import { commandLine, inContainer, isRuntimeSetup } from '../facts';
 
-/** runc and crun run themselves from a sealed memory copy (the CVE-2019-5736 fix): not an attack. */
-const RUNTIME_SELF_COPY = /^memfd:(runc_cloned|crun|youki)/;
 
 export const filelessExecution: HostRule = {
   id: 'fileless-execution',
@@ -22,7 +20,8 @@ export const filelessExecution: HostRule = {
   match(ev, ctx) {
     const binary = ev.exec!.binary;
     if (!binary || !(binary.memfd || binary.deleted)) return null;
-    if (RUNTIME_SELF_COPY.test(binary.name) || isRuntimeProcess(programOf(ev), ctx.lists)) return null;
+    // runc and crun run themselves from a sealed memory copy (the CVE-2019-5736 fix): not an attack, whatever its memfd is named.
+    if (isRuntimeSetup(ev, ctx.lists)) return null;
     const what = binary.memfd ? `a memory file (${binary.name || 'memfd'})` : 'a deleted file';
     const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the host';
     return {

@@ -1,19 +1,21 @@
 import type { HostRule } from '../rule';
 import { readsServiceAccountToken } from '../../../../proto/watched-paths';
-import { inContainer, isRuntimeProcess, programOf } from '../facts';
+import { inContainer, programOf, runsInstalled } from '../facts';
 import { isWorkloadItself } from '../workload-facts';
 
 /** The kubelet keeps every pod's projected tokens here; reading them on the node is stealing them all. */
 const KUBELET_POD_VOLUMES = /^\/var\/lib\/kubelet\/pods\/[^/]+\/volumes\/kubernetes\.io~projected\//;
+const KUBELET: ReadonlySet<string> = new Set(['kubelet']);
 
 export const serviceAccountTokenRead: HostRule = {
   id: 'service-account-token-read',
   version: 1,
   title: 'Service-account token read by a process that is not the workload',
   description:
-    'A Kubernetes service-account token (or its CA) was opened by something other than the pod\'s own program: ' +
-    'in a container, a process that is neither the entrypoint nor a worker running the entrypoint\'s program (a ' +
-    'shell, cat, curl, a one-liner); on the node, anything but the kubelet and the runtime reading the pods\' ' +
+    'A Kubernetes service-account token (or its CA; not the namespace file beside them) was opened by something ' +
+    'other than the pod\'s own program: in a container, a process that is neither the entrypoint (nor, under an ' +
+    'init such as tini, dumb-init or supervisord, a program it started in the container\'s first minute) nor a ' +
+    'worker running one of their programs (a shell, cat, curl, a one-liner); on the node, anything but the kubelet and the runtime reading the pods\' ' +
     'projected volumes. Read in the kernel on the resolved path, so ../, symlinked directories and /proc/self/root ' +
     'tricks do not hide it. The token is the pod\'s identity to the API server: reading it is the first step of ' +
     'using the pod\'s permissions from outside (see api-server-access-from-container). Known benign: sidecars and ' +
@@ -25,7 +27,7 @@ export const serviceAccountTokenRead: HostRule = {
   match(ev, ctx) {
     const f = ev.file!;
     if (!readsServiceAccountToken(f)) return null;
-    if (inContainer(ev) ? isWorkloadItself(ev, ctx.container(), ctx.lists) : !KUBELET_POD_VOLUMES.test(f.path) || isRuntimeProcess(programOf(ev), ctx.lists) || programOf(ev).named('kubelet')) return null;
+    if (inContainer(ev) ? isWorkloadItself(ev, ctx.container(), ctx.lists) : !KUBELET_POD_VOLUMES.test(f.path) || runsInstalled(programOf(ev), ctx.lists.container_runtimes) || runsInstalled(programOf(ev), KUBELET)) return null;
     const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the node, from the kubelet\'s pod volumes';
     return {
       summary: `${ev.process!.exe} read the service-account token ${f.path} ${where}`,

