@@ -181,6 +181,11 @@ export const NODE_ATTACKS: NodeAttack[] = [
     run: (s) => inPrivateMount(s, '/root', 'touch $D/.bash_history && rm $D/.bash_history'),
   },
   {
+    ruleId: 'ssh-authorized-keys-modified',
+    what: "a key appended to root's authorized_keys, on a tmpfs over /root in a throwaway mount namespace (the real one is untouched)",
+    run: (s) => inPrivateMount(s, '/root', 'mkdir -p $D/.ssh && echo "ssh-ed25519 AAAA vigil-simulated" >> $D/.ssh/authorized_keys'),
+  },
+  {
     ruleId: 'runtime-socket-from-container',
     what: "an open of containerd's socket path from a container (it fails: a socket is not read that way)",
     run: (s) => inContainer(s, `/bin/sh -c 'cat /run/containerd/containerd.sock >/dev/null 2>&1; :'`),

@@ -72,6 +72,8 @@ export const BUILTIN_LISTS = {
   package_managers: ['apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'tdnf', 'rpm', 'zypper', 'apk', 'opkg', 'pacman', 'pip', 'pipx', 'uv', 'poetry', 'pipenv', 'easy_install', 'npm', 'yarn', 'pnpm', 'gem', 'bundle', 'composer', 'cargo', 'go', 'conda', 'mamba', 'micromamba', 'emerge', 'nix-env', 'snap', 'flatpak'],
   /** Clients of Kubernetes or of a container runtime: in a container they reach for the cluster or the node. */
   k8s_clients: ['kubectl', 'oc', 'helm', 'crictl', 'ctr', 'docker', 'nerdctl', 'podman', 'kubeadm', 'kubelet', 'k9s', 'kubeletctl', 'peirates', 'kube-hunter'],
+  /** Cloud agents that install an instance's SSH keys in users' authorized_keys. */
+  ssh_key_managers: ['google_guest_agent', 'google_accounts_daemon', 'cloud-init', 'waagent', 'ec2-instance-connect', 'eic_run_authorized_keys', 'oslogin_bin', 'amazon-ssm-agent'],
   /** SSH servers. */
   ssh_servers: ['sshd', 'dropbear', 'dropbearmulti', 'tinysshd', 'lshd', 'openssh-server', 'sshd-session', 'mosh-server'],
   /** Tools that enter other namespaces or change root: the moves of a container escape. */

@@ -107,7 +107,7 @@ describe('kernel-signal rules on real containers and processes', { ...containerd
     assert.equal(raised('service-account-token-read', pod.containerId).length, 1, 'the entrypoint\'s read raised nothing');
   });
 
-  test('credentials in a container, shell history removed, the runtime socket: each raised; the workload\'s own read and an append are not', async () => {
+  test('credentials in a container, shell history removed, the runtime socket, a key added to authorized_keys: each raised; the workload\'s own read, an append to a history and a read of authorized_keys are not', async () => {
     const aws = tempDir('vigil-aws-');
     fs.writeFileSync(path.join(aws, 'credentials'), '[default]\naws_access_key_id = AKIASIMULATED\n');
     const pod = await ctd.runPod({
@@ -125,11 +125,17 @@ describe('kernel-signal rules on real containers and processes', { ...containerd
     await ctd.exec(id, ['/bin/sh', '-c', 'cat /root/.aws/credentials >/dev/null']);
     await ctd.exec(id, ['/bin/rm', '/root/.ash_history']);
     await ctd.exec(id, ['/bin/sh', '-c', 'cat /run/containerd/containerd.sock 2>/dev/null; :']);
+    await ctd.exec(id, ['/bin/sh', '-c', 'mkdir -p /root/.ssh && : > /tmp/k && cp /tmp/k /root/.ssh/authorized_keys.new && mv /root/.ssh/authorized_keys.new /root/.ssh/authorized_keys']);
+    await ctd.exec(id, ['/bin/cat', '/root/.ssh/authorized_keys']);
+    await ctd.exec(id, ['/bin/sh', '-c', 'echo "ssh-ed25519 AAAAC3Nza x@evil" >> /root/.ssh/authorized_keys']);
     await waitForAlert('credentials-read-in-container', id, (a) => a.summary.includes('/root/.aws/credentials'));
     await waitForAlert('shell-history-cleared', id, (a) => /deleted \/root\/\.ash_history/.test(a.summary));
     await waitForAlert('runtime-socket-from-container', id, (a) => a.summary.includes('/run/containerd/containerd.sock'));
     assert.equal(raised('credentials-read-in-container', id).length, 1, 'the entrypoint\'s own read raised nothing');
     assert.equal(raised('shell-history-cleared', id).length, 1, 'the append raised nothing');
+    const added = await waitForAlert('ssh-authorized-keys-modified', id, (a) => a.summary.includes('wrote to /root/.ssh/authorized_keys'));
+    assert.match(added.summary, /^\/bin\/(sh|busybox) wrote to/);
+    assert.equal(raised('credentials-read-in-container', id).length, 1, 'reading authorized_keys is no credential read');
   });
 
   test('the rules file\'s watched paths reach the sensor, and a reload changes them', async () => {

@@ -1,9 +1,11 @@
 import type { HostRule } from '../rule';
 import { WATCH_CATEGORY as C } from '../../../../proto/watched-paths';
-import { inContainer, programOf, runsInstalled } from '../facts';
+import { basename, inContainer, programOf, runsInstalled } from '../facts';
 import { isWorkloadItself } from '../workload-facts';
 
 const CREDENTIALS: ReadonlySet<string> = new Set([C.shadow, C.sudoers, C.ssh, C.kubeletCredentials, C.kubeconfig, C.cloudCredentials]);
+/** What ~/.ssh holds besides keys, public by nature: the keys let in, the hosts known, public halves. */
+const SSH_PUBLIC = /^(authorized_keys2?|known_hosts(\.old)?|.*\.pub)$/;
 
 export const credentialsReadInContainer: HostRule = {
   id: 'credentials-read-in-container',
@@ -11,7 +13,7 @@ export const credentialsReadInContainer: HostRule = {
   title: 'Credentials or keys read in a container',
   description:
     'A process in a container that is not the workload itself read a file that holds secrets: password hashes ' +
-    '(/etc/shadow), SSH keys, kubeconfigs, the kubelet\'s credentials (through a host mount), or cloud CLI ' +
+    '(/etc/shadow), SSH private keys (not authorized_keys, known_hosts or public keys), kubeconfigs, the kubelet\'s credentials (through a host mount), or cloud CLI ' +
     'credentials. Read in the kernel on the resolved path, whichever program opens it. Harvesting credentials ' +
     'from a foothold is how attackers move on to other hosts, the cluster and the cloud account. Known benign: ' +
     'the workload\'s own program reading credentials it was given (excluded), SSH servers reading their host keys ' +
@@ -23,6 +25,7 @@ export const credentialsReadInContainer: HostRule = {
   match(ev, ctx) {
     const f = ev.file!;
     if (!inContainer(ev) || !CREDENTIALS.has(f.category) || f.access !== 'ACCESS_READ' || f.result < 0) return null;
+    if (f.category === C.ssh && SSH_PUBLIC.test(basename(f.path))) return null;
     if (isWorkloadItself(ev, ctx.container(), ctx.lists) || (f.category === C.ssh && runsInstalled(programOf(ev), ctx.lists.ssh_servers))) return null;
     return {
       summary: `${ev.process!.exe} read ${f.path} (${f.category}) in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})`,

@@ -39,6 +39,7 @@ import { sensitiveMountInContainer } from './sensitive-mount-in-container';
 import { serviceAccountTokenRead } from './service-account-token-read';
 import { shellHistoryCleared } from './shell-history-cleared';
 import { shellInContainer } from './shell-in-container';
+import { sshAuthorizedKeysModified } from './ssh-authorized-keys-modified';
 import { sshServerInContainer } from './ssh-server-in-container';
 import { terminalShellInContainer } from './terminal-shell-in-container';
 import { webShellActivity } from './web-shell-activity';
@@ -67,6 +68,7 @@ export const HOST_RULES: readonly Rule[] = [
   credentialsReadInContainer,
   shellHistoryCleared,
   runtimeSocketFromContainer,
+  sshAuthorizedKeysModified,
 ];
 
 /** Cluster rules, judged on the Kubernetes audit log. */

@@ -15,6 +15,7 @@ import { filelessExecution } from '../../../../../controlplane/src/detections/ru
 import { runtimeSocketFromContainer } from '../../../../../controlplane/src/detections/rules/runtime-socket-from-container';
 import { serviceAccountTokenRead } from '../../../../../controlplane/src/detections/rules/service-account-token-read';
 import { shellHistoryCleared } from '../../../../../controlplane/src/detections/rules/shell-history-cleared';
+import { sshAuthorizedKeysModified } from '../../../../../controlplane/src/detections/rules/ssh-authorized-keys-modified';
 import { CONTAINER_ID, connectEvent, execEvent, fileEvent } from '../../../../helpers/synthetic-events';
 import { proc, ruleContext } from '../../../../helpers/rule-context';
 
@@ -129,6 +130,9 @@ describe('rule credentials-read-in-container', () => {
       ['sshd reading its host key', access('/usr/sbin/sshd', ['sshd: [accepted]'], { path: '/etc/ssh/ssh_host_ed25519_key', watched: '/etc/ssh/ssh_host_', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 920, nsPid: 40 }), workload('/usr/bin/supervisord')],
       ['the app under tini reading what it was given', { ...access('/app/server', ['/app/server'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 501, nsPid: 7 }), ancestry: [proc(500, '/sbin/tini', ['tini', '--', '/app/server'])] }, workload('/sbin/tini', '/app/server')],
       ['login on the host', access('/usr/sbin/sshd', ['sshd'], { path: '/etc/shadow', watched: '/etc/shadow', category: 'shadow' })],
+      ['the keys let in, read by cat', access('/bin/cat', ['cat', '/root/.ssh/authorized_keys'], { path: '/root/.ssh/authorized_keys', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 930, nsPid: 50 }), workload('/app/server')],
+      ['known_hosts read by ssh', access('/usr/bin/ssh', ['ssh', 'git@example.com'], { path: '/root/.ssh/known_hosts', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 933, nsPid: 53 }), workload('/app/server')],
+      ['a public key read by git', access('/usr/bin/git', ['git', 'push'], { path: '/home/dev/.ssh/id_ed25519.pub', watched: '/home/*/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 934, nsPid: 54 }), workload('/app/server')],
       ['a token', access('/bin/cat', ['cat', 'token'], {}, { containerId: CONTAINER_ID, pid: 921, nsPid: 41 }), workload('/app/server')],
     ]);
   });
@@ -186,5 +190,27 @@ describe('rule runtime-socket-from-container', () => {
     ]);
     const trusted = ruleContext({ file: { lists: { trusted_images: ['datadog/agent:*'] }, rules: {}, intel: { feeds: [] } } });
     assert.equal(runtimeSocketFromContainer.match(unix('/var/run/docker.sock', '/usr/bin/agent', 'datadog/agent:7'), trusted), null);
+  });
+});
+
+describe('rule ssh-authorized-keys-modified', () => {
+  const keys = (access: FileAccess__Output['access'], path = '/root/.ssh/authorized_keys') => ({ path, watched: path.startsWith('/root/') ? '/root/.ssh/' : '/home/*/.ssh/', category: 'ssh', access });
+  test('a key appended, the file rewritten or replaced, on the node or in a container, by any program', () => {
+    fires(sshAuthorizedKeysModified, [
+      ['echo >> in a container', access('/bin/sh', ['sh', '-c', 'echo ssh-ed25519 AAAA x@evil >> /root/.ssh/authorized_keys'], keys('ACCESS_WRITE'), { containerId: CONTAINER_ID })],
+      ['rewritten on the node', access('/usr/bin/tee', ['tee', '/home/ops/.ssh/authorized_keys'], keys('ACCESS_TRUNCATE', '/home/ops/.ssh/authorized_keys'))],
+      ['a file moved over it', access('/bin/mv', ['mv', '/tmp/k', '/root/.ssh/authorized_keys2'], { ...keys('ACCESS_REPLACE', '/root/.ssh/authorized_keys2'), call: 'CALL_RENAME', other_name: '/tmp/k' })],
+      ['a copy of a cloud agent dropped in /tmp', access('/tmp/google_guest_agent', ['google_guest_agent'], keys('ACCESS_WRITE'))],
+      ['a python one-liner calling itself cloud-init', access('/usr/bin/python3', ['cloud-init', '-c', 'open("/root/.ssh/authorized_keys","a")'], keys('ACCESS_WRITE'))],
+    ]);
+  });
+  test('not: sshd reading it at login, a cloud agent installing the instance\'s keys, other files of ~/.ssh, failures', () => {
+    silent(sshAuthorizedKeysModified, [
+      ['sshd reading it', access('/usr/sbin/sshd', ['sshd: ops [priv]'], keys('ACCESS_READ', '/home/ops/.ssh/authorized_keys'))],
+      ['the Google guest agent', access('/usr/bin/google_guest_agent', ['/usr/bin/google_guest_agent'], keys('ACCESS_TRUNCATE', '/home/ops/.ssh/authorized_keys'))],
+      ['cloud-init, a Python program', access('/usr/bin/python3', ['/usr/bin/python3', '/usr/bin/cloud-init', 'modules'], keys('ACCESS_WRITE', '/home/debian/.ssh/authorized_keys'))],
+      ['ssh learning a host key', access('/usr/bin/ssh', ['ssh', 'git@example.com'], keys('ACCESS_WRITE', '/root/.ssh/known_hosts'))],
+      ['a write that failed', access('/bin/sh', ['sh', '-c', 'echo k >> /root/.ssh/authorized_keys'], { ...keys('ACCESS_WRITE'), result: -13 })],
+    ]);
   });
 });
