@@ -87,7 +87,7 @@ export const BUILTIN_LISTS = {
   /** Images that legitimately install packages or build software at run time (CI runners, image builders). */
   build_images: ['gcr.io/kaniko-project/executor*', 'moby/buildkit*', 'docker:*-dind*', 'quay.io/buildah/*', 'jenkins/inbound-agent*', 'gitlab/gitlab-runner*'],
   /** Unix sockets of container runtimes, by name: whoever talks to one is root on the node. */
-  runtime_socket_names: ['docker.sock', 'containerd.sock', 'crio.sock', 'podman.sock', 'dockershim.sock', 'cri-dockerd.sock', 'k3s.sock'],
+  runtime_socket_names: ['docker.sock', 'containerd.sock', 'containerd.sock.ttrpc', 'crio.sock', 'podman.sock', 'dockershim.sock', 'cri-dockerd.sock', 'k3s.sock', 'buildkitd.sock'],
   /** Images trusted to run privileged or with host mounts (CNI, CSI, monitoring agents). */
   trusted_images: [],
   /** Commands a web server runs by design through a shell (PHP mail(), Apache piped logs). */

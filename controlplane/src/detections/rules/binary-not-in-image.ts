@@ -1,6 +1,6 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { HostRule } from '../rule';
-import { basename, commandLine, imageIn, inContainer, inWritableDir, isRuntimeSetup } from '../facts';
+import { basename, commandLine, imageIn, inContainer, inWritableDir, isRuntimeSetup, programOf } from '../facts';
 
 /** What makes the executed file foreign to the image, or undefined when it came with it. */
 function drift(ev: Event__Output): string | undefined {
@@ -9,6 +9,9 @@ function drift(ev: Event__Output): string | undefined {
   if (binary?.layer === 'LAYER_UPPER') return 'a file written in the container after it started (the writable layer, not the image)';
   // A tmpfs or emptyDir at /tmp or /dev/shm is no image either (a symlink there to an image binary runs that binary).
   if (binary?.layer === 'LAYER_NOT_OVERLAY' && !binary.memfd && inWritableDir(filename) && binary.name === basename(filename)) return 'a file in a writable scratch directory, outside the image';
+  // Through the dynamic loader the kernel executes the image's ld.so, which then maps the program named after it.
+  const program = programOf(ev).exe;
+  if (program !== filename && inWritableDir(program)) return 'a program in a writable scratch directory, run through the dynamic loader';
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, isRuntimeSetup } from '../facts';
+import { commandLine, inContainer, isRuntimeSetup, programOf } from '../facts';
+import { isDescriptorExec } from '../paths';
 
 
 export const filelessExecution: HostRule = {
@@ -19,10 +20,13 @@ export const filelessExecution: HostRule = {
   sources: ['exec'],
   match(ev, ctx) {
     const binary = ev.exec!.binary;
-    if (!binary || !(binary.memfd || binary.deleted)) return null;
+    // Through the dynamic loader the kernel executes ld.so from disk; a descriptor named as its program is what it maps.
+    const program = programOf(ev).exe;
+    const viaLoader = program !== ev.exec!.filename && isDescriptorExec(program);
+    if (!binary || !(binary.memfd || binary.deleted || viaLoader)) return null;
     // runc and crun run themselves from a sealed memory copy (the CVE-2019-5736 fix): not an attack, whatever its memfd is named.
     if (isRuntimeSetup(ev, ctx.lists)) return null;
-    const what = binary.memfd ? `a memory file (${binary.name || 'memfd'})` : 'a deleted file';
+    const what = binary.memfd ? `a memory file (${binary.name || 'memfd'})` : binary.deleted ? 'a deleted file' : `the program of descriptor ${program} through the dynamic loader`;
     const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the host';
     return {
       summary: `${ev.exec!.filename} executed ${what} ${where}: ${commandLine(ev)}`,

@@ -11,6 +11,8 @@ function runtimeSocket(ev: Event__Output, names: ReadonlySet<string>): string | 
   return to?.family === 'FAMILY_UNIX' && names.has(basename(to.address)) ? to.address : undefined;
 }
 
+const EINPROGRESS = 115;
+
 export const runtimeSocketFromContainer: HostRule = {
   id: 'runtime-socket-from-container',
   version: 1,
@@ -30,7 +32,8 @@ export const runtimeSocketFromContainer: HostRule = {
     if (!inContainer(ev)) return null;
     const socket = runtimeSocket(ev, ctx.lists.runtime_socket_names);
     if (!socket || imageIn(ev.container!.image, ctx.lists.trusted_images) || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
-    const how = ev.connect ? 'connected to' : ev.file!.access === 'ACCESS_READ' || ev.file!.access === 'ACCESS_WRITE' ? 'opened' : ev.file!.access.replace('ACCESS_', '').toLowerCase();
+    // A refused or failed connect is the same reach for the node, and says so (EINPROGRESS is a non-blocking connect under way).
+    const how = ev.connect ? (ev.connect.result < 0 && ev.connect.result !== -EINPROGRESS ? `tried (errno ${-ev.connect.result}) to connect to` : 'connected to') : ev.file!.access === 'ACCESS_READ' || ev.file!.access === 'ACCESS_WRITE' ? 'opened' : ev.file!.access.replace('ACCESS_', '').toLowerCase();
     return {
       summary: `${ev.process!.exe} ${how} the runtime socket ${socket} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})`,
       fields: { socket, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },

@@ -1,10 +1,8 @@
 import type { HostRule } from '../rule';
-import { readsServiceAccountToken } from '../../../../proto/watched-paths';
+import { WATCH_CATEGORY, readsServiceAccountToken } from '../../../../proto/watched-paths';
 import { inContainer, programOf, runsInstalled } from '../facts';
 import { isWorkloadItself } from '../workload-facts';
 
-/** The kubelet keeps every pod's projected tokens here; reading them on the node is stealing them all. */
-const KUBELET_POD_VOLUMES = /^\/var\/lib\/kubelet\/pods\/[^/]+\/volumes\/kubernetes\.io~projected\//;
 const KUBELET: ReadonlySet<string> = new Set(['kubelet']);
 
 export const serviceAccountTokenRead: HostRule = {
@@ -15,22 +13,25 @@ export const serviceAccountTokenRead: HostRule = {
     'A Kubernetes service-account token (or its CA; not the namespace file beside them) was opened by something ' +
     'other than the pod\'s own program: in a container, a process that is neither the entrypoint (nor, under an ' +
     'init such as tini, dumb-init or supervisord, a program it started in the container\'s first minute) nor a ' +
-    'worker running one of their programs (a shell, cat, curl, a one-liner); on the node, anything but the kubelet and the runtime reading the pods\' ' +
-    'projected volumes. Read in the kernel on the resolved path, so ../, symlinked directories and /proc/self/root ' +
-    'tricks do not hide it. The token is the pod\'s identity to the API server: reading it is the first step of ' +
-    'using the pod\'s permissions from outside (see api-server-access-from-container). Known benign: sidecars and ' +
-    'tools that legitimately read the token in a container whose entrypoint does not (except them by image or ' +
-    'process). Triage: the process and its ancestry, and API-server connections that follow.',
+    'worker running one of their programs (a shell, cat, curl, a one-liner); on the node, anything but the kubelet ' +
+    'and the runtime, by their executables (the pods\' projected volumes, or a pod\'s token reached through ' +
+    '/proc/<pid>/root). Read in the kernel on the resolved path, so ../ and /proc/self/root tricks do not hide it; ' +
+    'a read through a symbolic link is not seen, so a link made to a token is raised as well. The token is the ' +
+    'pod\'s identity to the API server: reading it is the first step of using the pod\'s permissions from outside ' +
+    '(see api-server-access-from-container). Known benign: sidecars and tools that legitimately read the token in ' +
+    'a container whose entrypoint does not (except them by image or process). Triage: the process and its ' +
+    'ancestry, and API-server connections that follow.',
   severity: 'SEVERITY_HIGH',
   mitre: { id: 'T1528', name: 'Steal Application Access Token', tactic: 'Credential Access' },
   sources: ['file'],
   match(ev, ctx) {
     const f = ev.file!;
-    if (!readsServiceAccountToken(f)) return null;
-    if (inContainer(ev) ? isWorkloadItself(ev, ctx.container(), ctx.lists) : !KUBELET_POD_VOLUMES.test(f.path) || runsInstalled(programOf(ev), ctx.lists.container_runtimes) || runsInstalled(programOf(ev), KUBELET)) return null;
-    const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the node, from the kubelet\'s pod volumes';
+    const linked = f.category === WATCH_CATEGORY.serviceAccountToken && f.access === 'ACCESS_LINK' && f.result >= 0;
+    if (!readsServiceAccountToken(f) && !linked) return null;
+    if (inContainer(ev) ? isWorkloadItself(ev, ctx.container(), ctx.lists) : runsInstalled(programOf(ev), ctx.lists.container_runtimes) || runsInstalled(programOf(ev), KUBELET)) return null;
+    const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the node';
     return {
-      summary: `${ev.process!.exe} read the service-account token ${f.path} ${where}`,
+      summary: `${ev.process!.exe} ${linked ? 'made a link to' : 'read'} the service-account token ${f.path} ${where}`,
       fields: { path: f.path, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },
       key: `${ev.process!.exe}>${f.path}`,
     };

