@@ -43,8 +43,10 @@ export const WATCH_CATEGORY = {
   kubeconfig: 'kubeconfig',
   /** Container runtime sockets (see DEFAULT_WATCHED_PATHS on connect). */
   runtimeSocket: 'runtime-socket',
-  /** AWS, Google Cloud and Azure CLI credentials. */
+  /** AWS, Google Cloud and Azure CLI credentials, and the cloud identity tokens projected into pods (EKS, AKS). */
   cloudCredentials: 'cloud-credentials',
+  /** Container registry logins (Docker's config.json). */
+  registryCredentials: 'registry-credentials',
   /** Shell histories: reported when truncated, deleted or replaced. */
   shellHistory: 'shell-history',
 } as const;
@@ -93,6 +95,10 @@ export const DEFAULT_WATCHED_PATHS: readonly WatchedPath[] = [
   ...inHomes('.aws/credentials', C.cloudCredentials),
   ...inHomes('.config/gcloud/', C.cloudCredentials),
   ...inHomes('.azure/', C.cloudCredentials),
+  // Pods' cloud identities: EKS's IRSA web-identity token and AKS workload identity's.
+  { path: '/var/run/secrets/eks.amazonaws.com/serviceaccount/', category: C.cloudCredentials },
+  { path: '/var/run/secrets/azure/tokens/', category: C.cloudCredentials },
+  ...inHomes('.docker/config.json', C.registryCredentials),
   ...['.bash_history', '.zsh_history', '.ash_history', '.sh_history', '.history'].flatMap((f) => inHomes(f, C.shellHistory, TAMPERING)),
 ];
 

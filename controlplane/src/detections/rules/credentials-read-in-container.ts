@@ -3,7 +3,7 @@ import { WATCH_CATEGORY as C } from '../../../../proto/watched-paths';
 import { basename, inContainer, programOf, runsInstalled } from '../facts';
 import { isWorkloadItself } from '../workload-facts';
 
-const CREDENTIALS: ReadonlySet<string> = new Set([C.shadow, C.sudoers, C.ssh, C.kubeletCredentials, C.kubeconfig, C.cloudCredentials]);
+const CREDENTIALS: ReadonlySet<string> = new Set([C.shadow, C.sudoers, C.ssh, C.kubeletCredentials, C.kubeconfig, C.cloudCredentials, C.registryCredentials]);
 /** What ~/.ssh holds besides keys, public by nature: the keys let in, the hosts known, public halves. */
 const SSH_PUBLIC = /^(authorized_keys2?|known_hosts(\.old)?|.*\.pub)$/;
 
@@ -13,8 +13,8 @@ export const credentialsReadInContainer: HostRule = {
   title: 'Credentials or keys read in a container',
   description:
     'A process in a container that is not the workload itself read a file that holds secrets: password hashes ' +
-    '(/etc/shadow), SSH private keys (not authorized_keys, known_hosts or public keys), kubeconfigs, the kubelet\'s credentials (through a host mount), or cloud CLI ' +
-    'credentials. Read in the kernel on the resolved path, whichever program opens it; a read through a symbolic ' +
+    '(/etc/shadow), SSH private keys (not authorized_keys, known_hosts or public keys), kubeconfigs, the kubelet\'s credentials (through a host mount), cloud CLI ' +
+    'credentials and pods\' cloud identity tokens (EKS, AKS), or a registry login (~/.docker/config.json). Read in the kernel on the resolved path, whichever program opens it; a read through a symbolic ' +
     'link is not seen, so a link made to such a file is raised as well. Harvesting credentials ' +
     'from a foothold is how attackers move on to other hosts, the cluster and the cloud account. Known benign: ' +
     'the workload\'s own program reading credentials it was given (excluded), SSH servers reading their host keys ' +
