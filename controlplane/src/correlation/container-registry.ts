@@ -24,13 +24,18 @@ export interface ContainerFacts {
   initPid: number;
   /**
    * What the first process ran, each program once: an entrypoint script
-   * execs into the image's real program. When the first process is an init
-   * (tini, dumb-init, supervisord), what it started in the container's first
-   * minute too: there the image's program is its child.
+   * execs into the image's real program. Under an init or a supervisor
+   * (tini, dumb-init, s6, runit, supervisord, npm start), what those started
+   * in the container's first two minutes too: there the image's program is
+   * their child.
    */
   readonly initExecs: RecentExec[];
-  /** When the first process ran an init, the time of that exec (ms): its children of the first minute are the image's programs. */
+  /** When the first process first ran (ms): the start of those two minutes. */
   initStartedAtMs?: number;
+  /** The inits and supervisors among the image's programs, by pid: what their children run is the image's. */
+  readonly launchers: Set<number>;
+  /** The container's mount namespace, from its first process's exec: a runtime setting the container up is not in it. */
+  mntNs?: number;
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
   readonly fetches: RecentFetch[];
   /** The same fetches by command (their key): a repeat is found without comparing every argv. */
@@ -67,13 +72,21 @@ export const FETCH_WINDOW_MS = 10 * 60_000;
 const FETCHES = 64;
 
 /**
- * Inits an image runs as its first process so that its real program runs
- * as their child (signals forwarded, zombies reaped, several programs
- * supervised).
+ * Inits, supervisors and package runners an image runs so that its real
+ * program runs as their child (signals forwarded, zombies reaped, several
+ * programs supervised). Not shells: an entrypoint script's helpers (cat,
+ * sed) would then pass for the image's program when an intruder runs them.
  */
-const INITS = /^(tini|tini-static|docker-init|dumb-init|catatonit|s6-svscan|runsvdir|supervisord|pid1|init|systemd)$/;
-/** How long after an init starts its children are the image's programs: later, an orphan re-parented to it (a subreaper) could be anything. */
-const INIT_CHILDREN_MS = 60_000;
+const LAUNCHERS = /^(tini|tini-static|docker-init|podman-init|dumb-init|catatonit|s6-svscan|s6-supervise|runsvdir|runsv|supervisord|pid1|init|systemd|npm|yarn|pnpm)$/;
+/** Launchers remembered per container. */
+const MAX_LAUNCHERS = 64;
+/**
+ * How long after the container's first process starts its launchers'
+ * children are the image's programs: later, an orphan re-parented to one
+ * (a subreaper) could be anything. A process planted in that window is
+ * trusted like the image's own: a limit.
+ */
+const INIT_CHILDREN_MS = 120_000;
 
 /** Runtimes that re-execute themselves inside the container's cgroup while they set it up. */
 const RUNTIMES = /^(runc|crun|youki)$/;
@@ -117,7 +130,7 @@ export class ContainerRegistry {
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
-      f = { id, container, initPid: 0, initExecs: [], fetches: [], fetchByCommand: new Map(), tokenReaders: new Set() };
+      f = { id, container, initPid: 0, initExecs: [], launchers: new Set(), fetches: [], fetchByCommand: new Map(), tokenReaders: new Set() };
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
@@ -144,9 +157,16 @@ export class ContainerRegistry {
         const atMs = Number(ev.time_unix_nano) / 1e6 || nowMs;
         // Without a runtime's word, the first process to exec as pid 1 of a pid namespace is the init (not runc re-executing itself).
         if (!f.initPid && p.ns_pid === 1 && !RUNTIMES.test(basename(argv[0] ?? ''))) f.initPid = p.pid;
-        if (p.pid === f.initPid) f.initStartedAtMs = INITS.test(basename(filename)) ? atMs : undefined;
-        const imageProgram = p.pid === f.initPid || (p.ppid === f.initPid && f.initStartedAtMs !== undefined && atMs - f.initStartedAtMs <= INIT_CHILDREN_MS);
-        if (imageProgram && f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
+        if (p.pid === f.initPid) {
+          f.initStartedAtMs ??= atMs;
+          f.mntNs = ev.namespaces?.mnt || f.mntNs;
+        }
+        const imageProgram = p.pid === f.initPid || (f.launchers.has(p.ppid) && f.initStartedAtMs !== undefined && atMs - f.initStartedAtMs <= INIT_CHILDREN_MS);
+        if (imageProgram) {
+          if (!LAUNCHERS.test(basename(filename))) f.launchers.delete(p.pid);
+          else if (f.launchers.size < MAX_LAUNCHERS) f.launchers.add(p.pid);
+          if (f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
+        }
         if (namesUrl(argv)) {
           // A repeat (a probe's curl every few seconds) moves to the end instead of pushing older, different fetches out of the window.
           // It stays the same object, as this exec: what a rule learnt of the command and kept on it stays true.

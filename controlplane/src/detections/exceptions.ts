@@ -8,7 +8,7 @@
  * an untrusted one beside it.
  */
 import picomatch from 'picomatch';
-import { dockerHubShortName } from '../audit/image-ref';
+import { imageGlobs } from './image-globs';
 import type { ExceptionField, ExceptionSpec } from '../config/rules-file';
 import { EXCEPTION_FIELDS } from '../config/rules-file';
 
@@ -44,16 +44,6 @@ function matcher(patterns: readonly string[]): Matcher {
   return picomatch([...patterns], { bash: true, dot: true });
 }
 
-/** Images by their full name, or a Docker Hub image by the short one people write (nginx:1.27 for docker.io/library/nginx:1.27). */
-function imageMatcher(patterns: readonly string[]): Matcher {
-  const test = matcher(patterns);
-  return (image) => {
-    if (test(image)) return true;
-    const short = dockerHubShortName(image);
-    return short !== undefined && test(short);
-  };
-}
-
 /** `@name` items expand to the named list. */
 function expand(value: string | string[], lists: ReadonlyMap<string, readonly string[]>): string[] {
   return (Array.isArray(value) ? value : [value]).flatMap((v) => (v.startsWith('@') ? [...(lists.get(v.slice(1)) ?? [])] : [v]));
@@ -63,7 +53,7 @@ export function compileException(spec: ExceptionSpec, lists: ReadonlyMap<string,
   const fields: [ExceptionField, Matcher][] = [];
   for (const f of EXCEPTION_FIELDS) {
     const value = spec[f];
-    if (value !== undefined) fields.push([f, f === 'image' ? imageMatcher(expand(value, lists)) : matcher(expand(value, lists))]);
+    if (value !== undefined) fields.push([f, f === 'image' ? imageGlobs(expand(value, lists)) : matcher(expand(value, lists))]);
   }
   const labels = Object.entries(spec.pod_labels ?? {}).map(([k, v]) => [k, matcher([v])] as const);
   return {

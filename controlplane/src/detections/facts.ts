@@ -8,11 +8,11 @@
  * copy of a tool is caught by how it is called (a shell's `-c`, a web
  * server's child, nsenter's `-t 1 -m`).
  */
-import { dockerHubShortName } from '../audit/image-ref';
-import picomatch from 'picomatch';
+import { imageGlobs } from './image-globs';
 import type { Container__Output } from '../../../proto/generated/vigil/v1/Container';
 import type { ContainerDetails__Output } from '../../../proto/generated/vigil/v1/ContainerDetails';
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
+import type { FileAccess__Output } from '../../../proto/generated/vigil/v1/FileAccess';
 import type { ProcessNode__Output } from '../../../proto/generated/vigil/v1/ProcessNode';
 import type { ContainerFacts } from '../correlation/container-registry';
 import { commandKey } from '../correlation/command-key';
@@ -358,6 +358,17 @@ export function isRealServer(p: Program, lists: Lists): boolean {
   return lists.web_servers.has(p.exeName) && !inWritableDir(p.exe) && p.interpreterCall?.code === undefined && shellCommand(p.argv) === undefined;
 }
 
+/**
+ * The new name of a rename whose old name was the watched one: the sensor
+ * sends one record per call, on the first name that matched, so a file
+ * renamed onto a watched file from a name that also matches (a copy beside
+ * it: .bash_history.bak, authorized_keys.new) arrives as the old name's
+ * deletion, and the file it replaced is this name.
+ */
+export function renamedTo(f: FileAccess__Output): string | undefined {
+  return f.access === 'ACCESS_DELETE' && f.call.startsWith('CALL_RENAME') && f.other_name ? f.other_name : undefined;
+}
+
 /** A container runtime process (runc's init stages are named runc:[N:...]). */
 export function isRuntimeProcess(p: Program, lists: Lists): boolean {
   return p.comm.startsWith('runc') || p.in(lists.container_runtimes);
@@ -369,18 +380,22 @@ export function isRuntimeProcess(p: Program, lists: Lists): boolean {
  * program rests on. argv[0] and comm are the process's own to choose.
  */
 export function runsInstalled(p: Program, list: ReadonlySet<string>): boolean {
-  return list.has(p.exeName) && !inWritableDir(p.exe);
+  return (list.has(p.exeName) || list.has(basename(p.exe))) && !inWritableDir(p.exe);
 }
 
 /**
- * A runtime setting a container up: runc (or crun, youki) re-executing
- * itself, from a sealed copy, in the container's cgroup. Any process may
- * call itself runc; what it cannot choose is its parent's executable file,
- * which for this exec is the runtime's own on the host.
+ * A container runtime re-executing itself from a sealed copy (runc's init,
+ * youki and rootless crun on every call): the CVE-2019-5736 fix, not an
+ * attack. Any process may call itself runc. What it cannot choose: its
+ * parent's executable file (a runtime, a shim or an engine, on the node),
+ * and, in a container whose mount namespace the control plane has seen, that
+ * namespace (a runtime setting the container up still runs in the node's; a
+ * process of an exec session runs in the container's).
  */
-export function isRuntimeSetup(ev: Event__Output, lists: Lists): boolean {
+export function isRuntimeSetup(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): boolean {
   const parent = ev.ancestry[0];
-  return parent !== undefined && runsInstalled(Program.ofNode(parent), lists.container_runtimes) && isRuntimeProcess(programOf(ev), lists);
+  if (!parent || !isRuntimeProcess(programOf(ev), lists) || !runsInstalled(Program.ofNode(parent), lists.runtime_parents)) return false;
+  return !(inContainer(ev) && facts?.mntNs && ev.namespaces?.mnt === facts.mntNs);
 }
 
 export function inContainer(ev: Event__Output): boolean {
@@ -500,12 +515,10 @@ export function workloadKey(c: Container__Output, d: ContainerDetails__Output): 
 
 const imageMatchers = new WeakMap<ReadonlySet<string>, (image: string) => boolean>();
 
-/** Whether `image` matches one of the globs of an image list (compiled once per list), by its full name or its Docker Hub short one. */
+/** Whether `image` matches one of the globs of an image list (compiled once per list; image-globs.ts says how). */
 export function imageIn(image: string, patterns: ReadonlySet<string>): boolean {
   if (image === '' || patterns.size === 0) return false;
   let test = imageMatchers.get(patterns);
-  if (!test) imageMatchers.set(patterns, (test = picomatch([...patterns], { bash: true, dot: true })));
-  if (test(image)) return true;
-  const short = dockerHubShortName(image);
-  return short !== undefined && test(short);
+  if (!test) imageMatchers.set(patterns, (test = imageGlobs([...patterns])));
+  return test(image);
 }

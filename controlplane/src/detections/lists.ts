@@ -73,7 +73,9 @@ export const BUILTIN_LISTS = {
   /** Clients of Kubernetes or of a container runtime: in a container they reach for the cluster or the node. */
   k8s_clients: ['kubectl', 'oc', 'helm', 'crictl', 'ctr', 'docker', 'nerdctl', 'podman', 'kubeadm', 'kubelet', 'k9s', 'kubeletctl', 'peirates', 'kube-hunter'],
   /** Cloud agents that install an instance's SSH keys in users' authorized_keys. */
-  ssh_key_managers: ['google_guest_agent', 'google_accounts_daemon', 'cloud-init', 'waagent', 'ec2-instance-connect', 'eic_run_authorized_keys', 'oslogin_bin', 'amazon-ssm-agent'],
+  ssh_key_managers: ['google_guest_agent', 'google_guest_agent_manager', 'google_accounts_daemon', 'cloud-init', 'waagent', 'vmaccess.py', 'ec2-instance-connect', 'eic_run_authorized_keys', 'oslogin_bin', 'amazon-ssm-agent'],
+  /** What starts a container runtime, and so may be the parent of its re-execution from a sealed copy: the runtimes, their shims, the engines. */
+  runtime_parents: ['runc', 'crun', 'youki', 'runsc', 'kata-runtime', 'containerd-shim', 'containerd-shim-runc-v1', 'containerd-shim-runc-v2', 'containerd-shim-runsc-v1', 'containerd-shim-kata-v2', 'conmon', 'containerd', 'dockerd', 'crio', 'podman', 'cri-dockerd', 'k3s', 'kubelet'],
   /** SSH servers. */
   ssh_servers: ['sshd', 'dropbear', 'dropbearmulti', 'tinysshd', 'lshd', 'openssh-server', 'sshd-session', 'mosh-server'],
   /** Tools that enter other namespaces or change root: the moves of a container escape. */

@@ -1,6 +1,6 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { HostRule } from '../rule';
-import { basename, commandLine, imageIn, inContainer, inWritableDir, isRuntimeSetup, programOf } from '../facts';
+import { basename, commandLine, imageIn, inContainer, inWritableDir, programOf } from '../facts';
 
 /** What makes the executed file foreign to the image, or undefined when it came with it. */
 function drift(ev: Event__Output): string | undefined {
@@ -32,7 +32,8 @@ export const binaryNotInImage: HostRule = {
   mitre: { id: 'T1105', name: 'Ingress Tool Transfer', tactic: 'Command and Control' },
   sources: ['exec'],
   match(ev, ctx) {
-    if (!inContainer(ev) || isRuntimeSetup(ev, ctx.lists)) return null;
+    // No runtime exemption: a runtime's sealed copy is a memory file or an unnamed one, never the container's layer or scratch directories.
+    if (!inContainer(ev)) return null;
     const why = drift(ev);
     if (!why || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
     const file = ev.exec!.script?.layer === 'LAYER_UPPER' ? ev.exec!.script : ev.exec!.binary!;

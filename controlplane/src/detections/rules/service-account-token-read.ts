@@ -12,7 +12,8 @@ export const serviceAccountTokenRead: HostRule = {
   description:
     'A Kubernetes service-account token (or its CA; not the namespace file beside them) was opened by something ' +
     'other than the pod\'s own program: in a container, a process that is neither the entrypoint (nor, under an ' +
-    'init such as tini, dumb-init or supervisord, a program it started in the container\'s first minute) nor a ' +
+    'init, supervisor or package runner such as tini, s6, runit, supervisord or npm start, a program they started ' +
+    'in the container\'s first two minutes: a process planted in that window passes for the image\'s) nor a ' +
     'worker running one of their programs (a shell, cat, curl, a one-liner); on the node, anything but the kubelet ' +
     'and the runtime, by their executables (the pods\' projected volumes, or a pod\'s token reached through ' +
     '/proc/<pid>/root). Read in the kernel on the resolved path, so ../ and /proc/self/root tricks do not hide it; ' +

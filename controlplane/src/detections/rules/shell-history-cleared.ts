@@ -1,6 +1,6 @@
 import type { HostRule } from '../rule';
 import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
-import { inContainer, isShellLike, programOf, scriptOneLiner, shellCommand } from '../facts';
+import { inContainer, programOf, renamedTo, scriptOneLiner, shellCommand } from '../facts';
 import { basename } from '../paths';
 
 /** Shell options that take the next word as their argument. */
@@ -8,18 +8,25 @@ const OPTION_ARGUMENT = new Set(['-o', '+o', '-O', '+O', '--rcfile', '--init-fil
 
 /**
  * A shell that reads its commands from a terminal (the only kind that keeps
- * a history): no script operand, no -c command, no -s (commands piped in).
- * One run with no arguments but fed a pipe looks the same, and is taken for one.
+ * a history): no script operand and no -c command; -s (commands piped in)
+ * only with -i. One run with no arguments but fed a pipe looks the same,
+ * and is taken for one.
  */
 function readsTerminal(argv: readonly string[]): boolean {
+  let interactive = false;
+  let piped = false;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (OPTION_ARGUMENT.has(a)) i++;
     else if (a === '--') return i === argv.length - 1;
-    else if (/^-[a-zA-Z]*[cs]/.test(a)) return false;
-    else if (!/^[-+]/.test(a)) return false; // a script
+    else if (a.startsWith('--') || a.startsWith('+')) continue;
+    else if (a.startsWith('-')) {
+      if (a.includes('c')) return false;
+      interactive ||= a.includes('i');
+      piped ||= a.includes('s');
+    } else return false; // a script
   }
-  return true;
+  return interactive || !piped;
 }
 
 export const shellHistoryCleared: HostRule = {
@@ -45,16 +52,21 @@ export const shellHistoryCleared: HostRule = {
     if (f.category !== WATCH_CATEGORY.shellHistory || f.result < 0) return null;
     if (!['ACCESS_TRUNCATE', 'ACCESS_DELETE', 'ACCESS_REPLACE'].includes(f.access)) return null;
     // The history file itself: the patterns are prefixes, and a shell's temporary copy or lock shares its name's start.
-    if (!f.watched.endsWith('/') && basename(f.path) !== basename(f.watched)) return null;
+    // A copy beside it renamed onto it (.bash_history.bak, bash 5's .bash_history-PID.tmp) replaced it.
+    const history = basename(f.watched);
+    const access = basename(renamedTo(f) ?? '') === history ? 'ACCESS_REPLACE' : f.access;
+    const path = access === f.access ? f.path : renamedTo(f)!;
+    if (!f.watched.endsWith('/') && basename(path) !== history) return null;
     const p = programOf(ev);
     // A shell saving its own history rewrites the file or renames a fresh copy over it; one running a command given to it is that command.
-    const saving = f.access === 'ACCESS_TRUNCATE' || f.access === 'ACCESS_REPLACE';
-    if (saving && isShellLike(p, ctx.lists) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined && readsTerminal(p.argv)) return null;
-    const how = { ACCESS_TRUNCATE: 'truncated', ACCESS_DELETE: 'deleted', ACCESS_REPLACE: 'replaced' }[f.access as 'ACCESS_TRUNCATE'];
+    // The shell is its executable file: a process may call itself bash.
+    const saving = access === 'ACCESS_TRUNCATE' || access === 'ACCESS_REPLACE';
+    if (saving && ctx.lists.shells.has(p.exeName) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined && readsTerminal(p.argv)) return null;
+    const how = { ACCESS_TRUNCATE: 'truncated', ACCESS_DELETE: 'deleted', ACCESS_REPLACE: 'replaced' }[access as 'ACCESS_TRUNCATE'];
     return {
-      summary: `${ev.process!.exe} ${how} ${f.path}${inContainer(ev) ? ` in container ${ev.container!.name || ev.container!.id.slice(0, 12)}` : ''}: ${ev.process!.argv.join(' ')}`,
-      fields: { path: f.path, access: f.access, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },
-      key: `${ev.process!.exe}>${f.path}`,
+      summary: `${ev.process!.exe} ${how} ${path}${inContainer(ev) ? ` in container ${ev.container!.name || ev.container!.id.slice(0, 12)}` : ''}: ${ev.process!.argv.join(' ')}`,
+      fields: { path, access, process: ev.process!.exe, command_line: ev.process!.argv.join(' ') },
+      key: `${ev.process!.exe}>${path}`,
     };
   },
 };

@@ -128,4 +128,21 @@ describe('container registry: what the image runs, under an init', () => {
     plain.observe(exec(601, 600, 2, '/bin/sh', ['sh', '-c', 'id'], 1), 0);
     assert.deepEqual(plain.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/app/server'], "a server's child is no program of the image");
   });
+
+  test('supervisors under the init count too (s6, runit), and npm start\'s shell exec-ing node; not what a shell entrypoint forks', () => {
+    const s6 = new ContainerRegistry();
+    s6.observe(exec(500, 400, 1, '/command/s6-svscan', ['s6-svscan', '/run/service'], 0), 0);
+    s6.observe(exec(510, 500, 2, '/command/s6-supervise', ['s6-supervise', 'app'], 1), 0);
+    s6.observe(exec(511, 510, 3, '/app/server', ['/app/server'], 2), 0);
+    assert.deepEqual(s6.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/command/s6-svscan', '/command/s6-supervise', '/app/server']);
+    const npm = new ContainerRegistry();
+    npm.observe(exec(500, 400, 1, '/usr/local/bin/npm', ['npm', 'start'], 0), 0);
+    npm.observe(exec(520, 500, 2, '/bin/sh', ['sh', '-c', 'node server.js'], 1), 0);
+    npm.observe(exec(520, 500, 2, '/usr/local/bin/node', ['node', 'server.js'], 1), 0);
+    assert.deepEqual(npm.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/usr/local/bin/npm', '/bin/sh', '/usr/local/bin/node']);
+    const script = new ContainerRegistry();
+    script.observe(exec(500, 400, 1, '/bin/sh', ['sh', '/entrypoint.sh'], 0), 0);
+    script.observe(exec(530, 500, 2, '/bin/cat', ['cat', '/etc/config'], 1), 0);
+    assert.deepEqual(script.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/bin/sh'], "an entrypoint script's helpers are not the image's program: an intruder runs the same");
+  });
 });

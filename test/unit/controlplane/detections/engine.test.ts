@@ -97,6 +97,10 @@ describe('DetectionEngine', () => {
     assert.deepEqual(short.evaluate('n', [exec(hub.image)]), []);
     assert.equal(short.evaluate('n', [exec('ghcr.io/evil/nginx:1.27')]).length, 1, 'not an image of another registry named alike');
     assert.equal(short.evaluate('n', [exec('docker.io/evil/nginx:1.27')]).length, 1, 'not another Docker Hub account\'s');
+    assert.equal(short.evaluate('n', [exec('docker.io/nginxevil/miner:1')]).length, 1, "a short name's * stops at /: not an account named like the image");
+    const star = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'nginx', image: 'nginx*' }] } } });
+    assert.equal(star.evaluate('n', [exec('docker.io/nginxevil/miner:1')]).length, 1);
+    assert.deepEqual(star.evaluate('n', [exec('docker.io/library/nginx:1.27-alpine')]), []);
     const full = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'agents', image: 'docker.io/jenkins/*' }] } } });
     assert.deepEqual(full.evaluate('n', [exec('docker.io/jenkins/inbound-agent:3206')]), [], 'a full name still matches itself');
   });

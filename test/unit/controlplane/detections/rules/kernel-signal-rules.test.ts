@@ -79,12 +79,17 @@ describe('rule fileless-execution', () => {
       // The memfd's name and the process's names are the caller's to choose.
       ['a memfd named as runc names its sealed copy', inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], comm: 'runc:[2:INIT]', containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true }))],
       ['a descriptor run through the dynamic loader', execEvent({ filename: '/lib64/ld-linux-x86-64.so.2', argv: ['ld.so', '/proc/self/fd/3'], binary: { links: 1, name: 'ld-linux-x86-64.so.2' } })],
+      ['a memfd exec calling itself runc in an exec session under conmon (the container\'s mount namespace)', { ...inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true })), ancestry: [proc(42, '/usr/bin/conmon', ['conmon'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1 } })],
+      ['the same under runc exec (CRI-O\'s exec sessions)', { ...inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:x' }, viaFd: true })), ancestry: [proc(43, '/usr/sbin/runc', ['runc', 'exec'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1 } })],
       ['the same under a shell that calls itself runc', { ...execEvent({ filename: '/proc/self/fd/3', argv: ['crun'], binary: { memfd: true, links: 0, name: 'memfd:crun' }, viaFd: true }), ancestry: [proc(41, '/bin/sh', ['runc'])] }],
     ]);
   });
   test('not: runc and crun running their sealed copy, files on disk run through an fd', () => {
     silent(filelessExecution, [
       ['runc init', { ...execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], comm: 'exe', binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } }), ancestry: [proc(30, '/usr/sbin/runc', ['runc', '--root', '/run/containerd/runc/k8s.io', 'create'])] }],
+      ['youki re-executing itself (every call), started by containerd\'s shim', { ...execEvent({ filename: '/proc/self/fd/4', argv: ['youki', 'create'], comm: '4', binary: { memfd: true, links: 0, name: 'memfd:pentacle_sealed' }, viaFd: true }), ancestry: [proc(31, '/usr/bin/containerd-shim-runc-v2', ['containerd-shim-runc-v2', '-namespace', 'k8s.io'])] }],
+      ['rootless crun re-executing itself, started by podman', { ...execEvent({ filename: '/proc/self/exe', argv: ['crun', 'state'], binary: { memfd: true, links: 0, name: 'memfd:crun_cloned:/proc/self/exe' } }), ancestry: [proc(32, '/usr/bin/podman', ['podman', 'ps'])] }],
+      ['runc init in the container\'s cgroup, still in the node\'s mount namespace', { ...inImage(execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } })), namespaces: { mnt: 4026531841, pid: 4026531836, net: 4026531840 }, ancestry: [proc(33, '/usr/sbin/runc', ['runc', 'create'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1 } })],
       ['a plain binary', execEvent({ filename: '/usr/bin/env' })],
       ['fexecve of a file on disk', execEvent({ filename: '/dev/fd/3', argv: ['tool'], viaFd: true, binary: { links: 1, name: 'tool' } })],
       ['a program on disk run through the dynamic loader', execEvent({ filename: '/lib64/ld-linux-x86-64.so.2', argv: ['ld.so', '/usr/bin/env'], binary: { links: 1, name: 'ld-linux-x86-64.so.2' } })],
@@ -162,6 +167,8 @@ describe('rule shell-history-cleared', () => {
       ['a shell script truncating it', access('/bin/bash', ['bash', '/tmp/clean.sh'], hist('ACCESS_TRUNCATE'))],
       ['commands piped into bash -s', access('/bin/bash', ['bash', '-s'], hist('ACCESS_TRUNCATE'))],
       ['a login shell running a script', access('/bin/bash', ['bash', '-l', '-O', 'extglob', '/tmp/clean.sh'], hist('ACCESS_REPLACE'))],
+      ['a backup renamed onto it (arrives as the backup\'s deletion)', access('/bin/mv', ['mv', '/root/.bash_history.bak', '/root/.bash_history'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history.bak', call: 'CALL_RENAME', other_name: '/root/.bash_history' })],
+      ['a python program calling itself bash, renaming onto it', access('/usr/bin/python3', ['bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-1.tmp', call: 'CALL_RENAMEAT', other_name: '.bash_history' })],
       ['zsh history removed in a container', access('/bin/rm', ['rm', '/home/ana/.zsh_history'], { ...hist('ACCESS_DELETE'), path: '/home/ana/.zsh_history', watched: '/home/*/.zsh_history' }, { containerId: CONTAINER_ID })],
     ]);
   });
@@ -169,6 +176,7 @@ describe('rule shell-history-cleared', () => {
     silent(shellHistoryCleared, [
       ['bash saving history on exit', access('/bin/bash', ['-bash'], hist('ACCESS_TRUNCATE'))],
       ['an interactive login shell saving', access('/bin/bash', ['bash', '-l', '-i', '-o', 'vi'], hist('ACCESS_TRUNCATE'))],
+      ['bash -is (interactive, reading stdin) saving', access('/bin/bash', ['bash', '-is'], hist('ACCESS_TRUNCATE'))],
       ['zsh rewriting its history', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_TRUNCATE'), path: '/home/ana/.zsh_history' })],
       // bash 5 (readline 8 histfile.c) writes .bash_history-PID.tmp and renames it over the file: the old name goes, the file is replaced.
       ['bash 5 saving: its copy renamed away', access('/bin/bash', ['-bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-01234.tmp', call: 'CALL_RENAME', other_name: '/root/.bash_history' })],
@@ -219,6 +227,9 @@ describe('rule ssh-authorized-keys-modified', () => {
       ['rewritten on the node', access('/usr/bin/tee', ['tee', '/home/ops/.ssh/authorized_keys'], keys('ACCESS_TRUNCATE', '/home/ops/.ssh/authorized_keys'))],
       ['a file moved over it', access('/bin/mv', ['mv', '/tmp/k', '/root/.ssh/authorized_keys2'], { ...keys('ACCESS_REPLACE', '/root/.ssh/authorized_keys2'), call: 'CALL_RENAME', other_name: '/tmp/k' })],
       ['a copy of a cloud agent dropped in /tmp', access('/tmp/google_guest_agent', ['google_guest_agent'], keys('ACCESS_WRITE'))],
+      ['a copy in ~/.ssh renamed onto it (arrives as the copy\'s deletion)', access('/bin/mv', ['mv', '/root/.ssh/k.tmp', '/root/.ssh/authorized_keys'], { ...keys('ACCESS_DELETE', '/root/.ssh/k.tmp'), call: 'CALL_RENAME', other_name: '/root/.ssh/authorized_keys' })],
+      ['a hard link made to it, to write through unseen', access('/bin/ln', ['ln', '/root/.ssh/authorized_keys', '/root/.k'], { ...keys('ACCESS_LINK'), call: 'CALL_LINK', other_name: '/root/.k' })],
+      ['a keys directory a rules file watches (AuthorizedKeysFile /etc/ssh/authorized_keys/%u)', access('/usr/bin/tee', ['tee', '-a', '/etc/ssh/authorized_keys/ops'], { path: '/etc/ssh/authorized_keys/ops', watched: '/etc/ssh/authorized_keys/', category: 'ssh', access: 'ACCESS_WRITE' })],
       ['a python one-liner calling itself cloud-init', access('/usr/bin/python3', ['cloud-init', '-c', 'open("/root/.ssh/authorized_keys","a")'], keys('ACCESS_WRITE'))],
     ]);
   });
