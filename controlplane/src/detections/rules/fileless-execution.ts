@@ -2,7 +2,6 @@ import type { HostRule } from '../rule';
 import { commandLine, inContainer, isRuntimeSetup, programOf } from '../facts';
 import { isDescriptorExec } from '../paths';
 
-
 export const filelessExecution: HostRule = {
   id: 'fileless-execution',
   version: 1,
@@ -24,7 +23,7 @@ export const filelessExecution: HostRule = {
     const program = programOf(ev).exe;
     const viaLoader = program !== ev.exec!.filename && isDescriptorExec(program);
     if (!binary || !(binary.memfd || binary.deleted || viaLoader)) return null;
-    // runc and crun run themselves from a sealed memory copy (the CVE-2019-5736 fix): not an attack, whatever its memfd is named.
+    // Runtimes run themselves from a sealed copy (the CVE-2019-5736 fix): told by their parent and namespace, not by the memfd's name.
     if (isRuntimeSetup(ev, ctx.container(), ctx.lists)) return null;
     const what = binary.memfd ? `a memory file (${binary.name || 'memfd'})` : binary.deleted ? 'a deleted file' : `the program of descriptor ${program} through the dynamic loader`;
     const where = inContainer(ev) ? `in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'})` : 'on the host';

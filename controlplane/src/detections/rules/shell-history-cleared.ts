@@ -35,15 +35,15 @@ export const shellHistoryCleared: HostRule = {
   title: 'Shell history cleared',
   description:
     'A shell history file (.bash_history, .zsh_history, .ash_history...) was deleted, replaced (a link to /dev/null, ' +
-    'a file moved over it) or truncated by a command (truncate, a one-liner, a redirection in sh -c). Read in the ' +
-    'kernel on the resolved path. Erasing history is how an intruder hides what they typed. Not raised: an ' +
-    'interactive shell truncating its own history file, or renaming a fresh copy over it, which is how bash and ' +
-    'zsh save history on exit (bash 5 writes .bash_history-PID.tmp, zsh .zsh_history.new, then rename it over the ' +
-    'file; a shell running a script or piped commands keeps no history, so it is judged like any command) ' +
-    'file), nor anything done to those copies or to zsh\'s .zsh_history.LOCK; for the same reason ' +
-    '`> ~/.bash_history` typed at an interactive prompt is not seen. Known benign: image builds and ' +
-    'hardening scripts that clear histories; except them by image or process. Triage: the process and its ' +
-    'ancestry, and what the session did before.',
+    'a file moved over it, a copy beside it renamed onto it) or truncated by a command (truncate, a one-liner, a ' +
+    'redirection in sh -c). Read in the kernel on the resolved path. Erasing history is how an intruder hides what ' +
+    'they typed. Not raised: an interactive shell (by its executable) truncating its own history file or renaming ' +
+    'a fresh copy over it, which is how bash and zsh save history on exit (bash 5 writes .bash_history-PID.tmp, zsh ' +
+    '.zsh_history.new, and renames it over the file), nor anything done to those copies or to zsh\'s ' +
+    '.zsh_history.LOCK; a shell running a script or piped commands keeps no history and is judged like any ' +
+    'command. For the same reason `> ~/.bash_history` typed at an interactive prompt is not seen. Known benign: ' +
+    'image builds and hardening scripts that clear histories; except them by image or process. Triage: the ' +
+    'process and its ancestry, and what the session did before.',
   severity: 'SEVERITY_MEDIUM',
   mitre: { id: 'T1070.003', name: 'Indicator Removal: Clear Command History', tactic: 'Defense Evasion' },
   sources: ['file'],
