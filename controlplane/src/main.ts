@@ -46,6 +46,9 @@ import { NodeAlertsFanIn } from './cluster/fan-in';
 import { listNodeEvents } from './cluster/node-events';
 import { makeDir } from '../../proto/make-dir';
 
+/** Exec events replayed per running container at start: its entrypoint's and what an init started come first. */
+const RUNNING_EXECS_REPLAYED = 128;
+
 export interface ControlPlaneOptions {
   dataDir: string;
   /** Unix socket path; default <dataDir>/vigil.sock. */
@@ -148,8 +151,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Running
   outputs = new Outputs({ repo: new OutputsRepo(db), alerts, log });
   stream.subscribe(() => outputs.poke());
   engine = new DetectionEngine(ruleSet, { log, clusterName: o.clusterName, intel });
-  // A restarted control plane still knows the containers that run: their entrypoints, mounts, API address.
-  for (const started of events.containers.running()) engine.containers.observe(started, Date.now());
+  // A restarted control plane still knows the containers that run: their entrypoints (and what an init started), mounts, API address.
+  for (const c of events.containers.running(RUNNING_EXECS_REPLAYED)) for (const ev of [c.started, ...c.execs]) engine.containers.observe(ev, Date.now());
   // This thread's connection (migrated above) reads; the writer thread writes.
   const writer = await StoreWriter.start({ dataDir: o.dataDir, mergeWindowMs: o.mergeWindowMs }).catch((err) => {
     db.close();

@@ -6,6 +6,7 @@
  */
 import type { Event__Output } from '../../../proto/generated/vigil/v1/Event';
 import { eventCodec } from '../../../proto/loader';
+import { JOIN_ANCESTRY, storedEventBytes } from './ancestries-repo';
 import type { Db } from './db';
 import { EVENT_TYPE_NUMBER } from './event-type-number';
 import { Interner } from './interner';
@@ -70,11 +71,20 @@ export class ContainersRepo {
     return rows.map((r) => ({ node: r.node, started: decode(r.started), exited: r.exited ? decode(r.exited) : undefined }));
   }
 
-  /** The ContainerStarted records of containers not known to have exited, oldest first. */
-  running(): Event__Output[] {
-    const rows = this.db.prepare('SELECT started FROM containers WHERE started IS NOT NULL AND exited IS NULL ORDER BY id').pluck().all() as Buffer[];
+  /**
+   * Containers not known to have exited, oldest first: each one's
+   * ContainerStarted and its first `execs` exec events still stored, in
+   * order. What a restarted control plane replays to know again what each
+   * runs: its entrypoint, and what an init started under it.
+   */
+  running(execs: number): { started: Event__Output; execs: Event__Output[] }[] {
+    const rows = this.db.prepare('SELECT id, started FROM containers WHERE started IS NOT NULL AND exited IS NULL ORDER BY id').all() as { id: number; started: Buffer }[];
+    const firstExecs = this.db.prepare(`SELECT e.body, a.body AS ancestry FROM events e ${JOIN_ANCESTRY} WHERE e.container_ref = ? AND e.type = ? ORDER BY e.id LIMIT ?`);
     const { decode } = eventCodec();
-    return rows.map((b) => decode(b));
+    return rows.map((r) => ({
+      started: decode(r.started),
+      execs: (firstExecs.all(r.id, EVENT_TYPE_NUMBER.exec, execs) as { body: Buffer; ancestry: Buffer | null }[]).map((e) => decode(storedEventBytes(e.body, e.ancestry))),
+    }));
   }
 
   /** Deletes exited containers none of whose events are left. */
