@@ -34,8 +34,9 @@ export interface ContainerFacts {
   initStartedAtMs?: number;
   /** The inits and supervisors among the image's programs, by pid: what their children run is the image's. */
   readonly launchers: Set<number>;
-  /** The container's mount namespace, from its first process's exec: a runtime setting the container up is not in it. */
+  /** The container's mount and pid namespaces, from its first process's exec: a runtime setting the container up is in neither. */
   mntNs?: number;
+  pidNs?: number;
   /** Commands that named a URL within the last FETCH_WINDOW_MS, oldest first: what a download rule needs. */
   readonly fetches: RecentFetch[];
   /** The same fetches by command (their key): a repeat is found without comparing every argv. */
@@ -160,10 +161,12 @@ export class ContainerRegistry {
         if (p.pid === f.initPid) {
           f.initStartedAtMs ??= atMs;
           f.mntNs = ev.namespaces?.mnt || f.mntNs;
+          f.pidNs = ev.namespaces?.pid || f.pidNs;
         }
         const imageProgram = p.pid === f.initPid || (f.launchers.has(p.ppid) && f.initStartedAtMs !== undefined && atMs - f.initStartedAtMs <= INIT_CHILDREN_MS);
         if (imageProgram) {
-          if (!LAUNCHERS.test(basename(filename))) f.launchers.delete(p.pid);
+          // npm starts as a script (#!/usr/bin/env node): env runs node on it in the same process, which is still npm.
+          if (!LAUNCHERS.test(basename(filename)) && !LAUNCHERS.test(basename(argv[1] ?? ''))) f.launchers.delete(p.pid);
           else if (f.launchers.size < MAX_LAUNCHERS) f.launchers.add(p.pid);
           if (f.initExecs.length < INIT_EXECS && !f.initExecs.some((e) => e.filename === filename && sameArgv(e.argv, argv))) f.initExecs.push({ atMs, filename, argv });
         }

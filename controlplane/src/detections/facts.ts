@@ -145,7 +145,8 @@ export class Program {
   get exeName(): string {
     if (this.facts.exeName === undefined) {
       const own = unversioned(basename(this.exe).replace(SCRIPT_EXTENSION, ''));
-      const arg0 = basename(this.argv[0] ?? '');
+      // A login shell's argv[0] is its name after a dash (-sh, -bash).
+      const arg0 = basename(this.argv[0] ?? '').replace(/^-/, '');
       this.facts.exeName = !MULTI_CALL.has(own) ? own : MULTI_CALL.has(arg0) ? basename(this.argv[1] ?? own) : arg0 || own;
     }
     return this.facts.exeName;
@@ -366,8 +367,24 @@ export function isRealServer(p: Program, lists: Lists): boolean {
  * deletion, and the file it replaced is this name.
  */
 export function renamedTo(f: FileAccess__Output): string | undefined {
-  return f.access === 'ACCESS_DELETE' && f.call.startsWith('CALL_RENAME') && f.other_name ? f.other_name : undefined;
+  if (f.access !== 'ACCESS_DELETE' || !f.call.startsWith('CALL_RENAME') || !f.other_name || f.flags & RENAME_EXCHANGE) return undefined;
+  let to: string;
+  if (f.other_name.startsWith('/')) to = normalizePath(f.other_name);
+  else {
+    // A relative new name is the caller's cwd's only when the old name was too (rename, or both names against AT_FDCWD):
+    // the cwd is the old name's resolved path less the name. Against a directory's fd (mv x /tmp/) it cannot be told.
+    const name = normalizePath(f.name);
+    if (f.dirfd !== AT_FDCWD || name.startsWith('/') || !f.path.endsWith(`/${name}`)) return undefined;
+    to = normalizePath(`${f.path.slice(0, -name.length)}${f.other_name}`);
+  }
+  // Beside the watched file, or it is a move away, not a copy renamed onto a neighbour.
+  return to !== f.path && to.slice(0, to.lastIndexOf('/')) === f.path.slice(0, f.path.lastIndexOf('/')) ? to : undefined;
 }
+
+/** renameat2's flag that swaps the two names. */
+export const RENAME_EXCHANGE = 2;
+/** The dirfd that means the current directory. */
+const AT_FDCWD = -100;
 
 /** A container runtime process (runc's init stages are named runc:[N:...]). */
 export function isRuntimeProcess(p: Program, lists: Lists): boolean {
@@ -388,14 +405,19 @@ export function runsInstalled(p: Program, list: ReadonlySet<string>): boolean {
  * youki and rootless crun on every call): the CVE-2019-5736 fix, not an
  * attack. Any process may call itself runc. What it cannot choose: its
  * parent's executable file (a runtime, a shim or an engine, on the node),
- * and, in a container whose mount namespace the control plane has seen, that
- * namespace (a runtime setting the container up still runs in the node's; a
- * process of an exec session runs in the container's).
+ * and, in a container whose namespaces the control plane has seen, its
+ * mount and pid namespaces (a runtime setting the container up still runs
+ * in the node's; a process of an exec session runs in the container's, and
+ * may unshare a mount namespace but not leave its pid namespace; one that
+ * forks into a pid namespace of its own as well is a limit).
  */
 export function isRuntimeSetup(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): boolean {
   const parent = ev.ancestry[0];
   if (!parent || !isRuntimeProcess(programOf(ev), lists) || !runsInstalled(Program.ofNode(parent), lists.runtime_parents)) return false;
-  return !(inContainer(ev) && facts?.mntNs && ev.namespaces?.mnt === facts.mntNs);
+  if (!inContainer(ev) || !facts?.mntNs) return true;
+  // A process can make itself a mount namespace (unshare), not leave its pid namespace: both must be other than the container's.
+  const ns = ev.namespaces;
+  return !!ns && ns.mnt !== facts.mntNs && ns.pid !== facts.pidNs;
 }
 
 export function inContainer(ev: Event__Output): boolean {

@@ -1,6 +1,6 @@
 import type { HostRule } from '../rule';
 import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
-import { inContainer, programOf, renamedTo, scriptOneLiner, shellCommand } from '../facts';
+import { inContainer, programOf, renamedTo, runsInstalled, scriptOneLiner, shellCommand } from '../facts';
 import { basename } from '../paths';
 
 /** Shell options that take the next word as their argument. */
@@ -61,7 +61,7 @@ export const shellHistoryCleared: HostRule = {
     // A shell saving its own history rewrites the file or renames a fresh copy over it; one running a command given to it is that command.
     // The shell is its executable file: a process may call itself bash.
     const saving = access === 'ACCESS_TRUNCATE' || access === 'ACCESS_REPLACE';
-    if (saving && ctx.lists.shells.has(p.exeName) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined && readsTerminal(p.argv)) return null;
+    if (saving && runsInstalled(p, ctx.lists.shells) && shellCommand(p.argv) === undefined && scriptOneLiner(p, ctx.lists) === undefined && readsTerminal(p.argv)) return null;
     const how = { ACCESS_TRUNCATE: 'truncated', ACCESS_DELETE: 'deleted', ACCESS_REPLACE: 'replaced' }[access as 'ACCESS_TRUNCATE'];
     return {
       summary: `${ev.process!.exe} ${how} ${path}${inContainer(ev) ? ` in container ${ev.container!.name || ev.container!.id.slice(0, 12)}` : ''}: ${ev.process!.argv.join(' ')}`,

@@ -137,9 +137,11 @@ describe('container registry: what the image runs, under an init', () => {
     assert.deepEqual(s6.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/command/s6-svscan', '/command/s6-supervise', '/app/server']);
     const npm = new ContainerRegistry();
     npm.observe(exec(500, 400, 1, '/usr/local/bin/npm', ['npm', 'start'], 0), 0);
+    // Its #!/usr/bin/env node line: env runs node on the script in the same process.
+    npm.observe(exec(500, 400, 1, '/usr/local/bin/node', ['node', '/usr/local/bin/npm', 'start'], 0), 0);
     npm.observe(exec(520, 500, 2, '/bin/sh', ['sh', '-c', 'node server.js'], 1), 0);
     npm.observe(exec(520, 500, 2, '/usr/local/bin/node', ['node', 'server.js'], 1), 0);
-    assert.deepEqual(npm.get(CONTAINER_ID)!.initExecs.map((e) => e.filename), ['/usr/local/bin/npm', '/bin/sh', '/usr/local/bin/node']);
+    assert.deepEqual(npm.get(CONTAINER_ID)!.initExecs.map((e) => `${e.filename} ${e.argv.join(' ')}`), ['/usr/local/bin/npm npm start', '/usr/local/bin/node node /usr/local/bin/npm start', '/bin/sh sh -c node server.js', '/usr/local/bin/node node server.js']);
     const script = new ContainerRegistry();
     script.observe(exec(500, 400, 1, '/bin/sh', ['sh', '/entrypoint.sh'], 0), 0);
     script.observe(exec(530, 500, 2, '/bin/cat', ['cat', '/etc/config'], 1), 0);

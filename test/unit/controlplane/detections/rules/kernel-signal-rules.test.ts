@@ -80,6 +80,7 @@ describe('rule fileless-execution', () => {
       ['a memfd named as runc names its sealed copy', inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], comm: 'runc:[2:INIT]', containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true }))],
       ['a descriptor run through the dynamic loader', execEvent({ filename: '/lib64/ld-linux-x86-64.so.2', argv: ['ld.so', '/proc/self/fd/3'], binary: { links: 1, name: 'ld-linux-x86-64.so.2' } })],
       ['a memfd exec calling itself runc in an exec session under conmon (the container\'s mount namespace)', { ...inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true })), ancestry: [proc(42, '/usr/bin/conmon', ['conmon'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1 } })],
+      ['an exec session that unshared a mount namespace of its own first (its pid namespace stays the container\'s)', { ...inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc', 'init'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' }, viaFd: true })), namespaces: { mnt: 4026533333, pid: 2, net: 3 }, ancestry: [proc(44, '/usr/bin/runc', ['runc', 'exec'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1, pidNs: 2 } })],
       ['the same under runc exec (CRI-O\'s exec sessions)', { ...inImage(execEvent({ filename: '/proc/self/fd/3', argv: ['runc'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:x' }, viaFd: true })), ancestry: [proc(43, '/usr/sbin/runc', ['runc', 'exec'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1 } })],
       ['the same under a shell that calls itself runc', { ...execEvent({ filename: '/proc/self/fd/3', argv: ['crun'], binary: { memfd: true, links: 0, name: 'memfd:crun' }, viaFd: true }), ancestry: [proc(41, '/bin/sh', ['runc'])] }],
     ]);
@@ -89,7 +90,7 @@ describe('rule fileless-execution', () => {
       ['runc init', { ...execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], comm: 'exe', binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } }), ancestry: [proc(30, '/usr/sbin/runc', ['runc', '--root', '/run/containerd/runc/k8s.io', 'create'])] }],
       ['youki re-executing itself (every call), started by containerd\'s shim', { ...execEvent({ filename: '/proc/self/fd/4', argv: ['youki', 'create'], comm: '4', binary: { memfd: true, links: 0, name: 'memfd:pentacle_sealed' }, viaFd: true }), ancestry: [proc(31, '/usr/bin/containerd-shim-runc-v2', ['containerd-shim-runc-v2', '-namespace', 'k8s.io'])] }],
       ['rootless crun re-executing itself, started by podman', { ...execEvent({ filename: '/proc/self/exe', argv: ['crun', 'state'], binary: { memfd: true, links: 0, name: 'memfd:crun_cloned:/proc/self/exe' } }), ancestry: [proc(32, '/usr/bin/podman', ['podman', 'ps'])] }],
-      ['runc init in the container\'s cgroup, still in the node\'s mount namespace', { ...inImage(execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } })), namespaces: { mnt: 4026531841, pid: 4026531836, net: 4026531840 }, ancestry: [proc(33, '/usr/sbin/runc', ['runc', 'create'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1 } })],
+      ['runc init in the container\'s cgroup, still in the node\'s mount namespace', { ...inImage(execEvent({ filename: '/proc/self/exe', argv: ['runc', 'init'], containerId: CONTAINER_ID, binary: { memfd: true, links: 0, name: 'memfd:runc_cloned:/proc/self/exe' } })), namespaces: { mnt: 4026531841, pid: 4026531836, net: 4026531840 }, ancestry: [proc(33, '/usr/sbin/runc', ['runc', 'create'])] }, ruleContext({ facts: { id: CONTAINER_ID, initPid: 500, mntNs: 1, pidNs: 2 } })],
       ['a plain binary', execEvent({ filename: '/usr/bin/env' })],
       ['fexecve of a file on disk', execEvent({ filename: '/dev/fd/3', argv: ['tool'], viaFd: true, binary: { links: 1, name: 'tool' } })],
       ['a program on disk run through the dynamic loader', execEvent({ filename: '/lib64/ld-linux-x86-64.so.2', argv: ['ld.so', '/usr/bin/env'], binary: { links: 1, name: 'ld-linux-x86-64.so.2' } })],
@@ -168,7 +169,11 @@ describe('rule shell-history-cleared', () => {
       ['commands piped into bash -s', access('/bin/bash', ['bash', '-s'], hist('ACCESS_TRUNCATE'))],
       ['a login shell running a script', access('/bin/bash', ['bash', '-l', '-O', 'extglob', '/tmp/clean.sh'], hist('ACCESS_REPLACE'))],
       ['a backup renamed onto it (arrives as the backup\'s deletion)', access('/bin/mv', ['mv', '/root/.bash_history.bak', '/root/.bash_history'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history.bak', call: 'CALL_RENAME', other_name: '/root/.bash_history' })],
-      ['a python program calling itself bash, renaming onto it', access('/usr/bin/python3', ['bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-1.tmp', call: 'CALL_RENAMEAT', other_name: '.bash_history' })],
+      ['a python program calling itself bash, renaming onto it', access('/usr/bin/python3', ['bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-1.tmp', call: 'CALL_RENAMEAT', other_name: '/root/.bash_history' })],
+      ['a backup renamed onto it by relative names, in the home directory', access('/bin/mv', ['mv', '.bash_history.bak', '.bash_history'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history.bak', name: '.bash_history.bak', call: 'CALL_RENAMEAT2', other_name: '.bash_history' })],
+      ['moved away into a directory (coreutils 9: the new name against the directory\'s fd)', access('/bin/mv', ['mv', '/root/.bash_history', '/tmp/'], { ...hist('ACCESS_DELETE'), call: 'CALL_RENAMEAT2', other_name: '.bash_history' })],
+      ['moved away under its own name elsewhere', access('/bin/mv', ['mv', '/root/.bash_history', '/tmp/.bash_history'], { ...hist('ACCESS_DELETE'), call: 'CALL_RENAME', other_name: '/tmp/.bash_history' })],
+      ['a copy of a shell in /tmp, called bash, truncating it', access('/tmp/sh', ['bash'], hist('ACCESS_TRUNCATE'))],
       ['zsh history removed in a container', access('/bin/rm', ['rm', '/home/ana/.zsh_history'], { ...hist('ACCESS_DELETE'), path: '/home/ana/.zsh_history', watched: '/home/*/.zsh_history' }, { containerId: CONTAINER_ID })],
     ]);
   });
@@ -177,6 +182,7 @@ describe('rule shell-history-cleared', () => {
       ['bash saving history on exit', access('/bin/bash', ['-bash'], hist('ACCESS_TRUNCATE'))],
       ['an interactive login shell saving', access('/bin/bash', ['bash', '-l', '-i', '-o', 'vi'], hist('ACCESS_TRUNCATE'))],
       ['bash -is (interactive, reading stdin) saving', access('/bin/bash', ['bash', '-is'], hist('ACCESS_TRUNCATE'))],
+      ['an Alpine login shell (busybox -sh) saving its history', access('/bin/busybox', ['-sh'], { ...hist('ACCESS_DELETE'), path: '/root/.ash_history.77.new', watched: '/root/.ash_history', call: 'CALL_RENAME', other_name: '/root/.ash_history' })],
       ['zsh rewriting its history', access('/usr/bin/zsh', ['zsh'], { ...hist('ACCESS_TRUNCATE'), path: '/home/ana/.zsh_history' })],
       // bash 5 (readline 8 histfile.c) writes .bash_history-PID.tmp and renames it over the file: the old name goes, the file is replaced.
       ['bash 5 saving: its copy renamed away', access('/bin/bash', ['-bash'], { ...hist('ACCESS_DELETE'), path: '/root/.bash_history-01234.tmp', call: 'CALL_RENAME', other_name: '/root/.bash_history' })],
@@ -228,6 +234,7 @@ describe('rule ssh-authorized-keys-modified', () => {
       ['a file moved over it', access('/bin/mv', ['mv', '/tmp/k', '/root/.ssh/authorized_keys2'], { ...keys('ACCESS_REPLACE', '/root/.ssh/authorized_keys2'), call: 'CALL_RENAME', other_name: '/tmp/k' })],
       ['a copy of a cloud agent dropped in /tmp', access('/tmp/google_guest_agent', ['google_guest_agent'], keys('ACCESS_WRITE'))],
       ['a copy in ~/.ssh renamed onto it (arrives as the copy\'s deletion)', access('/bin/mv', ['mv', '/root/.ssh/k.tmp', '/root/.ssh/authorized_keys'], { ...keys('ACCESS_DELETE', '/root/.ssh/k.tmp'), call: 'CALL_RENAME', other_name: '/root/.ssh/authorized_keys' })],
+      ['swapped with another file (mv --exchange)', access('/bin/mv', ['mv', '--exchange', '/root/.ssh/authorized_keys', '/root/.ssh/evil'], { ...keys('ACCESS_DELETE'), call: 'CALL_RENAMEAT2', flags: 2, other_name: '/root/.ssh/evil' })],
       ['a hard link made to it, to write through unseen', access('/bin/ln', ['ln', '/root/.ssh/authorized_keys', '/root/.k'], { ...keys('ACCESS_LINK'), call: 'CALL_LINK', other_name: '/root/.k' })],
       ['a keys directory a rules file watches (AuthorizedKeysFile /etc/ssh/authorized_keys/%u)', access('/usr/bin/tee', ['tee', '-a', '/etc/ssh/authorized_keys/ops'], { path: '/etc/ssh/authorized_keys/ops', watched: '/etc/ssh/authorized_keys/', category: 'ssh', access: 'ACCESS_WRITE' })],
       ['a python one-liner calling itself cloud-init', access('/usr/bin/python3', ['cloud-init', '-c', 'open("/root/.ssh/authorized_keys","a")'], keys('ACCESS_WRITE'))],
@@ -238,6 +245,8 @@ describe('rule ssh-authorized-keys-modified', () => {
       ['sshd reading it', access('/usr/sbin/sshd', ['sshd: ops [priv]'], keys('ACCESS_READ', '/home/ops/.ssh/authorized_keys'))],
       ['the Google guest agent', access('/usr/bin/google_guest_agent', ['/usr/bin/google_guest_agent'], keys('ACCESS_TRUNCATE', '/home/ops/.ssh/authorized_keys'))],
       ['cloud-init, a Python program', access('/usr/bin/python3', ['/usr/bin/python3', '/usr/bin/cloud-init', 'modules'], keys('ACCESS_WRITE', '/home/debian/.ssh/authorized_keys'))],
+      ['the keys moved away (coreutils 9, into a directory)', access('/bin/mv', ['mv', '/root/.ssh/authorized_keys', '/tmp/'], { ...keys('ACCESS_DELETE'), call: 'CALL_RENAMEAT2', other_name: 'authorized_keys', dirfd: 3 })],
+      ['the keys moved to a backup beside them', access('/bin/mv', ['mv', '/root/.ssh/authorized_keys', '/root/.ssh/authorized_keys.old'], { ...keys('ACCESS_DELETE'), call: 'CALL_RENAME', other_name: '/root/.ssh/authorized_keys.old' })],
       ['ssh learning a host key', access('/usr/bin/ssh', ['ssh', 'git@example.com'], keys('ACCESS_WRITE', '/root/.ssh/known_hosts'))],
       ['a write that failed', access('/bin/sh', ['sh', '-c', 'echo k >> /root/.ssh/authorized_keys'], { ...keys('ACCESS_WRITE'), result: -13 })],
     ]);
