@@ -39,25 +39,25 @@ export function parseImage(image: string): ImageRef {
   return { registry, repository: rest, tag, digest };
 }
 
-/** Short names worked out, by full name: a node runs few images, each on many events. */
-const shortNames = new Map<string, string | undefined>();
-const SHORT_NAMES_KEPT = 1024;
+/** Both names of a Docker Hub image, by the name it was given: a node runs few images, each on many events. */
+const hubNames = new Map<string, { full: string; short: string } | undefined>();
+const HUB_NAMES_KEPT = 1024;
 
 /**
- * A Docker Hub image as people write it in lists and exceptions (nginx:1.27,
- * jenkins/inbound-agent:3206) when the runtime reports it in full
- * (docker.io/library/nginx:1.27); undefined for another registry's image or
- * one already written short.
+ * A Docker Hub image's two names, however it was given: in full as
+ * containerd reports it (docker.io/library/nginx:1.27) and short as people
+ * write it in lists and exceptions and Docker reports it (nginx:1.27,
+ * jenkins/inbound-agent:3206); undefined for another registry's image.
  */
-export function dockerHubShortName(image: string): string | undefined {
-  if (shortNames.has(image)) return shortNames.get(image);
+export function dockerHubNames(image: string): { full: string; short: string } | undefined {
+  if (hubNames.has(image)) return hubNames.get(image);
   const r = parseImage(image);
+  const suffix = `${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
   const repository = r.repository.startsWith('library/') ? r.repository.slice('library/'.length) : r.repository;
-  const short = `${repository}${r.tag ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
-  const result = r.registry === 'docker.io' && short !== image ? short : undefined;
-  if (shortNames.size >= SHORT_NAMES_KEPT) shortNames.clear();
-  shortNames.set(image, result);
-  return result;
+  const names = r.registry === 'docker.io' ? { full: `docker.io/${r.repository}${suffix}`, short: `${repository}${suffix}` } : undefined;
+  if (hubNames.size >= HUB_NAMES_KEPT) hubNames.clear();
+  hubNames.set(image, names);
+  return names;
 }
 
 /** registry/repository, without tag or digest: what lists of images compare. */

@@ -101,6 +101,10 @@ describe('DetectionEngine', () => {
     const star = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'nginx', image: 'nginx*' }] } } });
     assert.equal(star.evaluate('n', [exec('docker.io/nginxevil/miner:1')]).length, 1);
     assert.deepEqual(star.evaluate('n', [exec('docker.io/library/nginx:1.27-alpine')]), []);
+    assert.equal(star.evaluate('n', [exec('nginxevil/miner:1')]).length, 1, 'nor when the runtime reports the name short (Docker)');
+    assert.deepEqual(star.evaluate('n', [exec('nginx:1.27')]), [], 'the image itself, reported short');
+    const any = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'all', image: '*' }] } } });
+    assert.deepEqual(any.evaluate('n', [exec('nginxevil/miner:1')]), [], '* alone is any image, by its full name');
     const full = engine({ rules: { 'shell-in-container': { exceptions: [{ name: 'agents', image: 'docker.io/jenkins/*' }] } } });
     assert.deepEqual(full.evaluate('n', [exec('docker.io/jenkins/inbound-agent:3206')]), [], 'a full name still matches itself');
   });
