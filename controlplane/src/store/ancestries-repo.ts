@@ -37,15 +37,16 @@ export function ancestryStart(body: Uint8Array): number {
   let start = -1;
   while (at < body.length) {
     const field = at;
-    let key = 0;
-    [key, at] = varint(body, at);
+    const key = varint(body, at);
+    at = varintEnd;
     const wire = key & 7;
     if (wire === LENGTH_DELIMITED) {
-      let length = 0;
-      [length, at] = varint(body, at);
-      at += length;
-    } else if (wire === 0) [, at] = varint(body, at);
-    else if (wire === 1) at += 8;
+      const length = varint(body, at);
+      at = varintEnd + length;
+    } else if (wire === 0) {
+      varint(body, at);
+      at = varintEnd;
+    } else if (wire === 1) at += 8;
     else if (wire === 5) at += 4;
     else return body.length; // groups: not what an Event has
     if (key === ((ANCESTRY_FIELD << 3) | LENGTH_DELIMITED)) {
@@ -55,15 +56,24 @@ export function ancestryStart(body: Uint8Array): number {
   return start < 0 || at !== body.length ? body.length : start;
 }
 
-/** A varint at `at` (up to 2^53, more than any length or key here) and where it ends; past the end reads as ending there. */
-function varint(b: Uint8Array, at: number): [number, number] {
+/** Where the varint varint() last read ends: a second result, without an array per field of every event stored. */
+let varintEnd = 0;
+
+/** The varint at `at` (up to 2^53, more than any length or key here); one cut short ends past the body. */
+function varint(b: Uint8Array, at: number): number {
   let value = 0;
   let scale = 1;
   for (;;) {
-    if (at >= b.length) return [value, b.length + 1];
+    if (at >= b.length) {
+      varintEnd = b.length + 1;
+      return value;
+    }
     const byte = b[at++];
     value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return [value, at];
+    if (byte < 0x80) {
+      varintEnd = at;
+      return value;
+    }
     scale *= 128;
   }
 }
