@@ -367,7 +367,7 @@ export function isRealServer(p: Program, lists: Lists): boolean {
  * deletion, and the file it replaced is this name.
  */
 export function renamedTo(f: FileAccess__Output): string | undefined {
-  if (f.access !== 'ACCESS_DELETE' || !f.call.startsWith('CALL_RENAME') || !f.other_name || f.flags & RENAME_EXCHANGE) return undefined;
+  if (!renamedAway(f) || !f.other_name || exchanged(f)) return undefined;
   let to: string;
   if (f.other_name.startsWith('/')) to = normalizePath(f.other_name);
   else {
@@ -382,7 +382,17 @@ export function renamedTo(f: FileAccess__Output): string | undefined {
 }
 
 /** renameat2's flag that swaps the two names. */
-export const RENAME_EXCHANGE = 2;
+const RENAME_EXCHANGE = 2;
+
+/** A rename whose old name was the watched one (the record the sensor sends for it). */
+function renamedAway(f: FileAccess__Output): boolean {
+  return f.access === 'ACCESS_DELETE' && f.call.startsWith('CALL_RENAME');
+}
+
+/** The watched file swapped with another (renameat2 RENAME_EXCHANGE): its name now holds that file. */
+export function exchanged(f: FileAccess__Output): boolean {
+  return renamedAway(f) && (f.flags & RENAME_EXCHANGE) !== 0;
+}
 /** The dirfd that means the current directory. */
 const AT_FDCWD = -100;
 

@@ -54,8 +54,9 @@ export const shellHistoryCleared: HostRule = {
     // The history file itself: the patterns are prefixes, and a shell's temporary copy or lock shares its name's start.
     // A copy beside it renamed onto it (.bash_history.bak, bash 5's .bash_history-PID.tmp) replaced it.
     const history = basename(f.watched);
-    const access = basename(renamedTo(f) ?? '') === history ? 'ACCESS_REPLACE' : f.access;
-    const path = access === f.access ? f.path : renamedTo(f)!;
+    const onto = renamedTo(f);
+    const access = onto !== undefined && basename(onto) === history ? 'ACCESS_REPLACE' : f.access;
+    const path = access === f.access ? f.path : onto!;
     if (!f.watched.endsWith('/') && basename(path) !== history) return null;
     const p = programOf(ev);
     // A shell saving its own history rewrites the file or renames a fresh copy over it; one running a command given to it is that command.

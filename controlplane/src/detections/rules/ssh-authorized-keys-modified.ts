@@ -1,6 +1,6 @@
 import type { HostRule } from '../rule';
 import { WATCH_CATEGORY } from '../../../../proto/watched-paths';
-import { RENAME_EXCHANGE, basename, inContainer, inWritableDir, programOf, renamedTo, runsInstalled, type Program } from '../facts';
+import { basename, exchanged, inContainer, inWritableDir, programOf, renamedTo, runsInstalled, type Program } from '../facts';
 import type { Lists } from '../lists';
 
 /** The files sshd takes keys from (AuthorizedKeysFile's defaults). */
@@ -42,11 +42,10 @@ export const sshAuthorizedKeysModified: HostRule = {
     const f = ev.file!;
     if (f.category !== WATCH_CATEGORY.ssh || f.result < 0) return null;
     // A copy renamed onto the keys from beside them (authorized_keys.new, ~/.ssh/k) arrives as the copy's deletion.
+    // Or it was swapped with another file: the keys' name now holds that file.
     const onto = renamedTo(f);
-    // Swapped with another file (renameat2 RENAME_EXCHANGE): the keys' name now holds that file.
-    const swapped = f.access === 'ACCESS_DELETE' && f.call.startsWith('CALL_RENAME') && (f.flags & RENAME_EXCHANGE) !== 0 && keysFile(f.path, f.watched);
-    const replaced = swapped || (onto !== undefined && keysFile(onto, f.watched));
-    const path = onto !== undefined && !swapped ? onto : f.path;
+    const path = onto ?? f.path;
+    const replaced = keysFile(path, f.watched) && (onto !== undefined || exchanged(f));
     if (!replaced && (!CHANGES.has(f.access) || !keysFile(f.path, f.watched))) return null;
     if (keyManager(programOf(ev), ctx.lists)) return null;
     const how = replaced ? 'replaced' : { ACCESS_WRITE: 'wrote to', ACCESS_TRUNCATE: 'rewrote', ACCESS_REPLACE: 'replaced', ACCESS_LINK: 'made a link to' }[f.access as 'ACCESS_WRITE'];
