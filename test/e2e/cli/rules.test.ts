@@ -54,6 +54,10 @@ describe('vigil rules', { timeout: 60_000 }, () => {
     const watched = await runVigil(['rules', 'list', '--watched']);
     assert.match(watched.stdout, /^\/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/\s+service-account-token\s+all$/m);
     assert.match(watched.stdout, /^\/root\/\.bash_history\s+shell-history\s+truncate,delete,replace$/m);
+    // The README's default table: pods' cloud identity tokens and registry logins too.
+    assert.match(watched.stdout, /^\/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount\/\s+cloud-credentials\s+all$/m);
+    assert.match(watched.stdout, /^\/var\/run\/secrets\/azure\/tokens\/\s+cloud-credentials\s+all$/m);
+    assert.match(watched.stdout, /^\/home\/\*\/\.docker\/config\.json\s+registry-credentials\s+all$/m);
     fs.writeFileSync(file, 'watched_paths:\n  add:\n    - { path: /srv/payroll/, category: payroll-secrets, access: [read] }\n  remove: [/etc/shadow]\n');
     const edited = (await runVigil(['rules', 'list', '--watched', '--json', '--rules', file])).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.deepEqual(edited.find((w) => w.path === '/srv/payroll/'), { path: '/srv/payroll/', category: 'payroll-secrets', access: ['read'] });
