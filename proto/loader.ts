@@ -55,7 +55,7 @@ function protoRoot(): protobuf.Root {
 }
 
 /** The parts of an event that repeat from event to event, decoded once for all the events that carry the same bytes. */
-const REPEATING = new Set(['Process', 'Container', 'ProcessNode', 'ExecutedFile', 'Namespaces', 'SocketAddress'].map((name) => `.vigil.v1.${name}`));
+const REPEATING = new Set(['Process', 'Container', 'ProcessNode', 'Exec', 'ExecutedFile', 'Namespaces', 'SocketAddress'].map((name) => `.vigil.v1.${name}`));
 
 let plainCodecs: PlainCodecs | undefined;
 
