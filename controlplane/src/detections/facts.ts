@@ -56,7 +56,12 @@ interface CommandFacts {
   exeName?: string;
   call?: InterpreterCall | null;
   line?: ParsedLine | null;
+  /** What judges (toolKind, isWebServer...) made of the command with these lists. */
+  verdicts?: { lists: Lists; of: Map<Judge<unknown>, unknown> };
 }
+
+/** A verdict on a program that reads nothing but the program and the rule set's lists, so it holds for every run of the command. */
+export type Judge<T> = (p: Program, lists: Lists) => T;
 
 /**
  * Facts by command line and comm, for the commands that repeat (a probe, a
@@ -161,6 +166,20 @@ export class Program {
     return this.facts.call ?? undefined;
   }
 
+  /**
+   * What `judge` makes of this program, worked out once per command line
+   * (and comm) with these lists: a rule-set reload brings new lists, and the
+   * verdicts start over.
+   */
+  judged<T>(judge: Judge<T>, lists: Lists): T {
+    let verdicts = this.facts.verdicts;
+    if (verdicts?.lists !== lists) verdicts = this.facts.verdicts = { lists, of: new Map() };
+    if (verdicts.of.has(judge)) return verdicts.of.get(judge) as T;
+    const verdict = judge(this, lists);
+    verdicts.of.set(judge, verdict);
+    return verdict;
+  }
+
   /** The command line it was given with -c, parsed as a shell would; an interpreter's -c is code, not a command line. */
   get shellLine(): ParsedLine | undefined {
     if (this.facts.line === undefined) {
@@ -253,6 +272,10 @@ const SHELL_SYNTAX = /[\s;|&$`()<>]/;
  * file` and `python3 -c code` (an interpreter) are not.
  */
 export function isShellLike(p: Program, lists: Lists): boolean {
+  return p.judged(shellLike, lists);
+}
+
+function shellLike(p: Program, lists: Lists): boolean {
   if (p.in(lists.shells)) return true;
   if (p.interpreterCall) return false;
   const command = shellCommand(p.argv);
@@ -334,9 +357,16 @@ function entryMatches(list: ReadonlySet<string>, words: readonly { word: string;
  * (npm, yarn, composer, artisan, Jenkins...), whose children are its job.
  */
 export function isWebServer(p: Program, lists: Lists, inContainer: boolean): boolean {
-  if (p.in(lists.web_servers)) return true;
-  if (inContainer && p.in(lists.app_runtimes)) return !isCommandRunner(p, lists);
-  return p.in(lists.web_server_interpreters) && entryMatches(lists.web_server_modules, serverWords(p, p.interpreterCall));
+  return p.judged(inContainer ? webServerInContainer : webServer, lists);
+}
+
+function webServer(p: Program, lists: Lists): boolean {
+  return p.in(lists.web_servers) || (p.in(lists.web_server_interpreters) && entryMatches(lists.web_server_modules, serverWords(p, p.interpreterCall)));
+}
+
+function webServerInContainer(p: Program, lists: Lists): boolean {
+  if (!p.in(lists.web_servers) && p.in(lists.app_runtimes)) return !isCommandRunner(p, lists);
+  return webServer(p, lists);
 }
 
 /**
@@ -356,6 +386,10 @@ export function isCommandRunner(p: Program, lists: Lists): boolean {
  * from its command line. Only such a child of a server is the server's own.
  */
 export function isRealServer(p: Program, lists: Lists): boolean {
+  return p.judged(realServer, lists);
+}
+
+function realServer(p: Program, lists: Lists): boolean {
   return lists.web_servers.has(p.exeName) && !inWritableDir(p.exe) && p.interpreterCall?.code === undefined && shellCommand(p.argv) === undefined;
 }
 
@@ -511,6 +545,10 @@ const FILE_READERS: ReadonlySet<string> = new Set(['cat', 'head', 'less', 'more'
  * A wrapper (nohup, timeout, setsid, xargs...) is what it runs.
  */
 export function toolKind(p: Program, lists: Lists): string | undefined {
+  return p.judged(kindOf, lists);
+}
+
+function kindOf(p: Program, lists: Lists): string | undefined {
   const inner = unwrapped(p);
   if (inner !== p) return toolKind(inner, lists);
   if (isShellLike(p, lists)) return 'shell';

@@ -1,7 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { DetectionContext, Finding, HostRule } from '../rule';
-import { commandLine, inContainer, plainAddress, programOf } from '../facts';
+import type { Lists } from '../lists';
+import { commandLine, inContainer, plainAddress, programOf, type Program } from '../facts';
 
 /** Miner arguments: a stratum pool URL, or options only miners take. */
 const MINER_ARGS = /stratum\d?\+(tcp|ssl|tls|ws|wss):\/\/|--donate-level|--randomx|--cpu-max-threads-hint|--cpu-priority|--max-cpu-usage|--rig-id|--coin[= ](monero|xmr|eth|etc|rvn|kaspa)|--nicehash\b/i;
@@ -35,16 +36,21 @@ function isPublic(address: string): boolean {
   }
 }
 
+/** Why a program is a miner, from its name or its arguments; undefined when it is not one. */
+function minerEvidence(p: Program, lists: Lists): string | undefined {
+  if (p.in(lists.miner_names)) return 'known miner binary';
+  const byArgs = MINER_ARGS.test(p.argv.join(' ')) || p.argv.some((a) => POOL_HOSTS.test(a)) || minerAlgo(p.argv);
+  return byArgs ? 'miner arguments (pool URL or miner options)' : undefined;
+}
+
 function onExec(ev: Event__Output, ctx: DetectionContext): Finding | null {
-  const p = programOf(ev);
+  const evidence = programOf(ev).judged(minerEvidence, ctx.lists);
+  if (!evidence) return null;
   const line = commandLine(ev);
-  const byName = p.in(ctx.lists.miner_names);
-  const byArgs = MINER_ARGS.test(line) || p.argv.some((a) => POOL_HOSTS.test(a)) || minerAlgo(p.argv);
-  if (!byName && !byArgs) return null;
   const where = ev.container?.id ? `container ${ev.container.name || ev.container.id.slice(0, 12)}` : 'the host';
   return {
     summary: `crypto miner ${ev.exec!.filename} started in ${where}: ${line}`,
-    fields: { evidence: byName ? 'known miner binary' : 'miner arguments (pool URL or miner options)', command_line: line },
+    fields: { evidence, command_line: line },
   };
 }
 

@@ -67,6 +67,8 @@ function judgeProgram(p: Program, lists: Lists, depth: number): string | undefin
   return code === undefined ? undefined : oneLinerShape(undefined, code);
 }
 
+const judgeCommand = (p: Program, lists: Lists) => judgeProgram(p, lists, 0);
+
 function commandName(argv: readonly string[]): string {
   return argv.length ? unversioned(basename(argv[0])) : '';
 }
@@ -164,7 +166,7 @@ export const reverseShell: HostRule = {
   mitre: { id: 'T1059', name: 'Command and Scripting Interpreter', tactic: 'Execution' },
   sources: ['exec'],
   match(ev, ctx) {
-    const how = judgeProgram(programOf(ev), ctx.lists, 0);
+    const how = programOf(ev).judged(judgeCommand, ctx.lists);
     if (!how) return null;
     const where = ev.container?.id ? `container ${ev.container.name || ev.container.id.slice(0, 12)}` : 'the host';
     return {

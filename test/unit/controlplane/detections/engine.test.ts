@@ -127,6 +127,18 @@ describe('DetectionEngine', () => {
     assert.ok(!raisedBy(engine()).includes('k8s-malicious-image'), 'a new engine with the defaults forgets the extension');
   });
 
+  test("a command's verdicts are kept for its next runs, and a rule set with other lists judges it anew", () => {
+    // The same decoded command, shared by every event carrying its bytes: verdicts kept on it must follow the lists.
+    const bytes = Buffer.from(eventCodec().encode(execEvent({ pid: 300, filename: '/opt/tools/hashd', argv: ['hashd', '--threads', '2'] })));
+    const runs = Array.from({ length: 4 }, () => eventCodec().decode(bytes));
+    const miner = (e: DetectionEngine, ev: (typeof runs)[number]) => e.evaluate('n', [ev]).some((r) => r.alert.rule_id === 'crypto-mining');
+    const defaults = engine();
+    assert.ok(!miner(defaults, runs[0]) && !miner(defaults, runs[3]));
+    const extended = engine({ lists: { miner_names: ['hashd'] } });
+    assert.ok(miner(extended, runs[1]) && miner(extended, runs[3]), 'the extended list is read, not the verdict of the defaults');
+    assert.ok(!miner(defaults, runs[2]), 'and the defaults are read again');
+  });
+
   test('a rule that throws is counted and logged once; the others still run', () => {
     const broken: Rule = { ...RULES[0], id: 'broken', match: () => { throw new Error('boom'); } };
     const lines: string[] = [];
