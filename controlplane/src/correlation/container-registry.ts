@@ -110,6 +110,8 @@ export interface ContainerRegistryOptions {
 
 export class ContainerRegistry {
   private readonly containers = new Map<string, ContainerFacts>();
+  /** The most recently seen: most events come in runs from one container, which need no move to the end. */
+  private newest: ContainerFacts | undefined;
   private readonly max: number;
   private readonly graceMs: number;
 
@@ -127,6 +129,7 @@ export class ContainerRegistry {
   }
 
   private touch(id: string, container: Container__Output): ContainerFacts {
+    if (this.newest?.id === id) return this.newest;
     let f = this.containers.get(id);
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
@@ -135,7 +138,7 @@ export class ContainerRegistry {
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
-    return f;
+    return (this.newest = f);
   }
 
   /** Learns from one event; call for every event before the rules see it. */
@@ -214,10 +217,15 @@ export class ContainerRegistry {
 
   /** Forgets containers that exited more than the grace period ago. */
   prune(nowMs: number): void {
-    for (const [id, f] of this.containers) if (f.exitedAtMs !== undefined && nowMs - f.exitedAtMs > this.graceMs) this.containers.delete(id);
+    for (const [id, f] of this.containers) {
+      if (f.exitedAtMs === undefined || nowMs - f.exitedAtMs <= this.graceMs) continue;
+      this.containers.delete(id);
+      if (f === this.newest) this.newest = undefined;
+    }
   }
 }
 
 function sameArgv(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  // One array when decoding shared the command's bytes (proto/repeat-decode.ts).
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }

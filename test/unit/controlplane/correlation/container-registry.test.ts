@@ -12,6 +12,19 @@ const T0 = 1_800_000_000n * SEC;
 const curl = (pid: number, url: string, at: bigint, extra: string[] = []) =>
   execEvent({ pid, filename: '/usr/bin/curl', argv: ['curl', '-s', ...extra, url], containerId: CONTAINER_ID, timeNs: at });
 
+describe('container registry: which containers it knows', () => {
+  test('a container forgotten after its exit while it was the last seen is learnt again from its next events', () => {
+    const r = new ContainerRegistry({ exitedGraceMs: 1000 });
+    r.observe(curl(10, 'http://a.example/x', T0), 0);
+    r.observe({ ...execEvent({ pid: 10, containerId: CONTAINER_ID }), body: 'container_exited', exec: null }, 0);
+    r.prune(5000);
+    assert.equal(r.get(CONTAINER_ID), undefined);
+    r.observe(curl(11, 'http://b.example/y', T0), 6000);
+    assert.deepEqual(r.get(CONTAINER_ID)?.fetches.map((f) => f.argv.at(-1)), ['http://b.example/y']);
+    assert.equal(r.size, 1);
+  });
+});
+
 describe('container registry: the fetches a container made', () => {
   test('a repeated command is one entry, moved to the end with its new time, and the same object (what rules keep on it stays)', () => {
     const r = new ContainerRegistry();
