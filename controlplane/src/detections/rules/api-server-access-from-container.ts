@@ -1,7 +1,8 @@
 import type { Event__Output } from '../../../../proto/generated/vigil/v1/Event';
 import type { ContainerFacts } from '../../correlation/container-registry';
 import type { DetectionContext, Finding, HostRule } from '../rule';
-import { ancestorsOf, commandLine, imageIn, inContainer, isContainerInit, plainAddress, programOf, scriptOneLiner } from '../facts';
+import type { Lists } from '../lists';
+import { ancestorsOf, commandLine, imageIn, inContainer, isContainerInit, plainAddress, programOf, scriptOneLiner, type Program } from '../facts';
 import { runsImageProgram } from '../workload-facts';
 import { shellOrigin } from './shell-in-container';
 import { formatHostPort } from '../../../../proto/host-port';
@@ -41,19 +42,24 @@ function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
   };
 }
 
+/** What a download or network tool, a shell or a one-liner names of the API in its command line: the token, the API's name; undefined for any other program. */
+function namedByTool(p: Program, lists: Lists): { token: boolean; apiName: boolean } | undefined {
+  if (!p.in(lists.download_tools) && !p.in(lists.network_tools) && !p.in(lists.shells) && scriptOneLiner(p, lists) === undefined) return undefined;
+  const line = p.argv.join(' ');
+  return { token: TOKEN_PATH.test(line), apiName: API_NAME.test(line) };
+}
+
 function onExec(ev: Event__Output, ctx: DetectionContext): Finding | null {
-  const p = programOf(ev);
-  const byTool = p.in(ctx.lists.download_tools) || p.in(ctx.lists.network_tools) || p.in(ctx.lists.shells) || scriptOneLiner(p, ctx.lists) !== undefined;
-  if (!byTool) return null;
+  const named = programOf(ev).judged(namedByTool, ctx.lists);
+  if (!named) return null;
   const line = commandLine(ev);
   const facts = ctx.container();
-  const token = TOKEN_PATH.test(line);
-  if (!token && !API_NAME.test(line) && !namesApiAddress(line, facts, ctx)) return null;
+  if (!named.token && !named.apiName && !namesApiAddress(line, facts, ctx)) return null;
   // The entrypoint and its own script reading the token is how images configure themselves.
   if (isContainerInit(ev, facts) || shellOrigin(ancestorsOf(ev), facts, ctx.lists).how === 'entrypoint-script') return null;
   return {
-    summary: `${ev.exec!.filename} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} ${token ? 'used the service-account token' : 'called the API server'}: ${line}`,
-    fields: { process: ev.exec!.filename, command_line: line, token: String(token) },
+    summary: `${ev.exec!.filename} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} ${named.token ? 'used the service-account token' : 'called the API server'}: ${line}`,
+    fields: { process: ev.exec!.filename, command_line: line, token: String(named.token) },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { HostRule } from '../rule';
-import { ancestorsOf, basename, commandLine, imageIn, inContainer, isContainerInit, programOf } from '../facts';
+import type { Lists } from '../lists';
+import { ancestorsOf, basename, commandLine, imageIn, inContainer, isContainerInit, programOf, type Program } from '../facts';
 import { shellOrigin } from './shell-in-container';
 
 /** kubectl's verbs, and what they act on: `k get secrets -A` is kubectl whatever the file is called. */
@@ -8,7 +9,11 @@ const KUBE_OBJECTS = /^(pods?|po|secrets?|deploy(ments?)?|nodes?|no|namespaces?|
 /** Options only Kubernetes and container-runtime clients take. */
 const CLIENT_OPTION = /^--(kubeconfig|token|server|runtime-endpoint|image-endpoint)(=|$)|^unix:\/\/.*(docker|containerd|crio|cri-dockerd)\.sock$/;
 
-/** A renamed kubectl, crictl or docker, by its arguments. */
+/** kubectl, crictl or docker: by name, or renamed, by its arguments. */
+function isClusterClient(p: Program, lists: Lists): boolean {
+  return p.in(lists.k8s_clients) || calledLikeClient(p.argv);
+}
+
 function calledLikeClient(argv: readonly string[]): boolean {
   if (argv.some((a, i) => i > 0 && CLIENT_OPTION.test(a))) return true;
   return KUBECTL_VERBS.has(argv[1] ?? '') && argv.slice(2).some((a) => KUBE_OBJECTS.test(a));
@@ -34,7 +39,7 @@ export const clusterClientInContainer: HostRule = {
   match(ev, ctx) {
     if (!inContainer(ev)) return null;
     const p = programOf(ev);
-    if (!p.in(ctx.lists.k8s_clients) && !calledLikeClient(p.argv)) return null;
+    if (!p.judged(isClusterClient, ctx.lists)) return null;
     if (imageIn(ev.container!.image, ctx.lists.api_client_images) || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
     const facts = ctx.container();
     if (isContainerInit(ev, facts) || shellOrigin(ancestorsOf(ev), facts, ctx.lists).how === 'entrypoint-script') return null;

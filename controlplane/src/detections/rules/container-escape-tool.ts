@@ -1,5 +1,6 @@
 import type { Finding, HostRule } from '../rule';
-import { commandLine, inContainer, programOf, resolveInParentShell } from '../facts';
+import type { Lists } from '../lists';
+import { commandLine, inContainer, programOf, resolveInParentShell, type Program } from '../facts';
 
 /** chroot's options that take a value. */
 const CHROOT_VALUES: ReadonlySet<string> = new Set(['--userspec', '--groups']);
@@ -21,6 +22,11 @@ const NSENTER_NAMESPACE = /^(-[muinpUCTa]+|--(mount|uts|ipc|net|pid|user|cgroup|
 
 function calledLikeNsenter(argv: readonly string[]): boolean {
   return argv.some((a, i) => i > 0 && NSENTER_TARGET.test(a)) && argv.some((a, i) => i > 0 && NSENTER_NAMESPACE.test(a));
+}
+
+/** The escape tool a program is: by its executable, or nsenter by its arguments. */
+function escapeTool(p: Program, lists: Lists): string | undefined {
+  return lists.escape_tools.has(p.exeName) ? p.exeName : calledLikeNsenter(p.argv) ? 'nsenter' : undefined;
 }
 
 /** Another process's root, /proc/N/root: with the host's pid namespace, pid 1's is the node's. */
@@ -46,7 +52,7 @@ export const containerEscapeTool: HostRule = {
   match(ev, ctx): Finding | null {
     if (!inContainer(ev)) return null;
     const p = programOf(ev);
-    const tool = ctx.lists.escape_tools.has(p.exeName) ? p.exeName : calledLikeNsenter(p.argv) ? 'nsenter' : undefined;
+    const tool = p.judged(escapeTool, ctx.lists);
     if (!tool) return null;
     const where = `container ${ev.container!.name || ev.container!.id.slice(0, 12)}`;
     if (tool === 'chroot') {

@@ -1,4 +1,5 @@
 import type { HostRule } from '../rule';
+import type { Lists } from '../lists';
 import { Program, basename, commandLine, imageIn, inContainer, programOf, unwrapped } from '../facts';
 
 /**
@@ -87,6 +88,12 @@ function managerOf(p: Program, managers: ReadonlySet<string>): { name: string; a
   return name === undefined ? undefined : { name, argv: p.argv };
 }
 
+/** The package manager a program is, when it is installing or changing packages. */
+function installingManager(p: Program, lists: Lists): { name: string; argv: readonly string[] } | undefined {
+  const manager = managerOf(unwrapped(p), lists.package_managers);
+  return manager && installs(manager.name, manager.argv) ? manager : undefined;
+}
+
 export const packageManagerInContainer: HostRule = {
   id: 'package-manager-in-container',
   version: 2,
@@ -106,8 +113,8 @@ export const packageManagerInContainer: HostRule = {
   sources: ['exec'],
   match(ev, ctx) {
     if (!inContainer(ev) || imageIn(ev.container!.image, ctx.lists.build_images)) return null;
-    const manager = managerOf(unwrapped(programOf(ev)), ctx.lists.package_managers);
-    if (!manager || !installs(manager.name, manager.argv)) return null;
+    const manager = programOf(ev).judged(installingManager, ctx.lists);
+    if (!manager) return null;
     return {
       summary: `${manager.name} changed the software of running container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'}): ${commandLine(ev)}`,
       fields: { package_manager: manager.name, command_line: commandLine(ev) },

@@ -1,10 +1,16 @@
 import type { HostRule } from '../rule';
-import { commandLine, inContainer, inWritableDir, programOf } from '../facts';
+import type { Lists } from '../lists';
+import { commandLine, inContainer, inWritableDir, programOf, type Program } from '../facts';
 
 /** sshd's or dropbear's way of being called: in the foreground (-D, -F) with a port, config or host key, and no operand. */
 function calledLikeSshd(argv: readonly string[]): boolean {
   const opts = argv.slice(1);
   return opts.some((a) => /^-[DFR]$/.test(a)) && opts.some((a) => /^-[pfhrE]/.test(a)) && opts.every((a, i) => a.startsWith('-') || /^-[pfhrEbcCgkoPW]$/.test(opts[i - 1] ?? ''));
+}
+
+/** An SSH server by name, or a copy in a writable directory called like one. */
+function isSshServer(p: Program, lists: Lists): boolean {
+  return p.in(lists.ssh_servers) || (inWritableDir(p.exe) && calledLikeSshd(p.argv));
 }
 
 export const sshServerInContainer: HostRule = {
@@ -25,7 +31,7 @@ export const sshServerInContainer: HostRule = {
   match(ev, ctx) {
     if (!inContainer(ev)) return null;
     const p = programOf(ev);
-    if (!p.in(ctx.lists.ssh_servers) && !(inWritableDir(p.exe) && calledLikeSshd(p.argv))) return null;
+    if (!p.judged(isSshServer, ctx.lists)) return null;
     return {
       summary: `SSH server ${ev.exec!.filename} started in container ${ev.container!.name || ev.container!.id.slice(0, 12)} (${ev.container!.image || 'unknown image'}): ${commandLine(ev)}`,
       fields: { image: ev.container!.image, command_line: commandLine(ev) },
