@@ -13,7 +13,7 @@ import type { AuditRecord__Output } from '../../../proto/generated/vigil/v1/Audi
 import { auditMergeKey } from '../audit/finding-key';
 import type { K8sAuditEvent } from '../audit/k8s-audit-event';
 import { RoleIndex } from '../audit/rbac';
-import { ContainerRegistry } from '../correlation/container-registry';
+import { ContainerRegistry, type ContainerFacts } from '../correlation/container-registry';
 import { ApiServerEndpoints } from './apiserver-endpoints';
 import type { IntelLookup } from '../intel/threat-intel';
 import type { Subject } from './exceptions';
@@ -137,19 +137,23 @@ export class DetectionEngine {
   evaluate(node: string, events: readonly Event__Output[]): Raised[] {
     const raised: Raised[] = [];
     const now = Date.now();
+    // One context for the batch: the rules run on one event at a time, and its container's facts are looked up once for all of them.
+    let id: string | undefined;
+    let facts: ContainerFacts | undefined | null = null;
+    const ctx: DetectionContext = {
+      node,
+      lists: this.ruleSet.lists,
+      intel: this.intel,
+      apiServerEndpoints: this.apiServer.endpoints,
+      container: () => (facts === null ? (facts = id ? this.containers.get(id) : undefined) : facts),
+    };
     for (const ev of events) {
       this.containers.observe(ev, now);
       if (ev.exec) this.apiServer.observeExec(ev);
       const rules = this.ruleSet.hostRules(ev.body as EventSource);
       if (!rules) continue;
-      const id = ev.container?.id;
-      const ctx: DetectionContext = {
-        node,
-        lists: this.ruleSet.lists,
-        intel: this.intel,
-        apiServerEndpoints: this.apiServer.endpoints,
-        container: () => (id ? this.containers.get(id) : undefined),
-      };
+      id = ev.container?.id;
+      facts = null;
       for (const active of rules) {
         let finding: Finding | null;
         try {

@@ -17,10 +17,16 @@ function isApiServer(endpoint: string, facts: ContainerFacts | undefined, ctx: D
   return facts?.details?.kubernetes_service === endpoint || ctx.lists.apiserver_endpoints.has(endpoint) || ctx.apiServerEndpoints.has(endpoint);
 }
 
-/** Whether a command line names one of those addresses in a URL (https://10.96.0.1/api). */
-function namesApiAddress(line: string, facts: ContainerFacts | undefined, ctx: DetectionContext): boolean {
-  const endpoints = [facts?.details?.kubernetes_service ?? '', ...ctx.lists.apiserver_endpoints, ...ctx.apiServerEndpoints];
-  return endpoints.some((e) => e !== '' && line.includes(`//${e.slice(0, e.lastIndexOf(':'))}`));
+/** Whether an exec's command line names one of those addresses in a URL (https://10.96.0.1/api). */
+function namesApiAddress(ev: Event__Output, facts: ContainerFacts | undefined, ctx: DetectionContext): boolean {
+  const service = facts?.details?.kubernetes_service ?? '';
+  if (!service && ctx.lists.apiserver_endpoints.size === 0 && ctx.apiServerEndpoints.size === 0) return false;
+  const line = commandLine(ev);
+  const named = (e: string) => e !== '' && line.includes(`//${e.slice(0, e.lastIndexOf(':'))}`);
+  if (named(service)) return true;
+  for (const e of ctx.lists.apiserver_endpoints) if (named(e)) return true;
+  for (const e of ctx.apiServerEndpoints) if (named(e)) return true;
+  return false;
 }
 
 function onConnect(ev: Event__Output, ctx: DetectionContext): Finding | null {
@@ -52,11 +58,11 @@ function namedByTool(p: Program, lists: Lists): { token: boolean; apiName: boole
 function onExec(ev: Event__Output, ctx: DetectionContext): Finding | null {
   const named = programOf(ev).judged(namedByTool, ctx.lists);
   if (!named) return null;
-  const line = commandLine(ev);
   const facts = ctx.container();
-  if (!named.token && !named.apiName && !namesApiAddress(line, facts, ctx)) return null;
+  if (!named.token && !named.apiName && !namesApiAddress(ev, facts, ctx)) return null;
   // The entrypoint and its own script reading the token is how images configure themselves.
   if (isContainerInit(ev, facts) || shellOrigin(ancestorsOf(ev), facts, ctx.lists).how === 'entrypoint-script') return null;
+  const line = commandLine(ev);
   return {
     summary: `${ev.exec!.filename} in container ${ev.container!.name || ev.container!.id.slice(0, 12)} ${named.token ? 'used the service-account token' : 'called the API server'}: ${line}`,
     fields: { process: ev.exec!.filename, command_line: line, token: String(named.token) },
