@@ -2,14 +2,13 @@
  * The parts of an event that repeat from event to event (its Process,
  * Container and namespaces, on an exec the command and the file it ran and
  * the ancestors that rode on the execs before it, on a connect its
- * destination) arrive as
- * the same bytes each time, and decoding them was most of the control
- * plane's decoding. Those message types decode here through a bounded cache
- * keyed by their exact bytes: the same bytes give one plain object, which
- * every event carrying those bytes then shares. A shared object
- * is frozen, arrays included, so no event's reader can change another's;
- * and since it cannot change, a check that passed it once (field limits)
- * may pass it again without a look.
+ * destination) arrive as the same bytes each time, and decoding them was
+ * most of the control plane's decoding. Those message types decode here
+ * through a bounded cache keyed by their exact bytes: the same bytes give
+ * one plain object, which every event carrying those bytes then shares. A
+ * shared object is frozen, arrays and messages within included, so no
+ * event's reader can change another's; and since it cannot change, a check
+ * that passed it once (field limits) may pass it again without a look.
  */
 import * as protobuf from 'protobufjs';
 import { BoundedByBytes, sampledHash } from './bytes-cache';
