@@ -47,6 +47,38 @@ describe('store writer: a batch hand-off, and a write that fails', () => {
     }
   });
 
+  test('events received as parts of one batch message, framing between them, are stored as their own bytes; so are parts out of order', async () => {
+    const dataDir = tempDir();
+    const writer = await StoreWriter.start({ dataDir });
+    try {
+      const ancestry = [{ pid: 7, exe: '/bin/bash', argv: ['bash', '-c', 'loop'], comm: 'bash' }];
+      const events = [execEvent({ pid: 30, ancestry }), execEvent({ pid: 31, containerId: 'c1', ancestry }), execEvent({ pid: 32, argv: ['x'.repeat(300)] })];
+      const bodies = events.map((e) => Buffer.from(eventCodec().encode(e)));
+      // As a batch arrives: each event behind a tag and a length, in one buffer.
+      const framed = Buffer.concat([Buffer.from([0x0a, 0x01, 0x41]), ...bodies.flatMap((b) => [Buffer.from([0x1a, 0xff, 0x7f]), b])]);
+      const parts: Buffer[] = [];
+      let at = 3;
+      for (const b of bodies) {
+        at += 3;
+        parts.push(framed.subarray(at, at + b.length));
+        at += b.length;
+      }
+      await writer.writeBatch('n', 1n, toBatchRows(events, parts), null, []);
+      await writer.writeBatch('n', 2n, toBatchRows([events[2], events[0]], [parts[2], parts[0]]), null, []);
+      const db = openStoreReadOnly(dataDir);
+      try {
+        const stored = new EventsRepo(db).list(eventFilter({}), 10, '').events.map((e) => e.event!.process!.pid).sort();
+        assert.deepEqual(stored, [30, 30, 31, 32, 32]);
+        const raw = db.prepare('SELECT body FROM events ORDER BY id').pluck().all() as Buffer[];
+        assert.deepEqual(raw.map((b) => eventCodec().decode(b).process!.pid), [30, 31, 32, 32, 30]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await writer.close();
+    }
+  });
+
   test('a batch whose write failed leaves no id behind: resent, it is stored with its new node, container and ancestry', async () => {
     const dataDir = tempDir();
     const writer = await StoreWriter.start({ dataDir });
